@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { fromSystemError } from '../errors.js';
+import { onInterruptCleanup } from './cleanup.js';
+
+/**
+ * A file that appears at `target` only when committed: written to a temp name in the same
+ * directory, fsynced, renamed, and the directory fsynced. discard() (or an interrupt) removes the temp.
+ */
+export interface AtomicFile extends AsyncDisposable {
+  readonly target: string;
+  readonly tempPath: string;
+  readonly stream: WriteStream;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export function tempNameFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.baler-tmp-${randomBytes(6).toString('hex')}`);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // some file systems refuse fsync on directories; the rename is still atomic
+  } finally {
+    await fh?.close();
+  }
+}
+
+export async function createAtomicFile(target: string, opts: { mode?: number; overwrite?: boolean } = {}): Promise<AtomicFile> {
+  const tempPath = tempNameFor(target);
+  let fh: FileHandle;
+  try {
+    fh = await open(tempPath, 'wx', opts.mode ?? 0o644);
+  } catch (err) {
+    throw fromSystemError(err, dirname(target));
+  }
+  const stream = createWriteStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1024 * 1024 } as Parameters<typeof createWriteStream>[1] & { fd: number });
+  let state: 'open' | 'committed' | 'discarded' = 'open';
+  const discard = async (): Promise<void> => {
+    if (state !== 'open') return;
+    state = 'discarded';
+    unregister();
+    stream.destroy();
+    await fh.close().catch(() => undefined);
+    await unlink(tempPath).catch(() => undefined);
+  };
+  const unregister = onInterruptCleanup(discard);
+  const commit = async (): Promise<void> => {
+    if (state !== 'open') return;
+    try {
+      if (!stream.writableEnded) stream.end();
+      await finished(stream);
+      await fh.sync();
+      await fh.close();
+      if (!opts.overwrite) {
+        // refuse to clobber something that appeared while we were writing
+        const exists = await open(target, 'r').then((h) => h.close().then(() => true), () => false);
+        if (exists) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+      }
+      await rename(tempPath, target);
+      state = 'committed';
+      unregister();
+      await fsyncDir(dirname(target));
+    } catch (err) {
+      await discard();
+      throw fromSystemError(err, target);
+    }
+  };
+  return { target, tempPath, stream, commit, discard, [Symbol.asyncDispose]: discard };
+}

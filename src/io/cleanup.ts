@@ -1,0 +1,23 @@
+/**
+ * Process-wide registry of things to undo if baler is interrupted (temp files, temp dirs, locks).
+ * Normal code paths remove their own; this only matters for SIGINT/SIGTERM.
+ */
+type Cleanup = () => void | Promise<void>;
+const cleanups = new Set<Cleanup>();
+
+export function onInterruptCleanup(fn: Cleanup): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+export async function runInterruptCleanups(): Promise<void> {
+  const all = [...cleanups].reverse();
+  cleanups.clear();
+  for (const fn of all) {
+    try {
+      await fn();
+    } catch {
+      // best effort: we are exiting anyway
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, type TransformCallback, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BalerError } from '../errors.js';
+import type { Digest } from '../model/digest.js';
+
+/** Passes bytes through unchanged while hashing and counting them. */
+export class HashingStream extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private finalDigest: Digest | undefined;
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.finalDigest = `sha256:${this.hash.digest('hex')}` as Digest;
+    cb();
+  }
+
+  /** Only valid once the stream has ended. */
+  digest(): Digest {
+    if (!this.finalDigest) throw new BalerError('E_INTERNAL', 'Internal error: digest read before the stream ended');
+    return this.finalDigest;
+  }
+}
+
+/**
+ * Fails the stream at its end when the bytes do not hash to `expected` (or their count differs from
+ * `size`), so a consumer never commits unverified data. `what` names the blob in the error.
+ */
+export class VerifyingStream extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+  constructor(
+    private readonly expected: Digest,
+    private readonly size: number | undefined,
+    private readonly what: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.size !== undefined && this.bytes > this.size) {
+      cb(new BalerError('E_DIGEST_MISMATCH', `${this.what}: size mismatch, expected ${this.size} bytes, got more`));
+      return;
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.size !== undefined && this.bytes !== this.size) {
+      cb(new BalerError('E_DIGEST_MISMATCH', `${this.what}: size mismatch, expected ${this.size} bytes, got ${this.bytes}`));
+      return;
+    }
+    const got = `sha256:${this.hash.digest('hex')}`;
+    if (got !== this.expected) {
+      cb(new BalerError('E_DIGEST_MISMATCH', `${this.what}: digest mismatch, expected ${this.expected}, got ${got}`));
+      return;
+    }
+    cb();
+  }
+}
+
+export async function sha256OfStream(s: Readable): Promise<{ digest: Digest; size: number }> {
+  const h = new HashingStream();
+  h.resume();
+  await pipeline(s, h);
+  return { digest: h.digest(), size: h.bytes };
+}
+
+export async function sha256OfFile(path: string): Promise<{ digest: Digest; size: number }> {
+  return sha256OfStream(createReadStream(path, { highWaterMark: 1024 * 1024 }));
+}

@@ -1,0 +1,27 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onInterruptCleanup } from './cleanup.js';
+
+export function tempRoot(): string {
+  return process.env.BALER_TMPDIR || tmpdir();
+}
+
+export interface TempDir extends AsyncDisposable {
+  readonly path: string;
+  remove(): Promise<void>;
+}
+
+/** A private temp dir removed on dispose and on interrupt. */
+export async function makeTempDir(prefix = 'baler-', parent = tempRoot()): Promise<TempDir> {
+  const path = await mkdtemp(join(parent, prefix));
+  let removed = false;
+  const remove = async (): Promise<void> => {
+    if (removed) return;
+    removed = true;
+    unregister();
+    await rm(path, { recursive: true, force: true });
+  };
+  const unregister = onInterruptCleanup(remove);
+  return { path, remove, [Symbol.asyncDispose]: remove };
+}

@@ -1,0 +1,29 @@
+import type { Digest } from '../model/digest.js';
+import type { ImageName } from '../model/image-name.js';
+import type { NameMove } from '../transports/types.js';
+
+export interface PlannedImage {
+  names: ImageName[];
+  /** Top-level manifest or index digest in the source. */
+  digest: Digest;
+  /** Config digest (= image ID) of each image manifest under it. */
+  ids: Digest[];
+  platforms: string[];
+  layers: number;
+  bytes: number;
+}
+
+export type BlobState = 'queued' | 'hashing' | 'copying' | 'verified' | 'skipped-present';
+
+/**
+ * Everything the pipeline reports; the CLI line printer, the JSON renderer and the TUI are
+ * subscribers (architecture.md rule 7). `done`/`total` are bytes read from the source.
+ */
+export type CopyEvent =
+  | { kind: 'plan'; images: PlannedImage[]; totalBytes: number; sharedBytes: number; blobs: number }
+  | { kind: 'blob'; digest: Digest; role: 'layer' | 'config' | 'manifest'; state: BlobState; done: number; total?: number }
+  | { kind: 'image-done'; names: ImageName[]; id: Digest; digest: Digest }
+  | { kind: 'name-moved'; move: NameMove }
+  | { kind: 'warning'; code: string; message: string };
+
+export type CopyEventHandler = (e: CopyEvent) => void;

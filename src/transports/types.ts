@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import type { BlobInfo, Descriptor } from '../model/descriptor.js';
+import type { Digest } from '../model/digest.js';
+import type { ImageName } from '../model/image-name.js';
+import type { LayerCompression, MediaType } from '../model/media-types.js';
+
+/**
+ * c/image's transport triple: a Transport parses a reference string into an ImageRef, which opens a
+ * source (read) or a sink (write) for one storage place. Spec strings look like
+ * `docker-archive:/tmp/x.tar`, `oci:/srv/layout`, `oci-archive:x.tar`, `store` (see transports/registry.ts).
+ */
+export type TransportName = 'store' | 'docker-archive' | 'oci-archive' | 'oci' | 'docker-root' | 'docker' | 'registry' | 'rootfs';
+
+export interface Transport {
+  readonly name: TransportName;
+  parse(spec: string): ImageRef;
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  /** Sinks only: replace an existing file at the target (save -o over an old archive). */
+  overwrite?: boolean;
+  /** Sinks writing a single file: wrap the whole output in this codec. */
+  outerCompression?: LayerCompression;
+}
+
+export interface ImageRef {
+  readonly transport: Transport;
+  /** The path or location part, e.g. the archive file. */
+  readonly location: string;
+  /** An image named inside the location (`docker-archive:x.tar:app:1` → `app:1`), when given. */
+  readonly image?: string;
+  toString(): string;
+  openSource(o?: OpenOptions): Promise<ImageSource>;
+  openSink(o?: OpenOptions): Promise<ImageSink>;
+}
+
+/** One image (or multi-platform index) a source holds, with every name it carries there. */
+export interface SourceEntry {
+  /** Top-level descriptor: an image manifest or an index. */
+  descriptor: Descriptor;
+  /** Names the image has in the source; empty for an image known only by ID. */
+  names: ImageName[];
+  /** Source-specific extras worth showing (created time, size on disk…). */
+  created?: string;
+}
+
+/**
+ * A place images are read from. Sources are untrusted: they return raw bytes and the pipeline
+ * verifies every digest and size. Dispose releases file handles and temp files.
+ */
+export interface ImageSource extends AsyncDisposable {
+  readonly ref: ImageRef;
+  list(): Promise<SourceEntry[]>;
+  /** Raw manifest or index bytes for a descriptor found via list() or a parent index. NOT verified. */
+  fetchManifest(d: Descriptor): Promise<Uint8Array>;
+  /** Raw blob bytes (config or layer) as stored. NOT verified. */
+  fetchBlob(d: Descriptor, signal?: AbortSignal): Promise<Readable>;
+}
+
+export interface SinkCaps {
+  /** Manifest media types the sink can store; the pipeline converts otherwise. */
+  readonly manifestTypes: readonly MediaType[];
+  /** Layer compressions the sink accepts as they are; others are converted to the first one. */
+  readonly layerCompressions: readonly LayerCompression[];
+  /** The sink writes a tar stream and must know a blob's size before its bytes (spool if unknown). */
+  readonly needsSizeFirst: boolean;
+  /** putBlob may be called concurrently. */
+  readonly parallelPuts: boolean;
+  /** More than one image may be written. */
+  readonly multiImage: boolean;
+  /** Keeps multi-platform indexes (false: the pipeline must pick one platform). */
+  readonly keepsIndexes: boolean;
+}
+
+export interface NameMove {
+  name: ImageName;
+  from: Digest;
+  to: Digest;
+}
+
+export interface CommitResult {
+  /** Names that pointed at another image before this commit (docker's "tag moved" notice). */
+  moved: NameMove[];
+  /** Where the result can be found, for the user (a file path, a layout dir, "store"). */
+  location: string;
+}
+
+/**
+ * A place images are written to. Call order: putBlob for every blob, then putManifest (children
+ * before an index), then addName, then commit. Disposing without commit() rolls back and leaves
+ * nothing behind.
+ */
+export interface ImageSink extends AsyncDisposable {
+  readonly ref: ImageRef;
+  readonly caps: SinkCaps;
+  hasBlob(d: Digest): Promise<boolean>;
+  /**
+   * Stores a blob. `info.digest`/`info.size` may be unknown; when known, the sink verifies them while
+   * writing and throws E_DIGEST_MISMATCH without keeping anything. Returns the stored descriptor.
+   */
+  putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor>;
+  /** Stores manifest or index bytes (already verified by the pipeline). */
+  putManifest(bytes: Uint8Array, d: Descriptor): Promise<void>;
+  /** Records an image (top-level descriptor) under a name; `name` undefined = keep it unnamed. */
+  addImage(d: Descriptor, name?: ImageName): Promise<void>;
+  commit(): Promise<CommitResult>;
+}
