@@ -3,6 +3,23 @@ import { runInterruptCleanups } from '../io/cleanup.js';
 import { reportError, runCli } from './run.js';
 import type { CliIo } from './spec.js';
 
+/**
+ * `baler` with no verb (only --store DIR and/or --no-tui): on a terminal it opens the TUI, unless
+ * --no-tui; otherwise (pipes, CI, --no-tui) it prints the top help. Undefined when a verb is given.
+ */
+function noVerbInvocation(argv: readonly string[]): { storeFlag?: string; noTui: boolean } | undefined {
+  let storeFlag: string | undefined;
+  let noTui = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--no-tui') noTui = true;
+    else if (a === '--store' && argv[i + 1] !== undefined) storeFlag = argv[++i];
+    else if (a.startsWith('--store=')) storeFlag = a.slice('--store='.length);
+    else return undefined;
+  }
+  return storeFlag === undefined ? { noTui } : { storeFlag, noTui };
+}
+
 async function main(): Promise<void> {
   const controller = new AbortController();
   let interrupted = 0;
@@ -19,8 +36,15 @@ async function main(): Promise<void> {
   });
   const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };
   let code: ExitCode;
+  const argv = process.argv.slice(2);
+  const noVerb = noVerbInvocation(argv);
   try {
-    code = await runCli(process.argv.slice(2), io);
+    if (noVerb && !noVerb.noTui && process.stdin.isTTY && process.stdout.isTTY) {
+      const { runTui } = await import('../tui/run-tui.js');
+      code = await runTui({ env: io.env, cwd: io.cwd, ...(noVerb.storeFlag !== undefined ? { storeFlag: noVerb.storeFlag } : {}) });
+    } else {
+      code = await runCli(noVerb ? [] : argv, io);
+    }
   } catch (err) {
     const reason = controller.signal.aborted ? (controller.signal.reason as unknown) : err;
     code = reportError(reason instanceof BalerError ? reason : err, io);

@@ -22,6 +22,11 @@ export interface OpenOptions {
   overwrite?: boolean;
   /** Sinks writing a single file: wrap the whole output in this codec. */
   outerCompression?: LayerCompression;
+  /**
+   * Sources: called for a problem the source works around (e.g. docker-root rebuilt a layer and the image
+   * gets a new ID); the caller shows it like a pipeline warning. Sources may also keep their own list.
+   */
+  onWarning?: (code: string, message: string) => void;
 }
 
 export interface ImageRef {

@@ -1,7 +1,20 @@
 import type { Command } from '../spec.js';
+import { fsckCommand } from './fsck.js';
+import { historyCommand } from './history.js';
+import { inspectCommand } from './inspect.js';
+import { lsCommand } from './ls.js';
+import { pruneCommand } from './prune.js';
+import { rmCommand } from './rm.js';
+import { tagCommand } from './tag.js';
+import { psCommand } from './ps.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
+import { squashCommand } from './squash.js';
+import { saveCommand } from './save.js';
+import { loadCommand } from './load.js';
 
 /**
  * Every verb, in the order `baler --help` lists them. Each helper module exports one Command.
  * Add a verb by importing it here; gen-man picks it up from this list too.
  */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [psCommand, lsCommand, inspectCommand, historyCommand, tagCommand, rmCommand, pruneCommand, fsckCommand, exportCommand, importCommand, squashCommand, saveCommand, loadCommand];

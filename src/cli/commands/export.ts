@@ -1,0 +1,109 @@
+import { resolve } from 'node:path';
+import { compressionFromFileName } from '../../codecs/index.js';
+import { BalerError, ExitCode } from '../../errors.js';
+import type { LayerCompression } from '../../model/media-types.js';
+import { parsePlatform } from '../../model/platform.js';
+import { exportImage, globFilter, type ExportTarget } from '../../pipeline/export.js';
+import { parseTransportRef } from '../../transports/registry.js';
+import { storeRef } from '../../transports/store/transport.js';
+import type { ImageRef } from '../../transports/types.js';
+import { formatBytes } from '../render/units.js';
+import type { Command, CommandContext } from '../spec.js';
+import { printJson, storePathFor } from '../store-context.js';
+
+/** Prefixes that make SOURCE a transport reference rather than an image of the store. */
+const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:', 'docker-root:'];
+
+/** SOURCE → where to read and which image there; a bare name is an image of the embedded store. */
+export function exportSource(ctx: CommandContext, spec: string): { ref: ImageRef; image?: string } {
+  if (TRANSPORT_PREFIXES.some((p) => spec.startsWith(p))) {
+    const ref = parseTransportRef(spec, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin });
+    return ref.image !== undefined ? { ref, image: ref.image } : { ref };
+  }
+  return { ref: storeRef(storePathFor(ctx)), image: spec };
+}
+
+function chosenCompression(ctx: CommandContext, output: string | undefined): LayerCompression {
+  const asked = ctx.flags.choice('compress', ['gzip', 'zstd', 'none'] as const);
+  if (asked) return asked;
+  return (output ? compressionFromFileName(output) : undefined) ?? 'none';
+}
+
+async function run(ctx: CommandContext): Promise<ExitCode> {
+  const [spec] = ctx.args as [string];
+  const output = ctx.flags.string('output');
+  const compression = chosenCompression(ctx, output);
+  const level = ctx.flags.int('level', compression === 'zstd' ? -7 : 0, compression === 'zstd' ? 22 : 9);
+  if (level !== undefined && compression === 'none') throw new BalerError('E_USAGE', 'export: --level needs --compress gzip or zstd');
+  const platformSpec = ctx.flags.string('platform');
+  let to: ExportTarget;
+  if (output && output !== '-') {
+    to = { kind: 'file', path: resolve(ctx.io.cwd, output), overwrite: true };
+  } else {
+    if (ctx.io.stdout.isTTY) throw new BalerError('E_USAGE', 'export: refusing to write a tar archive to a terminal; use -o FILE or redirect stdout');
+    if (ctx.flags.bool('json')) throw new BalerError('E_USAGE', 'export: --json needs -o FILE (stdout carries the archive)');
+    to = { kind: 'stream', stream: ctx.io.stdout, what: 'stdout' };
+  }
+  const filter = globFilter(ctx.flags.list('include'), ctx.flags.list('exclude'));
+  const { ref, image } = exportSource(ctx, spec);
+  const source = await ref.openSource({ signal: ctx.io.signal });
+  try {
+    const report = await exportImage({
+      source,
+      ...(image !== undefined ? { image } : {}),
+      ...(platformSpec ? { platform: parsePlatform(platformSpec) } : {}),
+      to,
+      compression,
+      ...(level !== undefined ? { level } : {}),
+      ...(filter ? { filter } : {}),
+      signal: ctx.io.signal,
+      warn: (_code, message) => {
+        if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${message}\n`);
+      },
+    });
+    if (ctx.flags.bool('json')) printJson(ctx.io, report);
+    else if (!ctx.flags.bool('quiet')) {
+      ctx.io.stderr.write(
+        `Exported ${report.image} (${report.layers} layer${report.layers === 1 ? '' : 's'}, ${report.entries} entries, ${formatBytes(report.fileBytes)} of files; ` +
+          `${formatBytes(report.reclaimedBytes)} hidden by later layers left out) to ${report.location}` +
+          `${report.compression === 'none' ? '' : ` (${report.compression}, ${formatBytes(report.bytesWritten)})`}\n`,
+      );
+    }
+    return ExitCode.ok;
+  } finally {
+    await source[Symbol.asyncDispose]();
+  }
+}
+
+export const exportCommand: Command = {
+  spec: {
+    name: 'export',
+    summary: "Write an image's flattened root file system as one tar",
+    description: `Flattens SOURCE — an image of the embedded store, or an image in an archive or layout (docker-archive:FILE[:IMAGE], oci:DIR[:REF], oci-archive:FILE[:REF]) — into the single tar \`docker export\` would give for a container of it: layers are applied base to top, whiteouts delete what lower layers added (and never appear in the output), opaque directories hide lower content, hard links keep the content they had even when their original name was later replaced or deleted. Types, permission bits including setuid/setgid/sticky, owners (ids and names), modification times, symlink targets, device numbers, FIFOs, extended attributes (PAX SCHILY.xattr.*) and long or non-ASCII names are kept. Unlike docker export, the container-runtime files (.dockerenv, /etc/hostname, /etc/hosts, /etc/resolv.conf, /dev/console…) are not added.
+
+Output order: directories, symlinks, devices and empty files first (parents before children), then regular files in layer order; the first name of a hard-linked file carries its content, later names are hard links to it. Memory use is bounded by the number of entries, never their size: each layer is read twice as a stream and file contents are copied straight to the output.
+
+The archive goes to -o FILE (written under a temporary name and renamed when complete, so an interrupted export leaves nothing) or to standard output when that is not a terminal. Compression comes from --compress, else from the -o suffix (.tar.gz/.tgz → gzip, .tar.zst → zstd), else none.`,
+    args: [{ name: 'SOURCE', description: 'Image name, ID or digest in the store, or TRANSPORT:LOCATION[:IMAGE].' }],
+    flags: [
+      { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the tar to FILE (replaced atomically) instead of standard output.' },
+      { name: 'compress', type: 'string', placeholder: 'gzip|zstd|none', description: 'Compress the tar (default: from the -o suffix, else none).' },
+      { name: 'level', type: 'string', placeholder: 'N', description: 'Compression level (gzip 0-9, zstd -7-22).' },
+      { name: 'include', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Only write paths matching GLOB (or below a matching directory); repeatable. Paths are relative, e.g. "etc/**".' },
+      { name: 'exclude', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Leave out paths matching GLOB and everything below them; repeatable.' },
+      { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'Which image of a multi-platform index to flatten (default: the host platform).' },
+    ],
+    examples: [
+      { command: 'baler export -o rootfs.tar app:1', description: 'Flatten app:1 of the store into rootfs.tar.' },
+      { command: 'baler export docker-archive:images.tar:app:1 | tar -t', description: 'List the files of an image inside a docker save archive.' },
+      { command: 'baler export --exclude "usr/share/doc/**" -o app.tar.zst app:1', description: 'A zstd-compressed rootfs without documentation.' },
+    ],
+    sections: [
+      {
+        title: 'PATHS',
+        body: 'Output names are clean relative paths (no ./ prefix, no root entry). A layer entry whose name, or whose hard-link target, is absolute or climbs out of the root with .. is refused: export stops with exit status 4 and an E_PATH_ESCAPE message naming the layer and the entry, and nothing is written. Symlink targets are data and are kept exactly as stored.',
+      },
+    ],
+  },
+  run,
+};

@@ -1,0 +1,45 @@
+import { ExitCode } from '../../errors.js';
+import { formatBytes } from '../render/units.js';
+import type { Command, CommandContext } from '../spec.js';
+import { openExistingStoreFor, printJson } from '../store-context.js';
+
+async function run(ctx: CommandContext): Promise<ExitCode> {
+  const store = await openExistingStoreFor(ctx);
+  const report = await store.fsck(ctx.io.signal);
+  const ok = report.problems.length === 0;
+  if (ctx.flags.bool('json')) {
+    printJson(ctx.io, {
+      Store: report.root,
+      Ok: ok,
+      Problems: report.problems.map((p) => ({ Digest: p.digest ?? null, Message: p.message })),
+      Images: report.images,
+      BlobsChecked: report.blobsChecked,
+      BytesChecked: report.bytesChecked,
+    });
+  } else {
+    for (const p of report.problems) ctx.io.stdout.write(`${p.message}\n`);
+    if (!ctx.flags.bool('quiet') || !ok) {
+      ctx.io.stdout.write(
+        `${report.root}: ${ok ? 'OK' : `${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'}`} (${report.images} images, ${report.blobsChecked} blobs, ${formatBytes(report.bytesChecked)} checked)\n`,
+      );
+    }
+  }
+  return ok ? ExitCode.ok : ExitCode.integrity;
+}
+
+export const fsckCommand: Command = {
+  spec: {
+    name: 'fsck',
+    summary: 'Check the store for corrupt or missing data',
+    description: `Checks the embedded store: oci-layout and index.json must be valid, every blob file is re-hashed and must match its file name, and everything the index refers to — through nested indexes, manifests, configs and layers — must be present with the size its descriptor states.
+
+Each problem is printed on its own line, followed by a summary; the exit status is 5 when there is any problem. Temp files of writes in progress or interrupted ones are not problems (baler prune removes stale ones). A store only ever needs repair after disk corruption or manual edits: baler writes blobs before the index, so a crash cannot leave a reference to a missing blob.`,
+    args: [],
+    flags: [],
+    examples: [
+      { command: 'baler fsck', description: 'Verify the default store.' },
+      { command: 'baler fsck --store /mnt/usb/store --json', description: 'Verify a store on removable media, with a JSON report.' },
+    ],
+  },
+  run,
+};

@@ -1,0 +1,48 @@
+import { ExitCode } from '../../errors.js';
+import { formatBytes } from '../render/units.js';
+import type { Command, CommandContext } from '../spec.js';
+import { openStoreFor, printJson } from '../store-context.js';
+
+async function run(ctx: CommandContext): Promise<ExitCode> {
+  const store = await openStoreFor(ctx);
+  const dryRun = ctx.flags.bool('dry-run');
+  const result = await store.prune({ dryRun });
+  if (ctx.flags.bool('json')) {
+    printJson(ctx.io, {
+      DryRun: dryRun,
+      Blobs: result.blobs.map((b) => ({ Digest: b.digest ?? null, Size: b.size })),
+      TempFiles: result.temps.map((t) => ({ Path: t.name, Size: t.size })),
+      Bytes: result.bytes,
+    });
+    return ExitCode.ok;
+  }
+  const verb = dryRun ? 'Would delete' : 'Deleted';
+  if (!ctx.flags.bool('quiet')) {
+    for (const b of result.blobs) ctx.io.stdout.write(`${verb}: ${b.digest ?? b.name} (${formatBytes(b.size)})\n`);
+    for (const t of result.temps) ctx.io.stdout.write(`${verb}: ${t.name} (${formatBytes(t.size)}, left by an interrupted write)\n`);
+  }
+  const count = result.blobs.length + result.temps.length;
+  ctx.io.stdout.write(
+    `${dryRun ? 'Would reclaim' : 'Total reclaimed space'}: ${formatBytes(result.bytes)} (${count} ${count === 1 ? 'file' : 'files'})\n`,
+  );
+  return ExitCode.ok;
+}
+
+export const pruneCommand: Command = {
+  spec: {
+    name: 'prune',
+    summary: 'Delete blobs no image in the store uses',
+    description: `Deletes the blobs (layers, configs, manifests) of the embedded store that no image reaches any more, following every index entry through nested indexes and manifests, plus temp files left by writes that were interrupted (a killed baler load). Anything an image still uses is never deleted, and images themselves — named or not — are never removed: use baler rm for that.
+
+Prune takes the store lock, so it waits for a running load to publish its images; a load that started before prune and has not committed yet fails with a clear message and can simply be run again.
+
+Prints each deleted blob with its size and the total; --dry-run prints what would go without deleting.`,
+    args: [],
+    flags: [{ name: 'dry-run', short: 'n', type: 'boolean', description: 'Only show what would be deleted.' }],
+    examples: [
+      { command: 'baler prune --dry-run', description: 'See how much space pruning would free.' },
+      { command: 'baler rm imga:1 && baler prune', description: 'Remove an image and free its layers.' },
+    ],
+  },
+  run,
+};

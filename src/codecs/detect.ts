@@ -1,0 +1,30 @@
+import type { LayerCompression } from '../model/media-types.js';
+
+/** Every compression baler can recognise; only gzip, zstd and none can also be written. */
+export type Compression = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'none';
+
+/** formats.md §0: decide compression by magic bytes, never by media type or file name alone. */
+const magics: ReadonlyArray<readonly [Compression, readonly number[]]> = [
+  ['gzip', [0x1f, 0x8b]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+];
+
+/** The longest magic; reading this many bytes is always enough for sniffCompression. */
+export const SNIFF_BYTES = 6;
+
+export function sniffCompression(head: Uint8Array): Compression {
+  for (const [name, magic] of magics) {
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) return name;
+  }
+  return 'none';
+}
+
+/** A hint from the name only (`-o x.tar.gz`): what to write; readers still sniff. */
+export function compressionFromFileName(name: string): LayerCompression | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.gz') || lower.endsWith('.tgz')) return 'gzip';
+  if (lower.endsWith('.zst') || lower.endsWith('.tzst') || lower.endsWith('.zstd')) return 'zstd';
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import { open } from 'node:fs/promises';
+import { PassThrough, pipeline, type Duplex, type Readable, type Transform } from 'node:stream';
+import { fromSystemError } from '../errors.js';
+import type { LayerCompression } from '../model/media-types.js';
+import { bzip2Decompressor } from './bzip2.js';
+import { SNIFF_BYTES, sniffCompression, type Compression } from './detect.js';
+import { gzipCompressor, gzipDecompressor } from './gzip.js';
+import { peekStream } from './peek.js';
+import { xzDecompressor } from './xz.js';
+import { zstdCompressor, zstdDecompressor } from './zstd.js';
+
+export type { Compression } from './detect.js';
+export { SNIFF_BYTES, compressionFromFileName, sniffCompression } from './detect.js';
+export { peekStream } from './peek.js';
+export { zstdBackend, type ZstdBackend } from './zstd.js';
+
+/** A compressing transform for writing layers or archives; 'none' is a PassThrough. */
+export function compressor(c: LayerCompression, level?: number): Transform {
+  switch (c) {
+    case 'gzip':
+      return gzipCompressor(level);
+    case 'zstd':
+      return zstdCompressor(level);
+    case 'none':
+      return new PassThrough();
+  }
+}
+
+/**
+ * A decompressing stream whose errors are BalerErrors naming `what` (E_TRUNCATED when the data stops
+ * early, E_FORMAT when it is not valid, E_UNSUPPORTED when xz/bzip2 tools are missing).
+ */
+export function decompressor(c: Compression, what: string): Duplex {
+  switch (c) {
+    case 'gzip':
+      return gzipDecompressor(what);
+    case 'zstd':
+      return zstdDecompressor(what);
+    case 'xz':
+      return xzDecompressor(what);
+    case 'bzip2':
+      return bzip2Decompressor(what);
+    case 'none':
+      return new PassThrough();
+  }
+}
+
+/**
+ * Sniffs the stream and returns it decompressed (or as-is when plain). Errors of `s` reach the
+ * returned stream, so one consumer sees every failure.
+ */
+export async function decompressAuto(s: Readable, what: string): Promise<{ compression: Compression; stream: Readable }> {
+  const { head, stream } = await peekStream(s, SNIFF_BYTES);
+  const compression = sniffCompression(head);
+  if (compression === 'none') return { compression, stream };
+  const dec = decompressor(compression, what);
+  pipeline(stream, dec, () => undefined); // failures are delivered by destroying `dec` with the error
+  return { compression, stream: dec };
+}
+
+export async function sniffFileCompression(path: string): Promise<Compression> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return sniffCompression(buf.subarray(0, bytesRead));
+  } catch (err) {
+    throw fromSystemError(err, path);
+  } finally {
+    await fh?.close();
+  }
+}

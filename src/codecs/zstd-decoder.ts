@@ -1,0 +1,104 @@
+import { Duplex } from 'node:stream';
+import { corruptError, errorText, truncatedError } from './decode-errors.js';
+import { ZstdFrameTracker } from './zstd-frames.js';
+
+/** One zstd implementation's streaming decode step (native binding or wasm fallback). */
+export interface ZstdDecodeEngine {
+  /**
+   * Decodes some of `input`. `more` = output is pending even if no input is left (the output buffer
+   * was full), so call again before asking for more input.
+   */
+  step(input: Buffer): { output: Buffer | undefined; consumed: number; more: boolean };
+  dispose(): void;
+}
+
+/**
+ * A decoder that stops decoding while its reader is not reading. zstd reaches ratios of thousands to
+ * one, so a Transform that decodes a whole input chunk at once (as both libraries' own streams do)
+ * can balloon memory; here each step produces at most one output buffer and then waits for _read.
+ * Truncation and foreign data are judged by the frame walker, the same way for both engines.
+ */
+export class ZstdDecoder extends Duplex {
+  private engine: ZstdDecodeEngine | undefined;
+  private input: Buffer | undefined;
+  private inputDone: ((err?: Error | null) => void) | undefined;
+  private canPush = true;
+  private pumping = false;
+  private readonly frames = new ZstdFrameTracker();
+
+  constructor(
+    private readonly makeEngine: () => ZstdDecodeEngine | Promise<ZstdDecodeEngine>,
+    private readonly what: string,
+  ) {
+    super({ readableHighWaterMark: 256 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.frames.update(chunk);
+    if (this.frames.error) {
+      cb(corruptError('zstd', this.what, this.frames.error));
+      return;
+    }
+    const start = (): void => {
+      this.input = chunk;
+      this.inputDone = cb;
+      this.pump();
+    };
+    if (this.engine) {
+      start();
+      return;
+    }
+    Promise.resolve()
+      .then(() => this.makeEngine())
+      .then((e) => {
+        this.engine = e;
+        start();
+      }, (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  override _read(): void {
+    this.canPush = true;
+    this.pump();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (!this.frames.atFrameBoundary) {
+      cb(truncatedError('zstd', this.what));
+      return;
+    }
+    this.push(null);
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.engine?.dispose();
+    this.engine = undefined;
+    cb(err);
+  }
+
+  private pump(): void {
+    const engine = this.engine;
+    if (!engine || this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.input && this.canPush) {
+        const r = engine.step(this.input);
+        this.input = this.input.subarray(r.consumed);
+        if (r.output && r.output.length > 0) this.canPush = this.push(r.output);
+        if (this.input.length === 0 && !r.more) {
+          const done = this.inputDone;
+          this.input = undefined;
+          this.inputDone = undefined;
+          done?.();
+        }
+      }
+    } catch (err) {
+      const done = this.inputDone;
+      this.input = undefined;
+      this.inputDone = undefined;
+      done?.(corruptError('zstd', this.what, errorText(err), err));
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import type { Duplex, Transform } from 'node:stream';
+import type * as ZstdNapi from 'zstd-napi';
+import type * as ZstdNapiBinding from 'zstd-napi/binding.js';
+import { ZstdDecoder, type ZstdDecodeEngine } from './zstd-decoder.js';
+import { PortableZstdCompressor, portableDecodeEngine } from './zstd-portable.js';
+
+/**
+ * Why two zstd implementations: zstd-napi (native libzstd, multithreaded compression) is the one to use;
+ * zstd-codec (wasm) is only the fallback for hosts where the optional native addon is missing, or when
+ * BALER_ZSTD=portable. zstd-codec is single-threaded and several times slower, and its one-shot API
+ * aborts on large buffers, so only its streaming bindings are used (zstd-portable.ts).
+ * Measured by scripts/bench-zstd.ts (see the numbers in BENCH below).
+ *
+ * Determinism: libzstd produces the same bytes for any nbWorkers >= 1, but different bytes for 0
+ * (single-threaded mode). Compression therefore always runs with at least one worker, so a layer
+ * compressed on a 1-core laptop and on a 64-core server gets the same digest. The portable fallback
+ * cannot promise that; layers it writes are still valid zstd.
+ */
+export type ZstdBackend = 'native' | 'portable';
+
+const require = createRequire(import.meta.url);
+let nativeModule: { api: typeof ZstdNapi; binding: typeof ZstdNapiBinding } | null | undefined;
+
+function loadNative(): { api: typeof ZstdNapi; binding: typeof ZstdNapiBinding } | null {
+  if (nativeModule !== undefined) return nativeModule;
+  try {
+    nativeModule = {
+      api: require('zstd-napi') as typeof ZstdNapi,
+      binding: require('zstd-napi/binding.js') as typeof ZstdNapiBinding,
+    };
+  } catch {
+    nativeModule = null;
+  }
+  return nativeModule;
+}
+
+/** Which implementation zstd streams use now (BALER_ZSTD=portable forces the fallback). */
+export function zstdBackend(): ZstdBackend {
+  if (process.env.BALER_ZSTD === 'portable') return 'portable';
+  return loadNative() ? 'native' : 'portable';
+}
+
+export const ZSTD_DEFAULT_LEVEL = 3;
+
+function workerCount(): number {
+  const fromEnv = Number(process.env.BALER_ZSTD_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}
+
+export function zstdCompressor(level?: number): Transform {
+  const lvl = level ?? ZSTD_DEFAULT_LEVEL;
+  const native = zstdBackend() === 'native' ? loadNative() : null;
+  if (!native) return new PortableZstdCompressor(lvl);
+  const { upperBound } = native.binding.cParamGetBounds(native.binding.CParameter.nbWorkers);
+  const nbWorkers = upperBound > 0 ? Math.min(workerCount(), upperBound) : 0;
+  return new native.api.CompressStream({ compressionLevel: lvl, checksumFlag: true, nbWorkers });
+}
+
+function nativeDecodeEngine(binding: typeof ZstdNapiBinding): ZstdDecodeEngine {
+  const dctx = new binding.DCtx();
+  const outSize = binding.dStreamOutSize();
+  return {
+    step(input) {
+      const out = Buffer.allocUnsafe(outSize);
+      const [, produced, consumed] = dctx.decompressStream(out, input);
+      return { output: produced > 0 ? out.subarray(0, produced) : undefined, consumed, more: produced === out.length };
+    },
+    dispose() {
+      // the DCtx is freed by its finalizer; nothing is held open
+    },
+  };
+}
+
+export function zstdDecompressor(what: string): Duplex {
+  const native = zstdBackend() === 'native' ? loadNative() : null;
+  return new ZstdDecoder(native ? () => nativeDecodeEngine(native.binding) : portableDecodeEngine, what);
+}

@@ -1,0 +1,143 @@
+import { createReadStream } from 'node:fs';
+import { Readable, pipeline, type Duplex } from 'node:stream';
+import { SNIFF_BYTES, compressor, decompressor, peekStream, sniffCompression, type Compression } from '../codecs/index.js';
+import { BalerError, isAbortError } from '../errors.js';
+import { VerifyingStream } from '../io/hashing.js';
+import { spoolToFile } from '../io/spool.js';
+import type { BlobInfo, Descriptor } from '../model/descriptor.js';
+import type { Digest } from '../model/digest.js';
+import { shortId } from '../model/digest.js';
+import type { LayerCompression } from '../model/media-types.js';
+import { layerMediaType } from '../model/media-types.js';
+import type { ImageSink, ImageSource } from '../transports/types.js';
+import { DiffIdTee } from './diff-id-tee.js';
+import type { BlobState } from './events.js';
+import { cancelled } from './fetch-verified.js';
+import { decideLayer, layerCompressionClaimed } from './plan.js';
+import { ProgressMeter } from './progress-meter.js';
+
+export interface LayerJob {
+  readonly source: ImageSource;
+  readonly sink: ImageSink;
+  readonly layer: Descriptor;
+  /** rootfs.diff_ids[i] of the image config: what the uncompressed content must hash to. */
+  readonly diffId: Digest;
+  /** Names the source, image and layer in errors: `docker-archive:/x.tar: imga:1: layer 2`. */
+  readonly what: string;
+  readonly asked: LayerCompression | 'keep' | undefined;
+  readonly level?: number;
+  /** A private temp dir for spooling (created on first use by the caller). */
+  readonly spoolDir: () => Promise<string>;
+  readonly signal?: AbortSignal;
+  readonly onState: (state: BlobState, done: number, total?: number) => void;
+}
+
+/** A layer as the sink now holds it. */
+export interface CopiedLayer {
+  readonly digest: Digest;
+  readonly size: number;
+  /** Compression of the stored bytes. */
+  readonly compression: Compression;
+  /** True when the stored bytes differ from the source's (digest, size and media type change). */
+  readonly converted: boolean;
+  /** The sink had the blob already; nothing was read. */
+  readonly skipped: boolean;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
+/**
+ * Moves one layer from source to sink as a chain of named steps (architecture.md rule 5):
+ * skip if present → fetch → sniff → report progress → verify the source digest → check the diff_id
+ * (decompressing on the side, or while converting) → convert for the sink → spool if the sink needs
+ * the size first → put. Any failure leaves the sink without the blob (putBlob's contract).
+ */
+export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
+  const { layer, sink } = job;
+
+  // === skip a layer the sink already has (only when the bytes would be kept as they are)
+  const claimed = layerCompressionClaimed(layer);
+  if (claimed && decideLayer(claimed, sink.caps, job.asked).kind === 'keep' && (await sink.hasBlob(layer.digest))) {
+    job.onState('skipped-present', 0, layer.size);
+    return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, bytesRead: 0, bytesWritten: 0 };
+  }
+  if (job.signal?.aborted) throw cancelled(job.signal);
+
+  // === fetch and sniff the compression the bytes really have (media types lie: formats.md §2.3)
+  const raw = await job.source.fetchBlob(layer, job.signal);
+  const { head, stream: fetched } = await peekStream(raw, SNIFF_BYTES);
+  const actual = sniffCompression(head);
+  const action = decideLayer(actual, sink.caps, job.asked);
+  const stages: Array<Readable | Duplex> = [fetched];
+
+  // === report progress (bytes read from the source)
+  job.onState('copying', 0, layer.size);
+  const meter = new ProgressMeter((done) => job.onState('copying', done, layer.size));
+  stages.push(meter);
+
+  // === verify against the source digest
+  stages.push(new VerifyingStream(layer.digest, layer.size, job.what));
+
+  // === verify the uncompressed content against the config's diff_id, converting if the sink needs it
+  const diffWhat = `${job.what}: uncompressed content does not match rootfs.diff_ids (${shortId(job.diffId)})`;
+  let info: BlobInfo;
+  let storedCompression: Compression = actual;
+  if (action.kind === 'keep') {
+    stages.push(actual === 'none' ? new VerifyingStream(job.diffId, undefined, diffWhat) : new DiffIdTee(actual, job.diffId, diffWhat));
+    info = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
+  } else {
+    // === decompress or recompress for the sink
+    stages.push(decompressor(actual, job.what), new VerifyingStream(job.diffId, undefined, diffWhat));
+    if (action.to !== 'none') stages.push(compressor(action.to, job.level));
+    storedCompression = action.to;
+    // uncompressed bytes hash to the diff_id, so that digest is known before writing
+    info = action.to === 'none' ? { mediaType: layerMediaType('oci', 'none'), digest: job.diffId } : { mediaType: layerMediaType('oci', action.to) };
+  }
+
+  let firstError: unknown;
+  const body = pipeline(stages as [Readable, ...Duplex[]], (err: NodeJS.ErrnoException | null) => {
+    if (err && firstError === undefined) firstError = err;
+  }) as unknown as Readable;
+
+  try {
+    // === spool when the sink must know the size before the bytes
+    let put: Readable = body;
+    if (sink.caps.needsSizeFirst && info.size === undefined) {
+      const spooled = await spoolToFile(body, await job.spoolDir(), `${(info.digest ?? layer.digest).slice(7)}.${Math.random().toString(36).slice(2)}`, job.signal);
+      info = { ...info, digest: spooled.digest, size: spooled.size };
+      put = createReadStream(spooled.path, { highWaterMark: 1024 * 1024 });
+    }
+
+    // === write to the sink (it verifies digest and size again while writing, when known)
+    const stored = await sink.putBlob(put, info, job.signal);
+    job.onState('verified', meter.bytes, layer.size);
+    return {
+      digest: stored.digest,
+      size: stored.size,
+      compression: storedCompression,
+      converted: action.kind === 'convert' || stored.digest !== layer.digest,
+      skipped: false,
+      bytesRead: meter.bytes,
+      bytesWritten: stored.size,
+    };
+  } catch (err) {
+    body.destroy();
+    throw explain(firstError ?? err, err, job.signal);
+  }
+}
+
+/** Prefer the pipeline's own BalerError (digest mismatch…) over what the sink saw ("premature close"). */
+function explain(first: unknown, fromSink: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return cancelled(signal);
+  if (first instanceof BalerError) return first;
+  if (fromSink instanceof BalerError) return fromSink;
+  if (isAbortError(first)) return cancelled(signal);
+  return first ?? fromSink;
+}
+
+/** Stores a config the pipeline already verified, unless the sink has it. */
+export async function copyConfig(sink: ImageSink, d: Descriptor, bytes: Uint8Array, signal?: AbortSignal): Promise<'copied' | 'skipped'> {
+  if (await sink.hasBlob(d.digest)) return 'skipped';
+  await sink.putBlob(Readable.from([Buffer.from(bytes)]), { mediaType: d.mediaType, digest: d.digest, size: d.size }, signal);
+  return 'copied';
+}

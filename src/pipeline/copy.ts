@@ -1,0 +1,260 @@
+import { BalerError } from '../errors.js';
+import { makeTempDir, type TempDir } from '../io/temp.js';
+import type { Descriptor } from '../model/descriptor.js';
+import type { Digest } from '../model/digest.js';
+import type { ImageName } from '../model/image-name.js';
+import type { LayerCompression } from '../model/media-types.js';
+import type { Platform } from '../model/platform.js';
+import { configPlatform } from '../model/image-config.js';
+import { formatPlatform } from '../model/platform.js';
+import type { ImageSink, ImageSource, NameMove } from '../transports/types.js';
+import { copyConfig, copyLayer, type CopiedLayer } from './blob-copy.js';
+import type { CopyEvent, CopyEventHandler, PlannedImage } from './events.js';
+import { cancelled } from './fetch-verified.js';
+import { imagesOf, listImages, loadNode, type CopyNode, type ImageNode, type ManifestCache } from './image-graph.js';
+import { concurrencyLimit } from './limit.js';
+import {
+  applyRename,
+  checkLayerRequest,
+  decideIndexType,
+  decideManifestType,
+  imageLabel,
+  plannedBytes,
+  selectImages,
+  type ImageSelector,
+  type PlannedBlob,
+  type SelectedImage,
+} from './plan.js';
+import { rewriteIndex, rewriteManifest, type ManifestBytes } from './rewrite.js';
+
+export type { ImageSelector } from './plan.js';
+
+export interface CopyRequest {
+  from: ImageSource;
+  to: ImageSink;
+  select: ImageSelector;
+  platform?: Platform;
+  /** --layers: 'keep' (default) keeps what the sink accepts; a compression converts every layer. */
+  layers?: LayerCompression | 'keep';
+  level?: number;
+  /** load --tag: the one selected image gets this name instead of its own. */
+  rename?: ImageName;
+  signal?: AbortSignal;
+  onEvent?: CopyEventHandler;
+}
+
+export interface CopiedImage {
+  names: ImageName[];
+  /** Config digest (image ID); the index digest for a kept multi-platform index. */
+  id: Digest;
+  /** Top-level manifest or index digest as written to the sink. */
+  digest: Digest;
+}
+
+export interface CopyReport {
+  images: CopiedImage[];
+  moved: NameMove[];
+  blobsCopied: number;
+  blobsSkipped: number;
+  bytesRead: number;
+  bytesWritten: number;
+  durationMs: number;
+  location: string;
+  warnings: string[];
+}
+
+/** Layers copied at once when the sink allows concurrent putBlob. */
+const PARALLEL_BLOBS = 3;
+
+interface Totals {
+  blobsCopied: number;
+  blobsSkipped: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+/**
+ * The one copy pipeline every verb and the TUI use: resolve → plan → copy blobs (verified, converted
+ * as the sink's caps say) → manifests → names → commit. A failure or an abort throws before commit;
+ * the caller disposes the sink, which then leaves nothing behind. Does not dispose what it did not open.
+ */
+export async function copyImages(req: CopyRequest): Promise<CopyReport> {
+  const started = Date.now();
+  const emit = (e: CopyEvent): void => req.onEvent?.(e);
+  const warnings: string[] = [];
+  const warn = (code: string, message: string): void => {
+    warnings.push(message);
+    emit({ kind: 'warning', code, message });
+  };
+  const sourceLabel = req.from.ref.toString();
+  const sinkLabel = req.to.ref.toString();
+  const caps = req.to.caps;
+  checkLayerRequest(caps, req.layers, sinkLabel);
+  const check = (): void => {
+    if (req.signal?.aborted) throw cancelled(req.signal);
+  };
+
+  // === resolve the selection against what the source lists
+  const cache: ManifestCache = new Map();
+  const listed = await listImages(req.from, sourceLabel, cache);
+  check();
+  if (listed.length === 0) throw new BalerError('E_NOT_FOUND', `${sourceLabel}: holds no images`);
+  const selected = applyRename(selectImages(listed, req.select, sourceLabel), req.rename);
+  if (selected.length > 1 && !caps.multiImage) {
+    throw new BalerError('E_USAGE', `${sinkLabel} can hold only one image, but ${selected.length} were selected`);
+  }
+
+  // === walk indexes, fetch and verify every manifest and config
+  const nodes: Array<{ sel: SelectedImage; node: CopyNode; label: string }> = [];
+  for (const sel of selected) {
+    const label = imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id);
+    const node = await loadNode(sel.image, { source: req.from, caps, ...(req.platform ? { platform: req.platform } : {}), label, ...(req.signal ? { signal: req.signal } : {}), cache, warn });
+    nodes.push({ sel, node, label });
+    check();
+  }
+  emitPlan(nodes, emit);
+
+  // === copy blobs, manifests and names, image by image
+  const totals: Totals = { blobsCopied: 0, blobsSkipped: 0, bytesRead: 0, bytesWritten: 0 };
+  const layerCopies = new Map<Digest, Promise<CopiedLayer>>();
+  const limit = concurrencyLimit(caps.parallelPuts ? PARALLEL_BLOBS : 1);
+  let temp: Promise<TempDir> | undefined;
+  const spoolDir = async (): Promise<string> => (await (temp ??= makeTempDir('baler-copy-'))).path;
+  const images: CopiedImage[] = [];
+  try {
+    for (const { sel, node, label } of nodes) {
+      const ctx: NodeCopyContext = { req, emit, totals, layerCopies, limit, spoolDir, label };
+      const written = await copyNode(node, ctx);
+      check();
+      // === name the image (after all its blobs and manifests are in)
+      if (sel.names.length === 0) await req.to.addImage(written.descriptor);
+      for (const name of sel.names) await req.to.addImage(written.descriptor, name);
+      const id = node.kind === 'image' ? node.config.descriptor.digest : written.descriptor.digest;
+      images.push({ names: sel.names, id, digest: written.descriptor.digest });
+      emit({ kind: 'image-done', names: sel.names, id, digest: written.descriptor.digest });
+    }
+    check();
+    // === commit: the only point where the sink publishes anything
+    const result = await req.to.commit();
+    for (const move of result.moved) emit({ kind: 'name-moved', move });
+    return { images, moved: result.moved, ...totals, durationMs: Date.now() - started, location: result.location, warnings };
+  } finally {
+    if (temp) await (await temp).remove();
+  }
+}
+
+function emitPlan(nodes: ReadonlyArray<{ sel: SelectedImage; node: CopyNode }>, emit: (e: CopyEvent) => void): void {
+  const perImage: PlannedBlob[][] = [];
+  const planned: PlannedImage[] = [];
+  for (const { sel, node } of nodes) {
+    const blobs: PlannedBlob[] = [];
+    const ids: Digest[] = [];
+    const platforms: string[] = [];
+    let layers = 0;
+    for (const img of imagesOf(node)) {
+      ids.push(img.config.descriptor.digest);
+      platforms.push(formatPlatform(configPlatform(img.config.parsed)));
+      blobs.push({ digest: img.config.descriptor.digest, size: img.config.descriptor.size, role: 'config' });
+      for (const l of img.manifest.layers) blobs.push({ digest: l.digest, size: l.size, role: 'layer' });
+      layers += img.manifest.layers.length;
+    }
+    perImage.push(blobs);
+    const bytes = plannedBytes([blobs]).totalBytes;
+    planned.push({ names: sel.names, digest: node.descriptor.digest, ids, platforms, layers, bytes });
+  }
+  emit({ kind: 'plan', images: planned, ...plannedBytes(perImage) });
+}
+
+interface NodeCopyContext {
+  readonly req: CopyRequest;
+  readonly emit: (e: CopyEvent) => void;
+  readonly totals: Totals;
+  readonly layerCopies: Map<Digest, Promise<CopiedLayer>>;
+  readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly spoolDir: () => Promise<string>;
+  readonly label: string;
+}
+
+async function copyNode(node: CopyNode, ctx: NodeCopyContext): Promise<ManifestBytes> {
+  if (node.kind === 'image') return copyImageNode(node, ctx, ctx.label);
+  const children: Array<{ from: Descriptor; to: Descriptor }> = [];
+  for (const child of node.children) {
+    const platform = child.descriptor.platform ? formatPlatform(child.descriptor.platform) : child.descriptor.digest;
+    const written = await copyImageNode(child, ctx, `${ctx.label} (${platform})`);
+    children.push({ from: child.descriptor, to: written.descriptor });
+  }
+  const out = rewriteIndex(node.index, node.bytes, node.descriptor, children, decideIndexType(node.index.mediaType, ctx.req.to.caps));
+  await ctx.req.to.putManifest(out.bytes, out.descriptor);
+  ctx.totals.bytesRead += node.bytes.byteLength;
+  ctx.totals.bytesWritten += out.bytes.byteLength;
+  return out;
+}
+
+async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: string): Promise<ManifestBytes> {
+  const { req, emit, totals } = ctx;
+  const sink = req.to;
+
+  // === config: verified when fetched; its bytes are never changed, so the image ID stays
+  const cfg = node.config.descriptor;
+  const cfgResult = await copyConfig(sink, cfg, node.config.bytes, req.signal);
+  if (cfgResult === 'copied') {
+    totals.blobsCopied++;
+    totals.bytesRead += cfg.size;
+    totals.bytesWritten += cfg.size;
+  } else totals.blobsSkipped++;
+  emit({ kind: 'blob', digest: cfg.digest, role: 'config', state: cfgResult === 'copied' ? 'verified' : 'skipped-present', done: cfg.size, total: cfg.size });
+
+  // === layers, bounded in parallel; the first failure stops the others before the error is thrown
+  const inner = new AbortController();
+  const onOuterAbort = (): void => inner.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let firstFailure: unknown;
+  const diffIds = node.config.parsed.rootfs.diff_ids;
+  const jobs = node.manifest.layers.map((layer, i) => {
+    emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'queued', done: 0, total: layer.size });
+    let p = ctx.layerCopies.get(layer.digest);
+    if (!p) {
+      p = ctx.limit(() => {
+        if (inner.signal.aborted) return Promise.reject(cancelled(inner.signal));
+        return copyLayer({
+          source: req.from,
+          sink,
+          layer,
+          diffId: diffIds[i] as Digest,
+          what: `${req.from.ref.toString()}: ${label}: layer ${i}`,
+          asked: req.layers,
+          ...(req.level !== undefined ? { level: req.level } : {}),
+          spoolDir: ctx.spoolDir,
+          signal: inner.signal,
+          onState: (state, done, total) => emit({ kind: 'blob', digest: layer.digest, role: 'layer', state, done, ...(total !== undefined ? { total } : {}) }),
+        }).then((c) => {
+          if (c.skipped) totals.blobsSkipped++;
+          else totals.blobsCopied++;
+          totals.bytesRead += c.bytesRead;
+          totals.bytesWritten += c.bytesWritten;
+          return c;
+        });
+      });
+      ctx.layerCopies.set(layer.digest, p);
+    }
+    return p.catch((err: unknown) => {
+      if (firstFailure === undefined) {
+        firstFailure = err;
+        inner.abort(err instanceof BalerError ? err : new BalerError('E_CANCELLED', 'stopped after another layer failed'));
+      }
+      throw err;
+    });
+  });
+  const settled = await Promise.allSettled(jobs);
+  req.signal?.removeEventListener('abort', onOuterAbort);
+  if (firstFailure !== undefined) throw firstFailure;
+  const layers = settled.map((s) => (s as PromiseFulfilledResult<CopiedLayer>).value);
+
+  // === manifest: unchanged bytes when nothing changed, else rewritten with the stored layers
+  const targetType = decideManifestType(node.manifest.mediaType, sink.caps, layers.map((l) => l.compression), label);
+  const out = rewriteManifest(node.manifest, node.bytes, node.descriptor, layers, targetType);
+  await sink.putManifest(out.bytes, out.descriptor);
+  totals.bytesRead += node.bytes.byteLength;
+  totals.bytesWritten += out.bytes.byteLength;
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * `baler export`: one image of any source → its flattened root file system as one tar (formats.md
+ * §4.3), optionally compressed. Steps: resolve and verify the image → pass 1 builds the metadata tree
+ * → plan → pass 2 streams the layers again into tar → codec → file (atomic) or stdout.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import micromatch from 'micromatch';
+import { compressor } from '../codecs/index.js';
+import { BalerError, fromSystemError } from '../errors.js';
+import { createAtomicFile } from '../io/atomic-file.js';
+import { HashingStream } from '../io/hashing.js';
+import type { Digest } from '../model/digest.js';
+import type { LayerCompression } from '../model/media-types.js';
+import type { Platform } from '../model/platform.js';
+import { emitFlattened, scanLayers } from '../tar/flatten/emit.js';
+import { planFlatten, type FlattenPlan, type PathFilter } from '../tar/flatten/plan.js';
+import { TarWriter } from '../tar/write.js';
+import type { ImageSource } from '../transports/types.js';
+import { layerTarsOf, resolveSourceImage, type SourceImage } from './source-image.js';
+
+export type ExportTarget = { kind: 'file'; path: string; overwrite?: boolean } | { kind: 'stream'; stream: Writable; what: string };
+
+export interface ExportRequest {
+  source: ImageSource;
+  /** Name, ID or digest in the source; undefined = its only image. */
+  image?: string;
+  platform?: Platform;
+  to: ExportTarget;
+  compression: LayerCompression;
+  level?: number;
+  filter?: PathFilter;
+  signal?: AbortSignal;
+  warn?: (code: string, message: string) => void;
+}
+
+export interface ExportReport {
+  image: string;
+  id: Digest;
+  layers: number;
+  entries: number;
+  /** Regular-file bytes in the output. */
+  fileBytes: number;
+  /** Bytes written after compression. */
+  bytesWritten: number;
+  reclaimedBytes: number;
+  compression: LayerCompression;
+  location: string;
+}
+
+/** --include/--exclude: a path is kept when it or a parent matches an include (if any) and none matches an exclude. */
+export function globFilter(include: readonly string[], exclude: readonly string[]): PathFilter | undefined {
+  if (include.length === 0 && exclude.length === 0) return undefined;
+  const opts = { dot: true };
+  const chain = (p: string): string[] => p.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  return (path: string) => {
+    const all = chain(path);
+    if (exclude.length && all.some((p) => micromatch.isMatch(p, exclude as string[], opts))) return false;
+    return include.length === 0 || all.some((p) => micromatch.isMatch(p, include as string[], opts));
+  };
+}
+
+/** Both passes for one resolved image, writing an uncompressed tar into `out` (which it ends). */
+export async function flattenImageTo(
+  source: ImageSource,
+  image: SourceImage,
+  out: Writable,
+  o: { filter?: PathFilter; signal?: AbortSignal } = {},
+): Promise<{ plan: FlattenPlan; entries: number; bytes: number }> {
+  const layers = layerTarsOf(source, image);
+  const tree = await scanLayers(layers, o.signal);
+  const plan = planFlatten(tree, o.filter);
+  const writer = new TarWriter(out);
+  const r = await emitFlattened(layers, plan, writer, o.signal);
+  await writer.finish();
+  if (!out.writableEnded) out.end();
+  return { plan, entries: r.entries, bytes: r.bytes };
+}
+
+/** Copies a readable into a stream the caller keeps open (stdout must not be ended). */
+async function copyInto(from: NodeJS.ReadableStream & AsyncIterable<unknown>, to: Writable, what: string): Promise<void> {
+  try {
+    for await (const chunk of from) {
+      if (!to.write(chunk as Buffer)) await once(to, 'drain');
+    }
+  } catch (err) {
+    throw fromSystemError(err, what);
+  }
+}
+
+export async function exportImage(req: ExportRequest): Promise<ExportReport> {
+  const image = await resolveSourceImage(req.source, req.image, {
+    ...(req.platform ? { platform: req.platform } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.warn ? { warn: req.warn } : {}),
+  });
+  const comp = compressor(req.compression, req.level);
+  const counter = new HashingStream();
+  const flatten = (): ReturnType<typeof flattenImageTo> =>
+    flattenImageTo(req.source, image, comp, { ...(req.filter ? { filter: req.filter } : {}), ...(req.signal ? { signal: req.signal } : {}) });
+
+  let result: Awaited<ReturnType<typeof flattenImageTo>>;
+  let location: string;
+  if (req.to.kind === 'file') {
+    const file = await createAtomicFile(req.to.path, { overwrite: req.to.overwrite ?? false });
+    try {
+      const written = pipeline(comp, counter, file.stream);
+      written.catch(() => undefined);
+      try {
+        result = await flatten();
+      } catch (err) {
+        comp.destroy(err as Error);
+        throw err;
+      }
+      await written.catch((err: unknown) => {
+        throw fromSystemError(err, req.to.kind === 'file' ? req.to.path : '');
+      });
+      await file.commit();
+    } finally {
+      await file.discard();
+    }
+    location = req.to.path;
+  } else {
+    const to = req.to;
+    const compressed = pipeline(comp, counter);
+    compressed.catch(() => undefined);
+    const copied = copyInto(counter, to.stream, to.what);
+    copied.catch(() => undefined);
+    try {
+      result = await flatten();
+    } catch (err) {
+      comp.destroy(err as Error);
+      throw err;
+    }
+    await compressed;
+    await copied;
+    location = to.what;
+  }
+  if (req.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');
+  return {
+    image: image.label,
+    id: image.node.config.descriptor.digest,
+    layers: image.node.manifest.layers.length,
+    entries: result.entries,
+    fileBytes: result.bytes,
+    bytesWritten: counter.bytes,
+    reclaimedBytes: result.plan.reclaimedBytes,
+    compression: req.compression,
+    location,
+  };
+}

@@ -1,0 +1,150 @@
+import { BalerError } from '../errors.js';
+import type { Descriptor } from '../model/descriptor.js';
+import type { Digest } from '../model/digest.js';
+import type { ImageConfig } from '../model/image-config.js';
+import { configPlatform, parseImageConfig } from '../model/image-config.js';
+import type { IndexManifest } from '../model/index-manifest.js';
+import { manifestKind, parseIndexManifest } from '../model/index-manifest.js';
+import type { ImageManifest } from '../model/manifest.js';
+import { parseImageManifest } from '../model/manifest.js';
+import { Annotations } from '../model/layout-names.js';
+import { isIndexMediaType } from '../model/media-types.js';
+import type { Platform } from '../model/platform.js';
+import { formatPlatform, hostPlatform, platformMatches } from '../model/platform.js';
+import type { ImageSource, SinkCaps } from '../transports/types.js';
+import { fetchVerifiedConfig, fetchVerifiedManifest } from './fetch-verified.js';
+import { decideIndex, type ListedImage } from './plan.js';
+
+/** An image manifest with its verified config, ready to copy. */
+export interface ImageNode {
+  readonly kind: 'image';
+  readonly descriptor: Descriptor;
+  readonly bytes: Uint8Array;
+  readonly manifest: ImageManifest;
+  readonly config: { readonly descriptor: Descriptor; readonly bytes: Uint8Array; readonly parsed: ImageConfig };
+}
+
+/** A multi-platform index kept whole, with the children that will be copied (attestations left out). */
+export interface IndexNode {
+  readonly kind: 'index';
+  readonly descriptor: Descriptor;
+  readonly bytes: Uint8Array;
+  readonly index: IndexManifest;
+  readonly children: ImageNode[];
+}
+
+export type CopyNode = ImageNode | IndexNode;
+
+/** Raw verified manifests by digest, so listing and copying fetch each once. */
+export type ManifestCache = Map<Digest, Uint8Array>;
+
+/** A top-level descriptor without the name annotations of the place it came from (the sink writes its own). */
+export function withoutNameAnnotations(d: Descriptor): Descriptor {
+  const out: Descriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
+  if (d.platform) out.platform = d.platform;
+  if (d.annotations) {
+    const rest = Object.entries(d.annotations).filter(([k]) => k !== Annotations.refName && k !== Annotations.containerdName);
+    if (rest.length) out.annotations = Object.fromEntries(rest);
+  }
+  return out;
+}
+
+async function manifestBytes(source: ImageSource, d: Descriptor, what: string, cache: ManifestCache): Promise<Uint8Array> {
+  const hit = cache.get(d.digest);
+  if (hit) return hit;
+  const bytes = await fetchVerifiedManifest(source, d, what);
+  cache.set(d.digest, bytes);
+  return bytes;
+}
+
+/**
+ * Every top-level entry of a source with its image ID, so selectors can use IDs. An entry whose
+ * manifest cannot be read is still listed (by its digest) and fails only if it is selected.
+ */
+export async function listImages(source: ImageSource, sourceLabel: string, cache: ManifestCache): Promise<Array<ListedImage & { problem?: unknown }>> {
+  const entries = await source.list();
+  const out: Array<ListedImage & { problem?: unknown }> = [];
+  for (const e of entries) {
+    const d = e.descriptor;
+    try {
+      const bytes = await manifestBytes(source, d, `${sourceLabel}: manifest ${d.digest}`, cache);
+      if (isIndexMediaType(d.mediaType) || manifestKind(bytes, `${sourceLabel}: manifest ${d.digest}`) === 'index') {
+        out.push({ descriptor: d, digest: d.digest, id: d.digest, names: e.names, kind: 'index' });
+      } else {
+        const m = parseImageManifest(bytes, `${sourceLabel}: manifest ${d.digest}`, d.mediaType);
+        out.push({ descriptor: d, digest: d.digest, id: m.config.digest, names: e.names, kind: 'image' });
+      }
+    } catch (problem) {
+      out.push({ descriptor: d, digest: d.digest, id: d.digest, names: e.names, kind: 'image', problem });
+    }
+  }
+  return out;
+}
+
+export interface NodeOptions {
+  readonly source: ImageSource;
+  readonly caps: SinkCaps;
+  readonly platform?: Platform;
+  readonly label: string;
+  readonly signal?: AbortSignal;
+  readonly cache: ManifestCache;
+  readonly warn: (code: string, message: string) => void;
+}
+
+async function loadImageNode(d: Descriptor, o: NodeOptions, what: string): Promise<ImageNode> {
+  const bytes = await manifestBytes(o.source, d, `${what}: manifest`, o.cache);
+  const manifest = parseImageManifest(bytes, `${what}: manifest`, d.mediaType);
+  const cfgBytes = await fetchVerifiedConfig(o.source, manifest.config, `${what}: config ${manifest.config.digest}`, o.signal);
+  const parsed = parseImageConfig(cfgBytes, `${what}: config`);
+  if (parsed.rootfs.diff_ids.length !== manifest.layers.length) {
+    throw new BalerError(
+      'E_FORMAT',
+      `${what}: the manifest lists ${manifest.layers.length} layers but the config has ${parsed.rootfs.diff_ids.length} diff_ids`,
+    );
+  }
+  return { kind: 'image', descriptor: d, bytes, manifest, config: { descriptor: manifest.config, bytes: cfgBytes, parsed } };
+}
+
+/**
+ * Walks a selected entry: an image manifest as it is; an index kept whole when the sink keeps
+ * indexes and no platform was asked for, else reduced to the one matching manifest.
+ */
+export async function loadNode(image: ListedImage & { problem?: unknown }, o: NodeOptions): Promise<CopyNode> {
+  if (image.problem) throw image.problem;
+  const top = withoutNameAnnotations(image.descriptor);
+  if (image.kind === 'image') {
+    const node = await loadImageNode(top, o, o.label);
+    if (o.platform) {
+      const have = configPlatform(node.config.parsed);
+      if (!platformMatches(o.platform, have)) {
+        o.warn('W_PLATFORM', `${o.label}: is ${formatPlatform(have)}, not ${formatPlatform(o.platform)}; copying it anyway`);
+      }
+    }
+    return node;
+  }
+  const bytes = await manifestBytes(o.source, top, `${o.label}: index`, o.cache);
+  const index = parseIndexManifest(bytes, `${o.label}: index`, top.mediaType);
+  const decision = decideIndex(index, o.caps, o.platform, hostPlatform(), o.label);
+  if (decision.keep === 'child') {
+    const child = decision.child;
+    if (isIndexMediaType(child.mediaType)) {
+      throw new BalerError('E_UNSUPPORTED', `${o.label}: nested image indexes are not supported (${child.digest})`);
+    }
+    return loadImageNode(child, o, `${o.label} (${child.platform ? formatPlatform(child.platform) : child.digest})`);
+  }
+  const dropped = index.manifests.length - decision.children.length;
+  if (dropped > 0) o.warn('W_ATTESTATION', `${o.label}: left out ${dropped} attestation manifest(s) of the index`);
+  const children: ImageNode[] = [];
+  for (const child of decision.children) {
+    if (isIndexMediaType(child.mediaType)) {
+      throw new BalerError('E_UNSUPPORTED', `${o.label}: nested image indexes are not supported (${child.digest})`);
+    }
+    children.push(await loadImageNode(child, o, `${o.label} (${child.platform ? formatPlatform(child.platform) : child.digest})`));
+  }
+  return { kind: 'index', descriptor: top, bytes, index, children };
+}
+
+/** The image manifests a node copies. */
+export function imagesOf(node: CopyNode): ImageNode[] {
+  return node.kind === 'image' ? [node] : node.children;
+}

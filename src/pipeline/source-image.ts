@@ -1,0 +1,92 @@
+/**
+ * One image of a source, resolved and verified, with its layers opened as verified tar streams:
+ * what `export` and `squash` flatten. Uses the copy pipeline's listing and graph walk, so a query
+ * means the same thing here as in `save`/`load` (name, image ID, manifest digest).
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { BalerError } from '../errors.js';
+import { VerifyingStream } from '../io/hashing.js';
+import { decompressAuto } from '../codecs/index.js';
+import type { ImageName } from '../model/image-name.js';
+import { shortId } from '../model/digest.js';
+import type { Platform } from '../model/platform.js';
+import type { LayerTars } from '../tar/flatten/emit.js';
+import type { ImageSource, SinkCaps } from '../transports/types.js';
+import { imagesOf, listImages, loadNode, type ImageNode, type ManifestCache } from './image-graph.js';
+import { imageLabel, selectImages } from './plan.js';
+
+export interface SourceImage {
+  node: ImageNode;
+  names: ImageName[];
+  /** `app:1` or a short ID, for messages. */
+  label: string;
+}
+
+/** Flattening needs one platform: indexes are always reduced to a single manifest. */
+const ONE_PLATFORM: SinkCaps = { manifestTypes: [], layerCompressions: ['none'], needsSizeFirst: false, parallelPuts: false, multiImage: false, keepsIndexes: false };
+
+/**
+ * The image `query` names in `source` (any name, ID or digest `save` accepts), or its only image
+ * when `query` is undefined. Manifest and config are verified against their digests.
+ */
+export async function resolveSourceImage(
+  source: ImageSource,
+  query: string | undefined,
+  o: { platform?: Platform; signal?: AbortSignal; warn?: (code: string, message: string) => void } = {},
+): Promise<SourceImage> {
+  const sourceLabel = source.ref.toString();
+  const cache: ManifestCache = new Map();
+  const listed = await listImages(source, sourceLabel, cache);
+  if (listed.length === 0) throw new BalerError('E_NOT_FOUND', `${sourceLabel}: holds no images`);
+  const selected = selectImages(listed, query === undefined ? { kind: 'all' } : { kind: 'refs', refs: [query] }, sourceLabel);
+  if (selected.length !== 1 || !selected[0]) {
+    const what = query === undefined ? `${sourceLabel} holds ${selected.length} images` : `${JSON.stringify(query)} matches ${selected.length} images in ${sourceLabel}`;
+    throw new BalerError('E_USAGE', `${what}; name exactly one (e.g. ${sourceLabel}:NAME:TAG)`);
+  }
+  const sel = selected[0];
+  const names = sel.names.length ? sel.names : sel.image.names;
+  const label = imageLabel(names, sel.image.id);
+  const node = await loadNode(sel.image, {
+    source,
+    caps: ONE_PLATFORM,
+    ...(o.platform ? { platform: o.platform } : {}),
+    label,
+    ...(o.signal ? { signal: o.signal } : {}),
+    cache,
+    warn: o.warn ?? (() => undefined),
+  });
+  const image = imagesOf(node)[0];
+  if (!image) throw new BalerError('E_NOT_FOUND', `${label}: the index holds no image`);
+  return { node: image, names, label };
+}
+
+/**
+ * The layers of an image as decompressed tar streams. Each stream fails at its end with
+ * E_DIGEST_MISMATCH when the stored bytes do not match the manifest digest or the decompressed bytes
+ * do not match the config's diff_id (sources are untrusted: architecture.md rule 3).
+ */
+export function layerTarsOf(source: ImageSource, image: SourceImage): LayerTars {
+  const layers = image.node.manifest.layers;
+  const diffIds = image.node.config.parsed.rootfs.diff_ids;
+  const what = (i: number): string => {
+    const d = layers[i];
+    return `layer ${i + 1}/${layers.length} (${d ? shortId(d.digest) : '?'}) of ${image.label}`;
+  };
+  return {
+    count: layers.length,
+    what,
+    async open(i: number, signal?: AbortSignal): Promise<Readable> {
+      const d = layers[i];
+      const diffId = diffIds[i];
+      if (!d || !diffId) throw new BalerError('E_INTERNAL', `Internal error: no layer ${i} in ${image.label}`);
+      const raw = await source.fetchBlob(d, signal);
+      const stored = new VerifyingStream(d.digest, d.size, what(i));
+      pipeline(raw, stored, () => undefined); // errors surface on `stored` and flow on below
+      const { stream } = await decompressAuto(stored, what(i));
+      const tar = new VerifyingStream(diffId, undefined, `${what(i)}: uncompressed (diff_id)`);
+      pipeline(stream, tar, () => undefined);
+      return tar;
+    },
+  };
+}

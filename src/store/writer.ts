@@ -1,0 +1,122 @@
+import type { Readable } from 'node:stream';
+import { BalerError } from '../errors.js';
+import type { BlobInfo, Descriptor } from '../model/descriptor.js';
+import type { Digest } from '../model/digest.js';
+import { sha256Of } from '../model/digest.js';
+import type { ImageName } from '../model/image-name.js';
+import { fullName } from '../model/image-name.js';
+import { hasBlob, writeBlobAtomic, writeBytesBlob } from './blobs.js';
+import { addImageToIndex, type NameMove } from './index-edit.js';
+import { readIndexDocument, writeIndexLocked, type IndexEntry } from './index-file.js';
+import { BlobLease } from './lease.js';
+import { withLayoutLock } from './lock.js';
+import { walkReachable } from './reachability.js';
+
+/**
+ * Writes images into a layout (the embedded store or an `oci:` directory) in the order that keeps
+ * it consistent through crashes: blobs and manifests land first (each atomically, verified), and
+ * only commit() touches index.json, under the lock, re-reading it so concurrent writers all keep
+ * their images. Dropping a writer without commit leaves verified, unreferenced blobs that prune
+ * removes — never an index change.
+ */
+export interface PendingImage {
+  descriptor: Descriptor;
+  name?: ImageName;
+  refName?: string;
+}
+
+export interface CommitOutcome {
+  moved: NameMove[];
+  location: string;
+}
+
+export class LayoutWriter {
+  private readonly pending: PendingImage[] = [];
+  private state: 'open' | 'committed' | 'disposed' = 'open';
+  private readonly lease: BlobLease;
+
+  constructor(
+    readonly root: string,
+    private readonly location: string,
+  ) {
+    this.lease = new BlobLease(root);
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new BalerError('E_INTERNAL', `Internal error: ${this.root}: writer used after ${this.state}`);
+  }
+
+  /** A present blob is leased first, so a concurrent prune does not take it before commit. */
+  async hasBlob(d: Digest): Promise<boolean> {
+    this.assertOpen();
+    await this.lease.hold(d);
+    return hasBlob(this.root, d);
+  }
+
+  async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
+    this.assertOpen();
+    if (info.digest) await this.lease.hold(info.digest);
+    const d = await writeBlobAtomic(this.root, body, info, signal);
+    if (!info.digest) await this.lease.hold(d.digest);
+    return d;
+  }
+
+  async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
+    this.assertOpen();
+    const got = sha256Of(bytes);
+    if (got !== d.digest || bytes.byteLength !== d.size) {
+      throw new BalerError('E_DIGEST_MISMATCH', `manifest ${d.digest}: got ${bytes.byteLength} bytes hashing to ${got}, expected ${d.size} bytes`);
+    }
+    await this.lease.hold(d.digest);
+    if (await hasBlob(this.root, d.digest)) return;
+    await writeBytesBlob(this.root, bytes, d);
+  }
+
+  /** Queues an index entry; `refName` forces the exact ref.name (oci:DIR:IMAGE). */
+  addImage(image: PendingImage): void {
+    this.assertOpen();
+    this.pending.push(image);
+  }
+
+  async commit(): Promise<CommitOutcome> {
+    this.assertOpen();
+    const moved = await withLayoutLock(this.root, async (lock) => {
+      // Under the lock: everything the new entries reach must exist (a concurrent prune may
+      // have removed an unreferenced blob we counted on).
+      const entries: IndexEntry[] = this.pending.map((p, i) => ({ descriptor: p.descriptor, position: i }));
+      const walk = await walkReachable(this.root, entries);
+      const missing = walk.missing[0] ?? walk.unreadable[0];
+      if (missing) {
+        throw new BalerError('E_CONFLICT', `${this.root}: blob ${missing.digest} vanished before commit (removed by a concurrent prune?); nothing was changed, run the command again`);
+      }
+      const doc = await readIndexDocument(this.root);
+      const moves: NameMove[] = [];
+      for (const p of this.pending) {
+        const move = addImageToIndex(doc, p.descriptor, p.name, p.refName !== undefined ? { refName: p.refName } : {});
+        if (move) moves.push(move);
+      }
+      await writeIndexLocked(this.root, doc, lock);
+      return collapseMoves(moves);
+    });
+    this.state = 'committed';
+    await this.lease.release();
+    return { moved, location: this.location };
+  }
+
+  /** Without commit: the index is untouched; blobs written stay, unreferenced, for prune. */
+  async dispose(): Promise<void> {
+    if (this.state === 'open') this.state = 'disposed';
+    await this.lease.release();
+  }
+}
+
+/** One move per name: from the first old image to the final new one; a name moved back is no move. */
+function collapseMoves(moves: NameMove[]): NameMove[] {
+  const byName = new Map<string, NameMove>();
+  for (const m of moves) {
+    const key = fullName(m.name);
+    const prev = byName.get(key);
+    byName.set(key, prev ? { name: m.name, from: prev.from, to: m.to } : m);
+  }
+  return [...byName.values()].filter((m) => m.from !== m.to);
+}

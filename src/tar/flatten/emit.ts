@@ -1,0 +1,128 @@
+/**
+ * The two streaming passes of flattening (formats.md §4.3, architecture.md "Flatten"):
+ *   pass 1 `scanLayers`  — stream each layer, read headers only (bodies are skipped), build the FsTree;
+ *   pass 2 `emitFlattened` — write the plan's up-front entries, then stream the layers again base→top and
+ *                           copy each surviving file's bytes straight from its layer into the output.
+ * Memory is the metadata of the tree; file contents are never buffered.
+ */
+import type { Readable } from 'node:stream';
+import { BalerError } from '../../errors.js';
+import type { TarHeader } from '../header.js';
+import { normalizeEntryPath } from '../paths.js';
+import { readTarEntries } from '../read.js';
+import type { TarWriter } from '../write.js';
+import type { FlattenPlan } from './plan.js';
+import { FsTree, type FsEntry } from './tree.js';
+
+/** Opens the layers of one image, base first, as decompressed tar streams. */
+export interface LayerTars {
+  readonly count: number;
+  /** A fresh decompressed stream of layer `i`; it should fail at its end when the bytes do not verify. */
+  open(i: number, signal?: AbortSignal): Promise<Readable>;
+  /** Names layer `i` in errors, e.g. `layer 2 (sha256:ab12…) of app:1`. */
+  what(i: number): string;
+}
+
+/**
+ * `..` and absolute names are refused rather than cleaned: a layer that tries either is hostile or
+ * broken, and a flattened export must not guess (man baler-export, "PATHS").
+ */
+export function entryPath(name: string, what: string): string {
+  if (name.startsWith('/')) throw new BalerError('E_PATH_ESCAPE', `${what}: entry ${JSON.stringify(name)} is an absolute path`);
+  return normalizeEntryPath(name, what);
+}
+
+function toFsEntry(h: TarHeader, what: string): FsEntry {
+  const e: FsEntry = { path: entryPath(h.name, what), type: h.type, size: h.size, mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime };
+  if (h.uname) e.uname = h.uname;
+  if (h.gname) e.gname = h.gname;
+  if (h.linkname !== undefined) e.linkname = h.type === 'hardlink' ? entryPath(h.linkname, `${what}: hard link ${JSON.stringify(h.name)}, target`) : h.linkname;
+  if (h.devmajor !== undefined) e.devmajor = h.devmajor;
+  if (h.devminor !== undefined) e.devminor = h.devminor;
+  if (h.pax) e.pax = h.pax;
+  return e;
+}
+
+/** Reads every entry of one layer, then drains what follows the end-of-archive so verification runs. */
+async function forEachEntry(
+  stream: Readable,
+  what: string,
+  signal: AbortSignal | undefined,
+  fn: (h: TarHeader, body: Readable, ordinal: number) => Promise<void>,
+): Promise<void> {
+  let ordinal = 0;
+  try {
+    for await (const { header, body } of readTarEntries(stream, what)) {
+      if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
+      await fn(header, body, ordinal++);
+    }
+    if (!stream.readableEnded && !stream.destroyed) {
+      for await (const _ of stream) {
+        // trailing padding is part of the diff_id (formats.md §3.4): read it so the hash completes
+      }
+    }
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+  }
+}
+
+async function skipBody(body: Readable): Promise<void> {
+  for await (const _ of body) {
+    // data is skipped in pass 1
+  }
+}
+
+/** Pass 1: the merged tree of all layers, metadata only. */
+export async function scanLayers(layers: LayerTars, signal?: AbortSignal): Promise<FsTree> {
+  const tree = new FsTree();
+  for (let i = 0; i < layers.count; i++) {
+    const what = layers.what(i);
+    await forEachEntry(await layers.open(i, signal), what, signal, async (h, body, ordinal) => {
+      await skipBody(body);
+      tree.apply(i, ordinal, toFsEntry(h, what), what);
+    });
+  }
+  return tree;
+}
+
+export interface EmitResult {
+  entries: number;
+  bytes: number;
+}
+
+/** Pass 2: writes the plan to `writer` (the caller finishes the writer and owns the output). */
+export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer: TarWriter, signal?: AbortSignal): Promise<EmitResult> {
+  let entries = 0;
+  let bytes = 0;
+  for (const h of plan.upfront) {
+    await writer.add(h as TarHeader);
+    entries++;
+  }
+  for (let i = 0; i < layers.count; i++) {
+    const wanted = plan.fromLayers.get(i);
+    if (!wanted || wanted.size === 0) continue;
+    const what = layers.what(i);
+    let left = wanted.size;
+    await forEachEntry(await layers.open(i, signal), what, signal, async (h, body, ordinal) => {
+      const emit = wanted.get(ordinal);
+      if (!emit) {
+        await skipBody(body);
+        return;
+      }
+      if (h.size !== emit.file.size) {
+        // the layer changed between the passes: never write a file whose size does not match its header
+        throw new BalerError('E_DIGEST_MISMATCH', `${what}: entry ${JSON.stringify(h.name)} changed between reads`);
+      }
+      await writer.add(emit.file as TarHeader, body);
+      entries++;
+      bytes += emit.file.size;
+      for (const link of emit.links) {
+        await writer.add(link as TarHeader);
+        entries++;
+      }
+      left--;
+    });
+    if (left !== 0) throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${left} entries seen in the first read were missing in the second`);
+  }
+  return { entries, bytes };
+}

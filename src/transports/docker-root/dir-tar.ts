@@ -1,0 +1,226 @@
+import { createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { BalerError, fromSystemError } from '../../errors.js';
+import type { Digest } from '../../model/digest.js';
+import { HashingStream } from '../../io/hashing.js';
+import type { TarHeader } from '../../tar/header.js';
+import { TarWriter } from '../../tar/write.js';
+import { OPAQUE_MARKER } from '../../tar/whiteouts.js';
+import { findOpaqueDirs } from './overlay-opaque.js';
+
+/**
+ * How a directory becomes a tar (formats.md §5.2):
+ *  'overlay-diff' — an overlay2 diff dir: char device 0/0 → `.wh.NAME`, opaque dir → `.wh..wh..opq`;
+ *  'vfs-diff'     — a vfs full copy compared with its parent's copy (Docker's naive diff), deletions as `.wh.`;
+ *  'rootfs'       — the whole directory as it is (a vfs container's merged file system).
+ */
+export type DirTarMode = 'overlay-diff' | 'vfs-diff' | 'rootfs';
+
+export interface DirTarRequest {
+  dir: string;
+  mode: DirTarMode;
+  /** 'vfs-diff' only: the parent layer's full copy. */
+  parentDir?: string;
+  what: string;
+  signal?: AbortSignal;
+  onWarning?: (code: string, message: string) => void;
+}
+
+/**
+ * Walks `dir` (names in byte order, parents first, never following a symlink: a link to /etc/shadow is
+ * archived as a link) and writes a tar to `out`, then ends it. Hard links within the walk become
+ * typeflag-1 entries. Known gaps: extended attributes other than the overlay opaque mark are not
+ * carried (Node has no xattr API), names that are not UTF-8 get replacement characters, sockets are
+ * skipped (as Docker does).
+ */
+export async function writeDirTar(req: DirTarRequest, out: Writable): Promise<void> {
+  const tar = new TarWriter(out);
+  let opaque = new Set<string>();
+  if (req.mode === 'overlay-diff') {
+    const dirs: string[] = [];
+    await collectDirs(req.dir, [], dirs);
+    const found = await findOpaqueDirs(req.dir, dirs, req.signal);
+    if (found) opaque = found;
+    else req.onWarning?.('W_NO_XATTRS', `${req.what}: GNU tar is not installed, so opaque directories under ${req.dir} cannot be detected; a directory deleted and re-created there may show files it no longer has`);
+  }
+  await new DirEmitter(tar, req, opaque).walk([]);
+  await tar.finish();
+  if (!out.writableEnded) out.end();
+}
+
+/** The tar of a directory as a stream (each call walks the directory again). */
+export function dirTarStream(req: DirTarRequest): Readable {
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  writeDirTar(req, out).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+  return out;
+}
+
+export interface DirLayerTar {
+  path: string;
+  digest: Digest;
+  size: number;
+}
+
+/**
+ * Rebuilds a layer from its directory when tar-split cannot reproduce Docker's bytes, into a temp file so
+ * its digest and size are known before a manifest names it. Same changes, different bytes and digest.
+ */
+export async function buildLayerTarFromDir(req: DirTarRequest & { tempDir: string }): Promise<DirLayerTar> {
+  const path = join(req.tempDir, `layer-${Date.now()}-${Math.random().toString(16).slice(2)}.tar`);
+  const hash = new HashingStream();
+  const file = createWriteStream(path);
+  hash.pipe(file);
+  await writeDirTar(req, hash);
+  await finished(file);
+  return { path, digest: hash.digest(), size: hash.bytes };
+}
+
+async function sortedNames(dir: string): Promise<string[]> {
+  try {
+    // byte order, as Go's filepath.Walk sorts
+    return (await readdir(dir)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  } catch (err) {
+    throw fromSystemError(err, dir);
+  }
+}
+
+async function collectDirs(root: string, parts: string[], out: string[]): Promise<void> {
+  const entries = await readdir(join(root, ...parts), { withFileTypes: true }).catch((err: unknown) => {
+    throw fromSystemError(err, join(root, ...parts));
+  });
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const child = [...parts, e.name];
+    out.push(child.join('/'));
+    await collectDirs(root, child, out);
+  }
+}
+
+type Stat = BigIntStats;
+
+class DirEmitter {
+  /** dev:ino → first tar name, for hard links within the walk. */
+  private readonly inodes = new Map<string, string>();
+  /** vfs-diff: ancestors whose entry is written only once something below them is. */
+  private readonly pendingDirs: { name: string; st: Stat }[] = [];
+
+  constructor(
+    private readonly tar: TarWriter,
+    private readonly req: DirTarRequest,
+    private readonly opaque: Set<string>,
+  ) {}
+
+  private abs(base: string, parts: readonly string[]): string {
+    return parts.length === 0 ? base : join(base, ...parts);
+  }
+
+  private async lstatIn(base: string, parts: readonly string[], optional: boolean): Promise<Stat | undefined> {
+    const p = this.abs(base, parts);
+    try {
+      return await lstat(p, { bigint: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (optional && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined;
+      throw fromSystemError(err, p);
+    }
+  }
+
+  async walk(parts: string[]): Promise<void> {
+    if (this.req.signal?.aborted) throw new BalerError('E_CANCELLED', `${this.req.what}: cancelled`);
+    const names = await sortedNames(this.abs(this.req.dir, parts));
+    const parent = this.req.mode === 'vfs-diff' ? this.req.parentDir : undefined;
+    if (parent !== undefined) {
+      // deletions: present in the parent copy, gone here (one whiteout covers a deleted subtree)
+      const before = await readdir(this.abs(parent, parts)).catch(() => [] as string[]);
+      const present = new Set(names);
+      for (const gone of before.sort()) if (!present.has(gone)) await this.emitWhiteout([...parts, `.wh.${gone}`]);
+    }
+    for (const name of names) {
+      const child = [...parts, name];
+      const st = (await this.lstatIn(this.req.dir, child, false)) as Stat;
+      if (this.req.mode === 'vfs-diff') {
+        const old = parent === undefined ? undefined : await this.lstatIn(parent, child, true);
+        const changed = old === undefined || differs(old, st);
+        if (st.isDirectory()) {
+          const key = child.join('/');
+          this.pendingDirs.push({ name: key, st });
+          if (changed) await this.flushPendingDirs();
+          await this.walk(child);
+          if (this.pendingDirs[this.pendingDirs.length - 1]?.name === key) this.pendingDirs.pop();
+        } else if (changed) {
+          await this.flushPendingDirs();
+          await this.emit(child, st);
+        }
+        continue;
+      }
+      if (this.req.mode === 'overlay-diff' && st.isCharacterDevice() && st.rdev === 0n) {
+        await this.emitWhiteout([...parts, `.wh.${name}`]);
+        continue;
+      }
+      await this.emit(child, st);
+      if (st.isDirectory()) {
+        if (this.opaque.has(child.join('/'))) await this.emitWhiteout([...child, OPAQUE_MARKER]);
+        await this.walk(child);
+      }
+    }
+  }
+
+  private async flushPendingDirs(): Promise<void> {
+    for (const d of this.pendingDirs.splice(0)) await this.tar.add(this.header(d.name, d.st, 'dir'));
+  }
+
+  private header(name: string, st: Stat, type: TarHeader['type']): TarHeader {
+    return {
+      name: type === 'dir' ? `${name}/` : name,
+      type,
+      size: 0,
+      mode: Number(st.mode & 0o7777n),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      mtime: Number(st.mtimeMs / 1000n),
+    };
+  }
+
+  private async emitWhiteout(parts: string[]): Promise<void> {
+    await this.flushPendingDirs();
+    await this.tar.add({ name: parts.join('/'), type: 'file', size: 0, mode: 0o600, uid: 0, gid: 0, mtime: 0 });
+  }
+
+  private async emit(parts: string[], st: Stat): Promise<void> {
+    const name = parts.join('/');
+    const abs = this.abs(this.req.dir, parts);
+    if (st.isDirectory()) return this.tar.add(this.header(name, st, 'dir'));
+    if (st.isSymbolicLink()) {
+      const target = await readlink(abs).catch((err: unknown) => {
+        throw fromSystemError(err, abs);
+      });
+      return this.tar.add({ ...this.header(name, st, 'symlink'), linkname: target });
+    }
+    if (st.isFIFO()) return this.tar.add(this.header(name, st, 'fifo'));
+    if (st.isCharacterDevice() || st.isBlockDevice()) {
+      const rdev = Number(st.rdev);
+      const h = this.header(name, st, st.isCharacterDevice() ? 'char' : 'block');
+      // Linux new_encode_dev: major = bits 8..19, minor = bits 0..7 and 20..31
+      return this.tar.add({ ...h, devmajor: (rdev >>> 8) & 0xfff, devminor: (rdev & 0xff) | ((rdev >>> 12) & 0xfff00) });
+    }
+    if (!st.isFile()) return;
+    if (st.nlink > 1n) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = this.inodes.get(key);
+      if (first !== undefined) return this.tar.add({ ...this.header(name, st, 'hardlink'), linkname: first });
+      this.inodes.set(key, name);
+    }
+    const body = createReadStream(abs, { highWaterMark: 1024 * 1024 });
+    return this.tar.add({ ...this.header(name, st, 'file'), size: Number(st.size) }, body);
+  }
+}
+
+/** Docker's naive diff test (archive/changes.go): changed metadata; directories ignore size and mtime. */
+function differs(a: Stat, b: Stat): boolean {
+  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev) return true;
+  if (b.isDirectory()) return false;
+  return a.size !== b.size || a.mtimeNs !== b.mtimeNs;
+}

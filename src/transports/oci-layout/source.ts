@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import { BalerError } from '../../errors.js';
+import type { Descriptor } from '../../model/descriptor.js';
+import type { ImageName } from '../../model/image-name.js';
+import { familiarName, parseImageName, sameName } from '../../model/image-name.js';
+import type { StoreImage } from '../../store/images.js';
+import { resolveImage } from '../../store/resolve.js';
+import type { Store } from '../../store/store.js';
+import type { ImageRef, ImageSource, SourceEntry } from '../types.js';
+
+/**
+ * Reads an OCI image layout: the embedded store or any `oci:DIR` written by skopeo, podman,
+ * umoci, Docker ≥25 or baler. Every index entry is listed, grouped by digest with all its names.
+ * With an IMAGE in the reference only that image is listed: an exact ref.name match first (what
+ * skopeo's `oci:DIR:IMAGE` means), then baler's usual name / ID resolution.
+ */
+export class LayoutSource implements ImageSource {
+  constructor(
+    readonly ref: ImageRef,
+    private readonly store: Store,
+  ) {}
+
+  async list(): Promise<SourceEntry[]> {
+    const images = await this.store.images();
+    const selected = this.ref.image === undefined ? images.map((image) => ({ image, names: image.names })) : [this.select(images, this.ref.image)];
+    return selected.map(({ image, names }) => {
+      const entry: SourceEntry = { descriptor: image.descriptor, names };
+      if (image.created) entry.created = image.created;
+      return entry;
+    });
+  }
+
+  /** The image IMAGE picks, with only the name(s) IMAGE stands for (all of them when given by ID). */
+  private select(images: StoreImage[], wanted: string): { image: StoreImage; names: ImageName[] } {
+    const asName = parseNameOrUndefined(wanted);
+    const only = (image: StoreImage): ImageName[] => (asName ? image.names.filter((n) => sameName(n, asName)) : []);
+    // ref.name as another tool wrote it ("latest", "imga:1", "localhost/imga:1")
+    const byRefName = images.find((i) => i.refNames.includes(wanted));
+    if (byRefName) return { image: byRefName, names: only(byRefName) };
+    try {
+      const hit = resolveImage(images, wanted);
+      return { image: hit.image, names: hit.by === 'name' && hit.name ? [hit.name] : hit.image.names };
+    } catch (err) {
+      if (err instanceof BalerError && err.code === 'E_NOT_FOUND') {
+        const known = images.flatMap((i) => i.names.map(familiarName));
+        throw new BalerError('E_NOT_FOUND', `${this.store.root}: no image ${JSON.stringify(wanted)} in this layout${known.length ? ` (it has ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''})` : ''}`);
+      }
+      throw err;
+    }
+  }
+
+  fetchManifest(d: Descriptor): Promise<Uint8Array> {
+    return this.store.readManifest(d.digest);
+  }
+
+  fetchBlob(d: Descriptor): Promise<Readable> {
+    return this.store.openBlob(d.digest);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    // nothing held open between calls
+  }
+}
+
+function parseNameOrUndefined(s: string): ImageName | undefined {
+  try {
+    return parseImageName(s, { defaultTag: 'latest' });
+  } catch {
+    return undefined;
+  }
+}

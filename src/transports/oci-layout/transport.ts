@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import { BalerError } from '../../errors.js';
+import { ensureLayout } from '../../store/layout.js';
+import { openExistingLayout, Store } from '../../store/store.js';
+import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
+import { LayoutSink } from './sink.js';
+import { LayoutSource } from './source.js';
+
+/**
+ * `oci:DIR[:IMAGE]` (skopeo's `oci:`): DIR is an OCI image layout directory; IMAGE selects one
+ * image when reading and names what is written. The first `:` after the prefix separates them,
+ * as in skopeo, so DIR itself cannot contain a colon.
+ */
+export class OciLayoutRef implements ImageRef {
+  readonly transport: Transport = ociLayoutTransport;
+  readonly location: string;
+  readonly image?: string;
+
+  constructor(dir: string, image?: string) {
+    this.location = resolve(dir);
+    if (image !== undefined) this.image = image;
+  }
+
+  toString(): string {
+    return `oci:${this.location}${this.image !== undefined ? `:${this.image}` : ''}`;
+  }
+
+  async openSource(_o?: OpenOptions): Promise<ImageSource> {
+    return new LayoutSource(this, await openExistingLayout(this.location));
+  }
+
+  /** Creates the layout when missing, appends to it otherwise (other images stay). */
+  async openSink(_o?: OpenOptions): Promise<ImageSink> {
+    await ensureLayout(this.location);
+    const store = new Store(this.location);
+    return new LayoutSink(this, store.writer(this.location), this.image);
+  }
+}
+
+export function parseOciLayoutSpec(spec: string): OciLayoutRef {
+  const body = spec.startsWith('oci:') ? spec.slice('oci:'.length) : spec;
+  const colon = body.indexOf(':');
+  const dir = colon >= 0 ? body.slice(0, colon) : body;
+  const image = colon >= 0 ? body.slice(colon + 1) : undefined;
+  if (dir === '') throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: expected oci:DIR[:IMAGE]`);
+  if (image === '') throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: empty IMAGE after the directory`);
+  return new OciLayoutRef(dir, image);
+}
+
+export const ociLayoutTransport: Transport = {
+  name: 'oci',
+  parse: parseOciLayoutSpec,
+};

@@ -1,0 +1,136 @@
+/**
+ * A rootfs directory → a deterministic layer tar: entries sorted byte-wise, parents before
+ * children, no root entry, numeric owners, hard links detected by (dev, ino). Symlinks are stored
+ * as symlinks and never followed; files are opened with O_NOFOLLOW so nothing outside the directory
+ * is ever read, even if the tree changes while baler walks it. Sockets are skipped (tar does too).
+ * Not captured: extended attributes (Node has no portable xattr API).
+ */
+import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { BalerError, fromSystemError } from '../../errors.js';
+import { HashingStream } from '../../io/hashing.js';
+import type { TarHeader } from '../../tar/header.js';
+import { TarWriter } from '../../tar/write.js';
+import type { LayerFile } from './input-tar.js';
+
+export function devMajor(rdev: number): number {
+  return Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
+}
+
+export function devMinor(rdev: number): number {
+  return Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function baseHeader(name: string, st: Stats): Omit<TarHeader, 'type'> {
+  return { name, size: 0, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) };
+}
+
+export interface DirWalkOptions {
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+}
+
+/** Tars `root` into `dir/layer.tar`, hashing as it writes. */
+export async function layerFromDirectory(root: string, dir: string, o: DirWalkOptions = {}): Promise<LayerFile> {
+  const path = join(dir, 'layer.tar');
+  const hash = new HashingStream();
+  const done = pipeline(hash, createWriteStream(path, { highWaterMark: 1024 * 1024 }), o.signal ? { signal: o.signal } : {});
+  const writer = new TarWriter(hash);
+  const seenInodes = new Map<string, string>();
+  let entries = 0;
+
+  const addFile = async (abs: string, name: string, st: Stats): Promise<void> => {
+    let fh;
+    try {
+      fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      throw fromSystemError(err, abs);
+    }
+    try {
+      const now = await fh.stat();
+      if (now.ino !== st.ino || now.dev !== st.dev) throw new BalerError('E_IO', `${abs}: changed while being read`);
+      const body = createReadStream('', { fd: fh.fd, autoClose: false, start: 0, end: Math.max(st.size - 1, 0), highWaterMark: 1024 * 1024 } as Parameters<typeof createReadStream>[1] & { fd: number });
+      await writer.add({ ...baseHeader(name, st), type: 'file', size: st.size }, st.size === 0 ? undefined : body);
+      if (st.size === 0) body.destroy();
+    } finally {
+      await fh.close();
+    }
+  };
+
+  const walk = async (absDir: string, prefix: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await readdir(absDir);
+    } catch (err) {
+      throw fromSystemError(err, absDir);
+    }
+    names.sort(compareBytes);
+    for (const n of names) {
+      if (o.signal?.aborted) throw new BalerError('E_CANCELLED', `${root}: cancelled`);
+      const abs = join(absDir, n);
+      const name = prefix === '' ? n : `${prefix}/${n}`;
+      let st: Stats;
+      try {
+        st = await lstat(abs);
+      } catch (err) {
+        throw fromSystemError(err, abs);
+      }
+      if (st.isDirectory()) {
+        await writer.add({ ...baseHeader(name, st), type: 'dir' });
+        entries++;
+        await walk(abs, name);
+        continue;
+      }
+      if (st.isSocket()) {
+        o.warn?.(`${abs}: socket skipped`);
+        continue;
+      }
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1 ? seenInodes.get(key) : undefined;
+      if (first !== undefined) {
+        await writer.add({ ...baseHeader(name, st), type: 'hardlink', linkname: first });
+        entries++;
+        continue;
+      }
+      if (st.nlink > 1) seenInodes.set(key, name);
+      if (st.isFile()) await addFile(abs, name, st);
+      else if (st.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = await readlink(abs);
+        } catch (err) {
+          throw fromSystemError(err, abs);
+        }
+        await writer.add({ ...baseHeader(name, st), type: 'symlink', linkname: target });
+      } else if (st.isFIFO()) await writer.add({ ...baseHeader(name, st), type: 'fifo' });
+      else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        await writer.add({ ...baseHeader(name, st), type: st.isCharacterDevice() ? 'char' : 'block', devmajor: devMajor(st.rdev), devminor: devMinor(st.rdev) });
+      } else {
+        o.warn?.(`${abs}: unsupported file type skipped`);
+        continue;
+      }
+      entries++;
+    }
+  };
+
+  try {
+    const top = await lstat(root).catch((err: unknown) => {
+      throw fromSystemError(err, root);
+    });
+    if (!top.isDirectory()) throw new BalerError('E_USAGE', `${root}: not a directory`);
+    await walk(root, '');
+    await writer.finish();
+    await done;
+  } catch (err) {
+    hash.destroy(err as Error);
+    await done.catch(() => undefined);
+    throw err;
+  }
+  return { path, diffId: hash.digest(), size: hash.bytes, entries, rewritten: false };
+}

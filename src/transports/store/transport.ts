@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import { BalerError } from '../../errors.js';
+import { resolveStorePath } from '../../store/location.js';
+import { openStore } from '../../store/store.js';
+import { LayoutSink } from '../oci-layout/sink.js';
+import { LayoutSource } from '../oci-layout/source.js';
+import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
+
+/**
+ * The embedded store as a transport: `store` (the default location, see store/location.ts) or
+ * `store:/path`. It is an OCI layout, so source and sink are the layout ones.
+ */
+export class StoreRef implements ImageRef {
+  readonly transport: Transport = storeTransport;
+  readonly location: string;
+
+  constructor(path: string) {
+    this.location = resolve(path);
+  }
+
+  toString(): string {
+    return `store:${this.location}`;
+  }
+
+  async openSource(_o?: OpenOptions): Promise<ImageSource> {
+    return new LayoutSource(this, await openStore(this.location));
+  }
+
+  async openSink(_o?: OpenOptions): Promise<ImageSink> {
+    const store = await openStore(this.location);
+    return new LayoutSink(this, store.writer(this.location));
+  }
+}
+
+/** A ref for the store at `path` (already resolved with resolveStorePath by the caller). */
+export function storeRef(path: string): StoreRef {
+  return new StoreRef(path);
+}
+
+export function parseStoreSpec(spec: string): StoreRef {
+  if (spec === 'store') return new StoreRef(resolveStorePath(undefined, process.env, process.cwd()));
+  if (spec.startsWith('store:') && spec.length > 'store:'.length) return new StoreRef(spec.slice('store:'.length));
+  throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: expected store or store:/path`);
+}
+
+export const storeTransport: Transport = {
+  name: 'store',
+  parse: parseStoreSpec,
+};

@@ -1,0 +1,231 @@
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { equivalentCommand } from '../cli/command-line.js';
+import { computeImageChanges } from '../image/layer-changes.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { KeyHints } from './components/KeyHints.js';
+import { useTheme } from './components/theme.js';
+import { useCopyEvents } from './hooks/use-copy-events.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { ActionScreen } from './screens/ActionScreen.js';
+import { DoneScreen } from './screens/DoneScreen.js';
+import { ImagesScreen } from './screens/ImagesScreen.js';
+import { LayerBrowser } from './screens/LayerBrowser.js';
+import { ProgressScreen } from './screens/ProgressScreen.js';
+import { SourceScreen } from './screens/SourceScreen.js';
+import { type Intent, intentsForKey } from './state/keymap.js';
+import { initialState, reduce, type ScreenName, type TuiState } from './state/machine.js';
+import { plannedCopy, selectedImages } from './state/selectors.js';
+import type { SourceSpec, TuiServices } from './tui-services.js';
+
+/** What a session did: the plain commands equivalent to each finished action. */
+export interface Outcome {
+  commands: string[];
+  /** The last copy was cancelled or failed. */
+  interrupted: boolean;
+}
+
+const HINTS: Record<ScreenName, ReadonlyArray<readonly [string, string]>> = {
+  source: [['↑↓', 'move'], ['enter', 'open'], ['?', 'help'], ['q', 'quit']],
+  images: [['space', 'select'], ['enter', 'action'], ['/', 'filter'], ['L', 'layers'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']],
+  action: [['↑↓', 'field'], ['←→', 'change'], ['enter', 'edit/start'], ['esc', 'back'], ['q', 'quit']],
+  progress: [],
+  layers: [['↑↓', 'layer'], ['J/K', 'scroll files'], ['esc', 'back'], ['q', 'quit']],
+  done: [['enter', 'more images'], ['q', 'quit']],
+};
+
+const TITLES: Record<ScreenName, string> = { source: 'Source', images: 'Images', action: 'Action', progress: 'Progress', layers: 'Layer browser', done: 'Done' };
+
+/** `save myorg/app:1 myorg/app:2 -> images.tar`, from the form the copy started with. */
+function progressTitle(s: TuiState): string {
+  const plan = plannedCopy(s);
+  if ('error' in plan) return '';
+  const what = plan.action.images.join(' ');
+  return plan.action.verb === 'load' ? `load ${what} into the store` : `save ${what} -> ${plan.action.output}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function commonPrefix(words: readonly string[]): string {
+  if (words.length === 0) return '';
+  let p = words[0] ?? '';
+  for (const w of words) while (!w.startsWith(p)) p = p.slice(0, -1);
+  return p;
+}
+
+export function App({ services, onExit }: { services: TuiServices; onExit: (o: Outcome) => void }) {
+  const [state, dispatch] = useReducer(reduce, undefined, () => initialState(services.sourceChoices(), services.actions));
+  const stateRef = useRef<TuiState>(state);
+  stateRef.current = state;
+  const { exit } = useApp();
+  const { stdout, write } = useStdout();
+  const size = useTerminalSize();
+  const theme = useTheme();
+  const commands = useRef<string[]>([]);
+  const copyAbort = useRef<AbortController | undefined>(undefined);
+  const loadAbort = useRef<AbortController | undefined>(undefined);
+  const running = state.progress.status === 'running' || state.progress.status === 'cancelling';
+  const events = useCopyEvents(dispatch, running);
+
+  // Progress rows flow through <Static> above a short live region; that region starts on a clean
+  // screen (cleared before the first progress frame, so the Static title survives) and the
+  // full-height screens after it are redrawn on a clean screen too, never under stale rows.
+  const clearScreen = useCallback(() => {
+    if (stdout.isTTY) write('\x1b[2J\x1b[H');
+  }, [stdout, write]);
+  const lastScreen = useRef<ScreenName>(state.screen);
+  useEffect(() => {
+    const was = lastScreen.current;
+    lastScreen.current = state.screen;
+    if (was === 'progress' && state.screen !== 'progress') clearScreen();
+  }, [state.screen, clearScreen]);
+
+  const quit = useCallback(() => {
+    loadAbort.current?.abort();
+    exit();
+    onExit({ commands: commands.current, interrupted: stateRef.current.progress.status === 'cancelled' || stateRef.current.progress.status === 'failed' });
+  }, [exit, onExit]);
+
+  const chooseSource = useCallback(
+    (source: SourceSpec) => {
+      loadAbort.current?.abort();
+      const ac = new AbortController();
+      loadAbort.current = ac;
+      dispatch({ type: 'source/choose', source });
+      services.listImages(source, ac.signal).then(
+        (rows) => {
+          if (!ac.signal.aborted) dispatch({ type: 'images/loaded', rows });
+        },
+        (err: unknown) => {
+          if (!ac.signal.aborted) dispatch({ type: 'images/failed', message: errorText(err) });
+        },
+      );
+    },
+    [services],
+  );
+
+  const completePath = useCallback(() => {
+    const typed = stateRef.current.pathInput;
+    services.completePath(typed).then(
+      (found) => {
+        const prefix = commonPrefix(found);
+        if (prefix.length > typed.length) dispatch({ type: 'source/path-input', value: prefix });
+        dispatch({ type: 'source/completions', completions: found.length === 1 ? [] : found });
+      },
+      () => dispatch({ type: 'source/completions', completions: [] }),
+    );
+  }, [services]);
+
+  const openLayers = useCallback(
+    (image: TuiState['images'][number]['key']) => {
+      const s = stateRef.current;
+      const row = s.images.find((r) => r.key === image);
+      if (!row || !s.source) return;
+      loadAbort.current?.abort();
+      const ac = new AbortController();
+      loadAbort.current = ac;
+      dispatch({ type: 'layers/open', image });
+      services.listLayers(s.source, row, ac.signal).then(
+        (listings) => {
+          if (!ac.signal.aborted) dispatch({ type: 'layers/loaded', listings, changes: computeImageChanges(listings.map((l) => l.entries)) });
+        },
+        (err: unknown) => {
+          if (!ac.signal.aborted) dispatch({ type: 'layers/failed', message: errorText(err) });
+        },
+      );
+    },
+    [services],
+  );
+
+  const startCopy = useCallback(() => {
+    const s = stateRef.current;
+    const plan = plannedCopy(s);
+    if ('error' in plan) {
+      dispatch({ type: 'action/invalid', message: plan.error });
+      return;
+    }
+    const command = equivalentCommand(plan.action, services.storeFlag ? { storeFlag: services.storeFlag } : {});
+    const ac = new AbortController();
+    copyAbort.current = ac;
+    clearScreen();
+    dispatch({ type: 'copy/start', at: Date.now() });
+    services.copy(plan.request, events.push, ac.signal).then(
+      (outcome) => {
+        events.flush();
+        commands.current.push(command);
+        dispatch({ type: 'copy/finished', outcome, command });
+      },
+      (err: unknown) => {
+        events.flush();
+        if (ac.signal.aborted) dispatch({ type: 'copy/cancelled' });
+        else dispatch({ type: 'copy/failed', message: errorText(err) });
+      },
+    );
+  }, [services, events, clearScreen]);
+
+  const run = useCallback(
+    (intent: Intent) => {
+      switch (intent.kind) {
+        case 'dispatch':
+          return dispatch(intent.action);
+        case 'choose-source':
+          return chooseSource(intent.source);
+        case 'complete-path':
+          return completePath();
+        case 'open-action':
+          return dispatch({ type: 'action/open', names: selectedImages(stateRef.current).flatMap((r) => r.names) });
+        case 'start-copy':
+          return startCopy();
+        case 'cancel-copy':
+          dispatch({ type: 'copy/cancel' });
+          return copyAbort.current?.abort();
+        case 'open-layers':
+          return openLayers(intent.image);
+        case 'quit':
+          return quit();
+      }
+    },
+    [chooseSource, completePath, startCopy, openLayers, quit],
+  );
+
+  useInput((input, key) => {
+    // Several keys can arrive in one chunk (a paste, or a scripted terminal); each sees the state
+    // the previous one produced.
+    for (const intent of intentsForKey(stateRef.current, input, key)) {
+      run(intent);
+      if (intent.kind === 'dispatch') stateRef.current = reduce(stateRef.current, intent.action);
+    }
+  });
+
+  const { columns, rows } = size;
+  // One row short of the terminal: a frame as tall as the screen makes Ink clear and redraw everything.
+  const height = Math.max(10, rows - 1);
+  const bodyH = height - 3;
+  const full = state.screen !== 'progress';
+  let body;
+  if (state.help) body = <HelpOverlay />;
+  else if (state.screen === 'source') body = <SourceScreen state={state} width={columns} />;
+  else if (state.screen === 'images') body = <ImagesScreen state={state} width={columns} height={bodyH} />;
+  else if (state.screen === 'action') body = <ActionScreen state={state} width={columns} {...(services.storeFlag ? { storeFlag: services.storeFlag } : {})} />;
+  else if (state.screen === 'progress') body = <ProgressScreen state={state} width={columns} height={bodyH} title={progressTitle(state)} />;
+  else if (state.screen === 'layers') body = <LayerBrowser state={state} width={columns} height={bodyH} />;
+  else body = state.done ? <DoneScreen done={state.done} /> : null;
+  return (
+    <Box flexDirection="column" width={columns} {...(full ? { height } : {})}>
+      {full ? (
+        <Text wrap="truncate">
+          <Text bold {...theme.fg('magenta')}>
+            baler
+          </Text>
+          <Text dimColor>{` · ${TITLES[state.screen]}`}</Text>
+        </Text>
+      ) : null}
+      <Box flexDirection="column" flexGrow={1} {...(full ? { height: bodyH + 1 } : {})}>
+        {body}
+      </Box>
+      {HINTS[state.screen].length ? <KeyHints hints={HINTS[state.screen]} /> : null}
+    </Box>
+  );
+}

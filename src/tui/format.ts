@@ -1,0 +1,45 @@
+/** Units for the screens. Kept here because tui/ may import nothing from cli/ but command-line.ts. */
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+
+/** Decimal units like docker: 1.2 MB. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?';
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < UNITS.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[u]}`;
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  return bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '–';
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** `2024-05-01T10:00:00Z` -> `2024-05-01 10:00`; unknown stays blank. */
+export function formatCreated(iso: string | undefined): string {
+  if (!iso) return '';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]}` : iso.slice(0, 16);
+}
+
+export function shortHex(digest: string, n = 12): string {
+  return digest.replace(/^sha256:/, '').slice(0, n);
+}
+
+/** Cuts to `width` columns with an ellipsis. */
+export function truncate(s: string, width: number): string {
+  if (width <= 0) return '';
+  return s.length <= width ? s : `${s.slice(0, Math.max(0, width - 1))}…`;
+}

@@ -1,0 +1,46 @@
+import { Box, Text } from 'ink';
+import { ImageTable } from '../components/ImageTable.js';
+import { SelectionPanel } from '../components/SelectionPanel.js';
+import { useTheme } from '../components/theme.js';
+import type { TuiState } from '../state/machine.js';
+import { selectedImages, selectionSummary, visibleImages } from '../state/selectors.js';
+
+function sourceLabel(s: TuiState): string {
+  if (!s.source) return '';
+  return s.source.kind === 'store' ? 'store' : s.source.path;
+}
+
+/** The image list with type-to-filter and multi-select; the panel sums up the selection. */
+export function ImagesScreen({ state, width, height }: { state: TuiState; width: number; height: number }) {
+  const t = useTheme();
+  const rows = visibleImages(state);
+  const summary = selectionSummary(selectedImages(state));
+  const side = width >= 110;
+  const panelW = side ? 40 : width;
+  const panelH = side ? height - 2 : Math.min(7, Math.max(5, height - 10));
+  const tableH = side ? height - 2 : height - 2 - panelH;
+  const filterLine = state.filtering || state.filter ? `/${state.filter}${state.filtering ? '▌' : ''}` : '';
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text wrap="truncate">
+        <Text bold>Images</Text>
+        <Text dimColor>{` in ${sourceLabel(state)} · ${rows.length}${state.filter ? ` of ${state.images.length}` : ''} shown · ${state.selected.length} selected`}</Text>
+      </Text>
+      <Text wrap="truncate" {...t.fg('cyan')}>
+        {filterLine || ' '}
+      </Text>
+      {state.imagesStatus === 'loading' ? <Text>Reading images…</Text> : null}
+      {state.imagesStatus === 'error' ? <Text {...t.fg('red')}>{`✗ ${state.imagesError ?? 'failed'}`}</Text> : null}
+      {state.imagesStatus === 'ready' && state.images.length === 0 ? <Text>No images here.</Text> : null}
+      {state.imagesStatus === 'ready' && state.images.length > 0 ? (
+        <Box flexDirection={side ? 'row' : 'column'}>
+          <Box width={side ? width - panelW - 1 : width} flexDirection="column">
+            {rows.length === 0 ? <Text>{`No image matches ${JSON.stringify(state.filter)}.`}</Text> : null}
+            {rows.length > 0 ? <ImageTable rows={rows} cursor={state.cursor} selected={state.selected} width={side ? width - panelW - 1 : width} height={tableH} /> : null}
+          </Box>
+          <SelectionPanel summary={summary} width={panelW} height={panelH} />
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { BalerError } from '../errors.js';
+import type { LayerEntry, LayerEntryType } from '../image/layer-changes.js';
+import type { Digest } from '../model/digest.js';
+import { familiarName } from '../model/image-name.js';
+import { configPlatform } from '../model/image-config.js';
+import { historyRows } from '../model/history.js';
+import { formatPlatform, parsePlatform } from '../model/platform.js';
+import { copyImages } from '../pipeline/copy.js';
+import { imagesOf, listImages, loadNode, type ManifestCache } from '../pipeline/image-graph.js';
+import { groupByDigest } from '../pipeline/plan.js';
+import { layerTarsOf, resolveSourceImage } from '../pipeline/source-image.js';
+import { readTarEntries } from '../tar/read.js';
+import { normalizeEntryPath } from '../tar/paths.js';
+import { compressionFromFileName } from '../codecs/index.js';
+import { openInputSource } from '../transports/detect.js';
+import { parseTransportRef, type RefContext } from '../transports/registry.js';
+import { storeRef } from '../transports/store/transport.js';
+import type { ImageRef, ImageSource, OpenOptions, SinkCaps } from '../transports/types.js';
+import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiCopyRequest, TuiServices } from './tui-services.js';
+
+/**
+ * TuiServices over the real transports and the copy pipeline. No format logic: sources are opened
+ * by the transports, images resolved by pipeline/image-graph, bytes moved by copyImages.
+ */
+
+/** For listing only: keep indexes whole so every platform's layers count. */
+const LIST_CAPS: SinkCaps = { manifestTypes: [], layerCompressions: ['none', 'gzip', 'zstd'], needsSizeFirst: false, parallelPuts: false, multiImage: true, keepsIndexes: true };
+
+const MAX_COMPLETIONS = 200;
+
+export interface TuiServiceOptions {
+  storePath: string;
+  storeFlag?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function entryType(t: string): LayerEntryType {
+  return t === 'file' || t === 'contiguous' ? 'file' : t === 'dir' || t === 'symlink' || t === 'hardlink' ? t : 'other';
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export function createTuiServices(o: TuiServiceOptions): TuiServices {
+  const abs = (p: string): string => resolve(o.cwd, p.startsWith('~/') ? join(o.env.HOME || homedir(), p.slice(2)) : p);
+
+  async function openSource(spec: SourceSpec, signal?: AbortSignal): Promise<ImageSource> {
+    if (spec.kind === 'store') return storeRef(o.storePath).openSource(signal ? { signal } : {});
+    // load -i's detection (directory, docker-archive, oci-archive, compressed wrappings).
+    return openInputSource(abs(spec.path), { storePath: o.storePath, cwd: o.cwd }, signal);
+  }
+
+  const refs: RefContext = { storePath: o.storePath, cwd: o.cwd };
+
+  /** As `baler save` does it: the format picks the transport; paths with ':' cannot be spelled. */
+  function sinkRef(req: Extract<TuiCopyRequest, { kind: 'save' }>): ImageRef {
+    const out = abs(req.output);
+    if (out.includes(':')) throw new BalerError('E_USAGE', `${JSON.stringify(req.output)}: output paths cannot contain ":"; name it differently`);
+    const transport = req.format === 'docker' ? 'docker-archive' : req.format === 'oci' ? 'oci-archive' : 'oci';
+    return parseTransportRef(`${transport}:${out}`, refs);
+  }
+
+  /** save's --compress rule: explicit, else from the file name (.tar.gz, .tar.zst), else none. */
+  function sinkOptions(req: TuiCopyRequest, signal: AbortSignal): OpenOptions {
+    const opts: OpenOptions = { signal, overwrite: true };
+    if (req.kind !== 'save' || req.format === 'oci-dir') return opts;
+    const outer = req.archive === 'auto' ? (compressionFromFileName(req.output) ?? 'none') : req.archive;
+    if (outer !== 'none') opts.outerCompression = outer;
+    return opts;
+  }
+
+  const services: TuiServices = {
+    storePath: o.storePath,
+    ...(o.storeFlag ? { storeFlag: o.storeFlag } : {}),
+    cwd: o.cwd,
+    actions: { save: true, load: true, ociDir: true },
+
+    sourceChoices(): SourceChoice[] {
+      return [
+        { id: 'store', label: 'Embedded store', available: true, note: o.storePath },
+        { id: 'path', label: 'Archive or OCI layout path…', available: true, note: 'docker-archive, oci-archive, OCI layout dir' },
+        { id: 'docker-root', label: 'Docker store (/var/lib/docker)', available: false, note: 'not available yet' },
+        { id: 'docker', label: 'Docker daemon', available: false, note: 'not available yet' },
+      ];
+    },
+
+    async completePath(partial: string): Promise<string[]> {
+      const full = abs(partial || './');
+      const dir = partial === '' || partial.endsWith('/') ? full : dirname(full);
+      const base = partial === '' || partial.endsWith('/') ? '' : full.slice(dir.length).replace(/^\//, '');
+      const shownDir = partial === '' ? '' : partial.endsWith('/') ? partial : partial.slice(0, partial.length - base.length);
+      let names;
+      try {
+        names = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return [];
+      }
+      return names
+        .filter((d) => d.name.startsWith(base) && (base.startsWith('.') || !d.name.startsWith('.')))
+        .map((d) => `${shownDir}${d.name}${d.isDirectory() ? '/' : ''}`)
+        .sort()
+        .slice(0, MAX_COMPLETIONS);
+    },
+
+    async listImages(spec: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]> {
+      await using source = await openSource(spec, signal);
+      const label = source.ref.toString();
+      const cache: ManifestCache = new Map();
+      const rows: ImageRow[] = [];
+      for (const listed of groupByDigest(await listImages(source, label, cache))) {
+        if (signal?.aborted) throw new BalerError('E_CANCELLED', 'cancelled');
+        const names = listed.names.map(familiarName);
+        const row: ImageRow = { key: listed.digest, names, id: listed.id, size: 0, layers: [] };
+        try {
+          const node = await loadNode(listed, { source, caps: LIST_CAPS, label: names[0] ?? listed.digest, ...(signal ? { signal } : {}), cache, warn: () => undefined });
+          const images = imagesOf(node);
+          const seen = new Set<Digest>();
+          for (const img of images) {
+            row.size += img.config.descriptor.size;
+            for (const l of img.manifest.layers) {
+              if (seen.has(l.digest)) continue;
+              seen.add(l.digest);
+              row.layers.push({ digest: l.digest, size: l.size });
+              row.size += l.size;
+            }
+          }
+          const first = images[0];
+          if (first?.config.parsed.created) row.created = first.config.parsed.created;
+          row.platform = images.length === 1 && first ? formatPlatform(configPlatform(first.config.parsed)) : `${images.length} platforms`;
+        } catch {
+          // Listed but unreadable: still shown, so the user sees it; copying it reports the problem.
+        }
+        rows.push(row);
+      }
+      return rows;
+    },
+
+    async listLayers(spec: SourceSpec, image: ImageRow, signal?: AbortSignal): Promise<LayerListing[]> {
+      await using source = await openSource(spec, signal);
+      const resolved = await resolveSourceImage(source, image.key, signal ? { signal } : {});
+      const tars = layerTarsOf(source, resolved);
+      const steps = new Map<number, string>();
+      for (const r of historyRows(resolved.node.config.parsed)) {
+        if (r.layerIndex !== undefined && r.entry.created_by) steps.set(r.layerIndex, r.entry.created_by);
+      }
+      const out: LayerListing[] = [];
+      for (let i = 0; i < tars.count; i++) {
+        const d = resolved.node.manifest.layers[i];
+        if (!d) break;
+        const entries: LayerEntry[] = [];
+        // Headers only: every body is drained unread, so memory holds the listing, never a file.
+        for await (const { header, body } of readTarEntries(await tars.open(i, signal), tars.what(i))) {
+          const path = normalizeEntryPath(header.name, tars.what(i));
+          body.resume();
+          if (path === '') continue;
+          const e: LayerEntry = { path, type: entryType(header.type), size: header.size };
+          if (header.linkname) e.linkTarget = header.linkname;
+          entries.push(e);
+        }
+        const step = steps.get(i);
+        out.push({ digest: d.digest, size: d.size, entries, ...(step ? { createdBy: step } : {}) });
+      }
+      return out;
+    },
+
+    async copy(req: TuiCopyRequest, onEvent, signal): Promise<TuiCopyOutcome> {
+      await using from = await openSource(req.source, signal);
+      const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
+      await using to = await ref.openSink(sinkOptions(req, signal));
+      const report = await copyImages({
+        from,
+        to,
+        select: { kind: 'refs', refs: req.images },
+        ...(req.platform ? { platform: parsePlatform(req.platform) } : {}),
+        layers: req.kind === 'save' ? req.compression : 'keep',
+        signal,
+        onEvent,
+      });
+      const outcome: TuiCopyOutcome = {
+        images: report.images.length,
+        bytesRead: report.bytesRead,
+        bytesWritten: report.bytesWritten,
+        blobsCopied: report.blobsCopied,
+        blobsSkipped: report.blobsSkipped,
+        durationMs: report.durationMs,
+        location: report.location,
+        warnings: report.warnings,
+      };
+      if (req.kind === 'save' && req.format !== 'oci-dir') {
+        const file = abs(req.output);
+        if ((await stat(file)).isFile()) outcome.archiveSha256 = await sha256File(file);
+      }
+      return outcome;
+    },
+  };
+  return services;
+}

@@ -1,0 +1,81 @@
+import type { ArchiveCompression, LayerChoice, SaveFormat } from '../cli/command-line.js';
+import type { LayerEntry } from '../image/layer-changes.js';
+import type { Digest } from '../model/digest.js';
+import type { CopyEventHandler } from '../pipeline/events.js';
+
+/**
+ * Everything the TUI asks of the rest of baler. The real implementation (services.ts) sits on the
+ * transports and the copy pipeline; tests hand the screens a fake of this interface only.
+ */
+
+export type SourceSpec = { kind: 'store' } | { kind: 'path'; path: string };
+
+export interface SourceChoice {
+  id: 'store' | 'path' | 'docker-root' | 'docker';
+  label: string;
+  available: boolean;
+  /** Why it is unavailable, or where it points. */
+  note?: string;
+}
+
+export interface ImageLayerRef {
+  digest: Digest;
+  size: number;
+}
+
+export interface ImageRow {
+  /** Top-level manifest (or index) digest: unique within a source. */
+  key: Digest;
+  /** Familiar names (`debian:12`); empty for an untagged image. */
+  names: string[];
+  /** Config digest of the image (the first one under an index). */
+  id: Digest;
+  /** Bytes as stored: config + layers. */
+  size: number;
+  created?: string;
+  platform?: string;
+  layers: ImageLayerRef[];
+}
+
+export interface LayerListing {
+  digest: Digest;
+  size: number;
+  /** The history step that produced it (`created_by`), when the config records one. */
+  createdBy?: string;
+  entries: LayerEntry[];
+}
+
+export type TuiCopyRequest =
+  | { kind: 'save'; source: SourceSpec; images: string[]; output: string; format: SaveFormat | 'oci-dir'; compression: LayerChoice; archive: ArchiveCompression; platform?: string }
+  | { kind: 'load'; source: SourceSpec; images: string[]; platform?: string };
+
+export interface TuiCopyOutcome {
+  images: number;
+  bytesRead: number;
+  bytesWritten: number;
+  blobsCopied: number;
+  blobsSkipped: number;
+  durationMs: number;
+  location: string;
+  warnings: string[];
+  /** sha256 of the written archive file, when the target is one file. */
+  archiveSha256?: string;
+}
+
+export interface TuiServices {
+  /** The store the TUI reads and writes, as resolved from --store / $BALER_STORE. */
+  readonly storePath: string;
+  /** `--store DIR` as the user gave it, to repeat in equivalent commands. */
+  readonly storeFlag?: string;
+  readonly cwd: string;
+  /** Which actions the pipeline can do in this build. */
+  readonly actions: { save: boolean; load: boolean; ociDir: boolean };
+  sourceChoices(): SourceChoice[];
+  /** File names completing a partly typed path (directories end in `/`). */
+  completePath(partial: string): Promise<string[]>;
+  listImages(source: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]>;
+  /** Layers of one image, base first, with their tar headers. */
+  listLayers(source: SourceSpec, image: ImageRow, signal?: AbortSignal): Promise<LayerListing[]>;
+  /** Runs the pipeline; on abort it rejects and leaves nothing behind. */
+  copy(req: TuiCopyRequest, onEvent: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome>;
+}

@@ -1,0 +1,212 @@
+/**
+ * docker-root against a real Docker Engine 20.10 (vfs and overlay2): images are built with whiteouts,
+ * opaque dirs, hard links, long and non-ASCII names, setuid, a fifo and a symlink to /etc/shadow; the
+ * daemon's own `docker save`/`docker export` are taken while it runs; then the daemon is STOPPED and
+ * baler reads its data root offline and must reproduce the same image IDs and layer bytes.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Descriptor } from '../../src/model/descriptor.js';
+import { familiarName } from '../../src/model/image-name.js';
+import { listContainers } from '../../src/transports/docker-root/containers.js';
+import { writeContainerExport } from '../../src/transports/docker-root/container-export.js';
+import { dockerRootTransport } from '../../src/transports/docker-root/transport.js';
+import { dockerdUpScript } from '../helpers/paths.js';
+import { runChecked, runProcess } from '../helpers/run-process.js';
+import { readTar, writeTar, type ReadEntry } from '../helpers/tiny-tar.js';
+import { describeRun, runBaler } from '../helpers/run-baler.js';
+import { isRoot, skipUnlessTools, findTool } from '../helpers/tools.js';
+
+const busybox = findTool('busybox');
+const skip: string | false =
+  skipUnlessTools('docker', 'dockerd', 'busybox') || (!isRoot() ? 'a private dockerd needs root' : false) || (!dockerdUpScript() ? 'dockerd-up.sh not found' : false);
+
+const DOCKERFILE = `FROM bb:1
+RUN /bin/busybox sh -c 'mkdir -p /data/sub /opq && echo a > /data/a.txt && echo b > /data/sub/b.txt && echo o > /opq/old.txt && echo keep > /keep.txt'
+RUN /bin/busybox sh -c 'rm /data/a.txt && rm -rf /opq && mkdir /opq && echo n > /opq/new.txt && echo hard > /h1 && ln /h1 /h2 && mkdir -p "/long/$(printf "%0150d" 0)" && echo x > "/long/$(printf "%0150d" 0)/file-$(printf "%0120d" 0)" && echo cafe > "/caf$(printf "\\xc3\\xa9")-$(printf "\\xc3\\xbc")ber.txt" && echo s > /suid && chmod 4755 /suid && mkfifo /fifo && ln -s /etc/shadow /shadowlink && printf x > "/tmp/raw-$(printf "\\xe9")"'
+CMD ["/bin/sh"]
+`;
+const C2_SCRIPT = 'rm /keep.txt; echo z > /data/z; rm -rf /data/sub; mkdir /data/sub; echo nn > /data/sub/nn; rm -rf /opq; mkdir /opq; echo q > /opq/q';
+
+interface Engine {
+  dir: string;
+  dataRoot: string;
+  saveTar: string;
+  exportTar: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the private daemon by its pid (never by name) and waits until it is gone. */
+async function stopDaemon(dir: string): Promise<void> {
+  const pidFile = join(dir, 'dockerd.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
+  const execRoot = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((a, i, all) => all[i - 1] === '--exec-root');
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 150 && isAlive(pid); i++) await sleep(200);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  if (execRoot?.startsWith('/tmp/')) await rm(execRoot, { recursive: true, force: true }).catch(() => undefined);
+}
+
+async function bytesOf(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+interface SavedImage {
+  id: string;
+  tags: string[];
+  layers: Buffer[];
+}
+
+/** Reads a legacy `docker save` archive with the independent test tar reader (symlinked layer.tar resolved). */
+function readDockerSave(tar: Buffer): SavedImage[] {
+  const entries = readTar(tar);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const resolve = (name: string): Buffer => {
+    const e = byName.get(name);
+    if (!e) throw new Error(`docker save archive lacks ${name}`);
+    if (e.type === 'symlink') return resolve(join(name, '..', e.linkname));
+    return e.data;
+  };
+  const manifest = JSON.parse(resolve('manifest.json').toString()) as { Config: string; RepoTags: string[] | null; Layers: string[] }[];
+  return manifest.map((m) => ({ id: `sha256:${m.Config.replace(/\.json$/, '')}`, tags: m.RepoTags ?? [], layers: m.Layers.map(resolve) }));
+}
+
+/** One line per entry: name, type and what identifies its content (hard links compared by content too). */
+function fileSet(entries: ReadEntry[]): string[] {
+  const byName = new Map(entries.map((e) => [e.name.replace(/^\.\//, '').replace(/\/$/, ''), e]));
+  return [...byName.entries()]
+    .filter(([name]) => name !== '' && name !== '.')
+    .map(([name, e]) => {
+      const target = e.type === 'hardlink' ? byName.get(e.linkname.replace(/^\.\//, '')) : e;
+      const what = e.type === 'symlink' ? `-> ${e.linkname}` : target?.type === 'file' ? sha(target.data) : (target?.type ?? 'missing');
+      return `${name} ${e.type === 'hardlink' ? 'file' : e.type} ${what}`;
+    })
+    .sort();
+}
+
+for (const driver of ['vfs', 'overlay2'] as const) {
+  describe(`docker-root on a real ${driver} data root`, { skip }, () => {
+    const engine: Engine = { dir: '', dataRoot: '', saveTar: '', exportTar: '' };
+
+    before(async () => {
+      engine.dir = await mkdtemp(`/tmp/baler-h8-${driver}-`);
+      engine.dataRoot = join(engine.dir, 'data');
+      const up = await runProcess('bash', [dockerdUpScript() as string, engine.dir, driver], { timeoutMs: 120_000 });
+      if (up.code !== 0) throw new Error(`dockerd-up.sh failed: ${up.stderr}`);
+      const host = /DOCKER_HOST=(\S+)/.exec(up.stdout)?.[1];
+      if (!host) throw new Error(`no DOCKER_HOST in ${up.stdout}`);
+      const ctx = join(engine.dir, 'ctx');
+      await mkdir(join(engine.dir, 'client'), { recursive: true });
+      await mkdir(ctx, { recursive: true });
+      const env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(engine.dir, 'client'), DOCKER_BUILDKIT: '0' };
+      const docker = (args: string[]): Promise<unknown> => runChecked('docker', args, { env, cwd: ctx, timeoutMs: 120_000 });
+      const rootfs = writeTar([
+        { name: 'bin/', type: 'dir' },
+        { name: 'bin/busybox', data: await readFile(busybox as string), mode: 0o755 },
+        { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/passwd', data: 'root:x:0:0:root:/root:/bin/sh\n' },
+        { name: 'tmp/', type: 'dir', mode: 0o1777 },
+      ]);
+      await writeFile(join(engine.dir, 'bb.tar'), rootfs);
+      await docker(['import', join(engine.dir, 'bb.tar'), 'bb:1']);
+      await writeFile(join(ctx, 'Dockerfile'), DOCKERFILE);
+      await docker(['build', '-q', '-t', 'feat:1', '-t', 'feat:latest', '.']);
+      await docker(['run', '--name', 'c2', '--network', 'none', 'feat:1', '/bin/busybox', 'sh', '-c', C2_SCRIPT]);
+      await docker(['create', '--name', 'c1', '--network', 'none', 'feat:1']);
+      engine.saveTar = join(engine.dir, 'save.tar');
+      engine.exportTar = join(engine.dir, 'export-c2.tar');
+      await docker(['save', '-o', engine.saveTar, 'feat:1', 'bb:1']);
+      await docker(['export', '-o', engine.exportTar, 'c2']);
+      await stopDaemon(engine.dir);
+    }, { timeout: 300_000 });
+
+    after(async () => {
+      if (!engine.dir) return;
+      await stopDaemon(engine.dir);
+      await rm(engine.dir, { recursive: true, force: true, maxRetries: 3 });
+    }, { timeout: 120_000 });
+
+    test('the stopped daemon\'s images have the same IDs and layer bytes as docker save', async () => {
+      const saved = readDockerSave(await readFile(engine.saveTar));
+      await using src = await dockerRootTransport.parse(`docker-root:${engine.dataRoot}`).openSource();
+      const listed = await src.list();
+      const got = new Map<string, { tags: string[]; layers: Descriptor[] }>();
+      for (const e of listed) {
+        const m = JSON.parse(Buffer.from(await src.fetchManifest(e.descriptor)).toString()) as { config: Descriptor; layers: Descriptor[] };
+        got.set(m.config.digest, { tags: e.names.map(familiarName).sort(), layers: m.layers });
+        assert.equal(sha(await bytesOf(await src.fetchBlob(m.config))), m.config.digest);
+      }
+      assert.deepEqual([...got.values()].map((g) => g.tags.join(',')).sort(), ['bb:1', 'feat:1,feat:latest']);
+      for (const img of saved) {
+        const mine = got.get(img.id);
+        assert.ok(mine, `image ${img.id} (${img.tags.join(',')}) is listed with the same ID`);
+        assert.deepEqual(mine.layers.map((l) => l.digest), img.layers.map(sha), `${img.tags.join(',')}: layer digests`);
+        for (const [i, l] of mine.layers.entries()) {
+          const tar = await bytesOf(await src.fetchBlob(l));
+          assert.equal(tar.length, l.size);
+          assert.ok(tar.equals(img.layers[i]!), `${img.tags.join(',')}: layer ${i} is byte-identical to docker save`);
+        }
+      }
+      const feat = readTar(saved.find((s) => s.tags.includes('feat:1'))!.layers[2]!);
+      const names = feat.map((e) => e.name);
+      assert.ok(names.includes('shadowlink') && feat.find((e) => e.name === 'shadowlink')?.linkname === '/etc/shadow', 'fixture has the /etc/shadow link');
+      assert.ok(names.some((n) => n.startsWith('long/') && n.length > 200), 'fixture has a long name');
+      assert.ok(names.includes('caf\u00e9-\u00fcber.txt'), 'fixture has a non-ASCII name');
+      assert.ok(names.some((n) => n.startsWith('tmp/raw-') && n.length === 'tmp/raw-'.length + 1), 'fixture has a name that is not UTF-8 (tar-split name_raw)');
+    });
+
+    test('containers are listed with name, image and status (baler ps)', async () => {
+      const cs = await listContainers(engine.dataRoot);
+      const rows = cs.map((c) => `${c.name} ${c.imageRef} ${c.status}`).sort();
+      assert.deepEqual(rows, ['c1 feat:1 Created', 'c2 feat:1 Exited (0)']);
+      const r = await runBaler(['ps', '--from', `docker-root:${engine.dataRoot}`]);
+      assert.equal(r.code, 0, describeRun(['ps'], r));
+      const lines = r.stdout.trim().split('\n');
+      assert.match(lines[0] ?? '', /^CONTAINER ID\s+IMAGE\s+CREATED\s+STATUS\s+NAMES$/);
+      assert.match(lines[1] ?? '', /^[0-9a-f]{12}\s+feat:1\s+.+ago\s+Created\s+c1$/, 'newest first');
+      assert.match(lines[2] ?? '', /^[0-9a-f]{12}\s+feat:1\s+.+ago\s+Exited \(0\)\s+c2$/);
+    });
+
+    test('a container exported offline has the same files as docker export', async () => {
+      const chunks: Buffer[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          chunks.push(chunk);
+          cb();
+        },
+      });
+      const warnings: string[] = [];
+      const result = await writeContainerExport(engine.dataRoot, 'c2', sink, { onWarning: (_c, m) => warnings.push(m) });
+      assert.equal(result.container.name, 'c2');
+      assert.deepEqual(warnings, []);
+      const mine = fileSet(readTar(Buffer.concat(chunks)));
+      const theirs = fileSet(readTar(await readFile(engine.exportTar)));
+      assert.deepEqual(mine.filter((l) => !theirs.includes(l)), [], 'entries baler has that docker export lacks');
+      assert.deepEqual(theirs.filter((l) => !mine.includes(l)), [], 'entries docker export has that baler lacks');
+      for (const gone of ['keep.txt', 'data/a.txt', 'data/sub/b.txt', 'opq/new.txt', 'opq/old.txt']) {
+        assert.ok(!mine.some((l) => l.startsWith(`${gone} `)), `${gone} was deleted in the container or its image`);
+      }
+    });
+  });
+}

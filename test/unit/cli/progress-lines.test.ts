@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { ProgressLines, progressFor } from '../../../src/cli/render/progress-lines.js';
+import { sha256Of } from '../../../src/model/digest.js';
+import type { CopyEvent } from '../../../src/pipeline/events.js';
+
+function sinkStream(isTTY: boolean): Writable & { text: string; isTTY: boolean; columns: number } {
+  const w = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      w.text += chunk.toString();
+      cb();
+    },
+  }) as Writable & { text: string; isTTY: boolean; columns: number };
+  w.text = '';
+  w.isTTY = isTTY;
+  w.columns = 120;
+  return w;
+}
+
+const a = sha256Of('layer a');
+const b = sha256Of('layer b');
+const events: CopyEvent[] = [
+  { kind: 'plan', images: [{ names: [], digest: a, ids: [a], platforms: ['linux/amd64'], layers: 2, bytes: 3_000_000 }], totalBytes: 3_000_000, sharedBytes: 0, blobs: 3 },
+  { kind: 'blob', digest: b, role: 'layer', state: 'skipped-present', done: 0, total: 1000 },
+  { kind: 'blob', digest: a, role: 'layer', state: 'copying', done: 0, total: 2_000_000 },
+  { kind: 'blob', digest: a, role: 'layer', state: 'copying', done: 1_000_000, total: 2_000_000 },
+  { kind: 'blob', digest: a, role: 'layer', state: 'verified', done: 2_000_000, total: 2_000_000 },
+  { kind: 'warning', code: 'W_X', message: 'something odd' },
+];
+
+test('without a terminal: one plain line per finished layer, no control codes', () => {
+  const out = sinkStream(false);
+  let t = 0;
+  const p = new ProgressLines(out, { now: () => (t += 500) });
+  for (const e of events) p.handle(e);
+  p.finish();
+  assert.doesNotMatch(out.text, /\x1b/);
+  const lines = out.text.trimEnd().split('\n');
+  assert.equal(lines[0], 'Copying 1 image: 2 layers, 3MB');
+  assert.equal(lines[1], `Skipped layer ${b.slice(7, 19)}: already present`);
+  assert.match(lines[2] ?? '', new RegExp(`^Copied layer ${a.slice(7, 19)} \\(2MB in 500ms\\)$`));
+  assert.equal(lines[3], 'warning: something odd');
+  assert.equal(lines.length, 4);
+});
+
+test('on a terminal: the layer in flight is redrawn in place with rate and ETA, then cleared', () => {
+  const out = sinkStream(true);
+  let t = 0;
+  const p = new ProgressLines(out, { now: () => (t += 500) });
+  for (const e of events.slice(0, 4)) p.handle(e);
+  assert.match(out.text, /\x1b\[2K/);
+  assert.match(out.text, new RegExp(`${a.slice(7, 19)}  copying   1MB / 2MB   [0-9.]+[kM]B/s   ETA `));
+  for (const e of events.slice(4)) p.handle(e);
+  p.finish();
+  assert.match(out.text, new RegExp(`${a.slice(7, 19)}  done            2MB`));
+});
+
+test('--quiet and --json show no progress', () => {
+  const io = { stderr: sinkStream(true) };
+  assert.equal(progressFor(io, { quiet: true, json: false }), undefined);
+  assert.equal(progressFor(io, { quiet: false, json: true }), undefined);
+  assert.ok(progressFor(io, { quiet: false, json: false }));
+});

@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { BalerError } from '../../../src/errors.js';
+import type { Digest } from '../../../src/model/digest.js';
+import { familiarName, parseImageName } from '../../../src/model/image-name.js';
+import { resolveImage, type ResolvableImage } from '../../../src/store/resolve.js';
+
+const d = (hex: string): Digest => `sha256:${hex.padEnd(64, '0')}` as Digest;
+const images: ResolvableImage[] = [
+  { digest: d('aa11'), id: d('abcd1'), names: [parseImageName('imga:1'), parseImageName('imga:latest')] },
+  { digest: d('bb22'), id: d('abcd2'), names: [parseImageName('ghcr.io/team/tool:2')] },
+  { digest: d('cc33'), id: d('ef01'), names: [] },
+  { digest: d('dd44'), id: d('beef'), names: [parseImageName('beef:1')] },
+];
+
+function errorOf(fn: () => unknown): BalerError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof BalerError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+test('names resolve in familiar, tagged and full form', () => {
+  assert.equal(resolveImage(images, 'imga').image.digest, d('aa11'));
+  assert.equal(familiarName(resolveImage(images, 'imga').name!), 'imga:latest');
+  assert.equal(resolveImage(images, 'imga:1').by, 'name');
+  assert.equal(resolveImage(images, 'docker.io/library/imga:1').image.digest, d('aa11'));
+  assert.equal(resolveImage(images, 'ghcr.io/team/tool:2').image.digest, d('bb22'));
+  assert.equal(resolveImage(images, `imga@${d('aa11')}`).by, 'digest');
+});
+
+test('image IDs resolve in full, with or without sha256:, and by unique prefixes of 4+ hex digits', () => {
+  assert.equal(resolveImage(images, d('ef01')).by, 'id');
+  assert.equal(resolveImage(images, d('ef01').slice(7)).image.digest, d('cc33'));
+  assert.equal(resolveImage(images, 'ef01').image.digest, d('cc33'));
+  assert.equal(resolveImage(images, 'sha256:abcd2').image.digest, d('bb22'));
+  assert.equal(resolveImage(images, d('bb22')).by, 'digest');
+});
+
+test('a name wins over an ID prefix that looks the same, like docker', () => {
+  assert.equal(resolveImage(images, 'beef').by, 'id'); // "beef" is not a name (beef:1 is), so the prefix matches
+  assert.equal(resolveImage(images, 'beef:1').by, 'name');
+});
+
+test('ambiguous prefixes are a conflict that lists the candidates; unknowns are not found', () => {
+  const amb = errorOf(() => resolveImage(images, 'abcd'));
+  assert.equal(amb.code, 'E_CONFLICT');
+  assert.equal(amb.message, 'image ID prefix "abcd" is ambiguous: abcd10000000 (imga:1), abcd20000000 (ghcr.io/team/tool:2)');
+  const short = errorOf(() => resolveImage(images, 'ef0'));
+  assert.equal(short.code, 'E_NOT_FOUND');
+  assert.equal(short.message, 'no such image: ef0');
+  assert.equal(errorOf(() => resolveImage(images, 'imgb:1')).message, 'no such image: imgb:1');
+  assert.equal(errorOf(() => resolveImage(images, d('9999'))).code, 'E_NOT_FOUND');
+});

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Crc64, crc64 } from '../../../../src/transports/docker-root/crc64.js';
+import { referenceCrc64 } from './store-fixture.js';
+
+test('CRC-64/GO-ISO check value of "123456789" is 0xb90956c775a41001', () => {
+  assert.equal(crc64(Buffer.from('123456789')), 0xb90956c775a41001n);
+});
+
+test('empty input gives 0 (init and xorout cancel)', () => {
+  assert.equal(crc64(Buffer.alloc(0)), 0n);
+});
+
+test('matches a bit-by-bit reference on odd lengths and every byte value', () => {
+  const data = Buffer.alloc(4099);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 0xff;
+  for (const n of [1, 7, 8, 9, 255, 256, 1000, 4099]) {
+    assert.equal(crc64(data.subarray(0, n)), referenceCrc64(data.subarray(0, n)), `length ${n}`);
+  }
+});
+
+test('incremental updates in 321-byte chunks equal one update; digest bytes are big-endian', () => {
+  const data = Buffer.alloc(10_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+  const c = new Crc64();
+  for (let o = 0; o < data.length; o += 321) c.update(data.subarray(o, o + 321));
+  assert.equal(c.digestBigInt(), crc64(data));
+  const be = Buffer.alloc(8);
+  be.writeBigUInt64BE(crc64(data));
+  assert.deepEqual(c.digestBytes(), be);
+});

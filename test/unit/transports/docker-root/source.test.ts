@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { BalerError } from '../../../../src/errors.js';
+import type { Descriptor } from '../../../../src/model/descriptor.js';
+import { familiarName } from '../../../../src/model/image-name.js';
+import { dockerRootTransport } from '../../../../src/transports/docker-root/transport.js';
+import { openDockerRootSource } from '../../../../src/transports/docker-root/source.js';
+import { readTar } from '../../../helpers/tiny-tar.js';
+import { TempDirs } from '../../../helpers/temp-dirs.js';
+import { buildVfsRoot, type FixtureImage } from './store-fixture.js';
+
+const tmp = new TempDirs();
+after(() => tmp.removeAll());
+
+async function bytesOf(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+const BASE: FixtureImage = {
+  names: ['base:1'],
+  layers: [
+    {
+      entries: [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/passwd', data: 'root:x:0:0::/root:/bin/sh\n' },
+        { name: 'etc/shadow', type: 'symlink', linkname: '/etc/shadow' },
+        { name: 'bin/', type: 'dir' },
+        { name: 'bin/busybox', data: Buffer.alloc(70_000, 0x42), mode: 0o4755 },
+        { name: 'bin/sh', type: 'hardlink', linkname: 'bin/busybox' },
+        { name: `deep/${'d'.repeat(120)}/caf\u00e9-\u00fcber.txt`, data: 'long and non-ASCII\n' },
+      ],
+    },
+  ],
+};
+const APP: FixtureImage = {
+  names: ['app:1', 'app:latest'],
+  layers: [...BASE.layers, { entries: [{ name: 'app/', type: 'dir' }, { name: 'app/run', data: 'echo hi\n' }, { name: 'etc/.wh.passwd' }] }],
+};
+
+async function store(images: FixtureImage[]): Promise<{ root: string; built: Awaited<ReturnType<typeof buildVfsRoot>> }> {
+  const root = await tmp.make('baler-docker-root-');
+  return { root, built: await buildVfsRoot(root, images) };
+}
+
+test('lists named images with IDs and created time; layers regenerate byte for byte', async () => {
+  const { root, built } = await store([BASE, APP]);
+  await using src = await dockerRootTransport.parse(`docker-root:${root}`).openSource();
+  const entries = await src.list();
+  const names = entries.map((e) => e.names.map(familiarName).sort().join(',')).sort();
+  assert.deepEqual(names, ['app:1,app:latest', 'base:1']);
+  for (const [i, e] of entries.entries()) {
+    assert.equal(e.created, '2026-11-23T07:48:40.081578862Z');
+    const manifest = JSON.parse(Buffer.from(await src.fetchManifest(e.descriptor)).toString()) as { config: Descriptor; layers: Descriptor[]; mediaType: string };
+    assert.equal(manifest.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+    const want = built.find((b) => b.id === manifest.config.digest);
+    assert.ok(want, `entry ${i}: config digest is a stored image ID`);
+    assert.deepEqual(await bytesOf(await src.fetchBlob(manifest.config)), want.config);
+    assert.deepEqual(manifest.layers.map((l) => l.digest), want.diffIds);
+    for (const [n, l] of manifest.layers.entries()) {
+      assert.equal(l.mediaType, 'application/vnd.oci.image.layer.v1.tar');
+      const tar = await bytesOf(await src.fetchBlob(l));
+      assert.equal(l.size, tar.length, 'size computed from tar-split equals the bytes served');
+      assert.deepEqual(tar, want.layerTars[n]);
+      assert.equal(sha(tar), want.diffIds[n]);
+    }
+  }
+});
+
+test('a symlink to /etc/shadow is archived as a link, never followed', async () => {
+  const { root, built } = await store([BASE]);
+  await using src = await openDockerRootSource(dockerRootTransport.parse(`docker-root:${root}`));
+  await src.list();
+  const tar = await bytesOf(await src.fetchBlob({ mediaType: 'x', digest: built[0]!.diffIds[0] as Descriptor['digest'], size: 0 }));
+  const shadow = readTar(tar).find((e) => e.name === 'etc/shadow');
+  assert.deepEqual(shadow && { type: shadow.type, linkname: shadow.linkname, data: shadow.data.length }, { type: 'symlink', linkname: '/etc/shadow', data: 0 });
+});
+
+test('docker-root:DIR:IMAGE selects by name or short ID; unknown image is E_NOT_FOUND', async () => {
+  const { root, built } = await store([BASE, APP]);
+  await using byName = await dockerRootTransport.parse(`docker-root:${root}:app`).openSource();
+  assert.deepEqual((await byName.list()).map((e) => e.names.map(familiarName).sort()), [['app:1', 'app:latest']]);
+  await using byId = await dockerRootTransport.parse(`docker-root:${root}:${built[0]!.id.slice(7, 19)}`).openSource();
+  assert.deepEqual((await byId.list()).map((e) => e.names.map(familiarName)), [['base:1']]);
+  await using none = await dockerRootTransport.parse(`docker-root:${root}:nope:1`).openSource();
+  await assert.rejects(none.list(), (e: unknown) => e instanceof BalerError && e.code === 'E_NOT_FOUND' && e.message.includes('"nope:1"'));
+});
+
+test('unsupported storage driver and non-Docker dirs are one-line errors', async () => {
+  const root = await tmp.make('baler-docker-root-');
+  await mkdir(join(root, 'image', 'btrfs'), { recursive: true });
+  await assert.rejects(dockerRootTransport.parse(`docker-root:${root}`).openSource(), (e: unknown) =>
+    e instanceof BalerError && e.code === 'E_UNSUPPORTED' && e.message.includes('storage driver btrfs is not supported yet'),
+  );
+  const empty = await tmp.make('baler-docker-root-');
+  await assert.rejects(dockerRootTransport.parse(`docker-root:${empty}`).openSource(), (e: unknown) => e instanceof BalerError && e.code === 'E_NOT_FOUND');
+  await assert.rejects(dockerRootTransport.parse(`docker-root:${root}`).openSink(), (e: unknown) => e instanceof BalerError && e.code === 'E_UNSUPPORTED');
+});
+
+test('a file changed after Docker stored it fails the layer stream naming the file (CRC-64 mismatch)', async () => {
+  const { root, built } = await store([BASE]);
+  await writeFile(join(built[0]!.layerDirs[0]!, 'etc/passwd'), 'root:x:0:0::/root:/bin/XX\n'); // same size
+  await using src = await dockerRootTransport.parse(`docker-root:${root}`).openSource();
+  const [e] = await src.list();
+  const m = JSON.parse(Buffer.from(await src.fetchManifest(e!.descriptor)).toString()) as { layers: Descriptor[] };
+  await assert.rejects(bytesOf(await src.fetchBlob(m.layers[0]!)), (err: unknown) =>
+    err instanceof BalerError && err.code === 'E_DIGEST_MISMATCH' && err.message.includes('etc/passwd') && err.message.includes('CRC-64'),
+  );
+});
+
+test('deepCheck or a missing/resized file rebuilds the layer from the directory, warns and re-identifies the image', async () => {
+  for (const damage of ['crc', 'size', 'no-tar-split'] as const) {
+    const { root, built } = await store([BASE]);
+    const dir = built[0]!.layerDirs[0]!;
+    if (damage === 'crc') await writeFile(join(dir, 'etc/passwd'), 'root:x:0:0::/root:/bin/XX\n');
+    if (damage === 'size') await writeFile(join(dir, 'etc/passwd'), 'root:x:0:0::/root:/bin/bash\n');
+    if (damage === 'no-tar-split') await rm(join(root, 'image/vfs/layerdb/sha256', built[0]!.chainIds[0]!.slice(7), 'tar-split.json.gz'));
+    const warnings: string[] = [];
+    await using src = await openDockerRootSource(dockerRootTransport.parse(`docker-root:${root}`), {
+      deepCheck: damage === 'crc',
+      onWarning: (_code, msg) => warnings.push(msg),
+    });
+    const [e] = await src.list();
+    const m = JSON.parse(Buffer.from(await src.fetchManifest(e!.descriptor)).toString()) as { config: Descriptor; layers: Descriptor[] };
+    assert.notEqual(m.config.digest, built[0]!.id, `${damage}: new image ID`);
+    const config = await bytesOf(await src.fetchBlob(m.config));
+    assert.equal(sha(config), m.config.digest);
+    const tar = await bytesOf(await src.fetchBlob(m.layers[0]!));
+    assert.equal(sha(tar), m.layers[0]!.digest);
+    assert.equal(tar.length, m.layers[0]!.size);
+    assert.deepEqual((JSON.parse(config.toString()) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids, [m.layers[0]!.digest]);
+    const listing = readTar(tar);
+    const passwd = listing.find((x) => x.name === 'etc/passwd');
+    assert.ok(passwd && passwd.data.toString().startsWith('root:x:0:0::/root:/bin/'), `${damage}: rebuilt layer has the file`);
+    assert.equal(listing.find((x) => x.name === 'etc/shadow')?.type, 'symlink');
+    assert.equal(listing.find((x) => x.name === 'bin/sh')?.type, 'hardlink');
+    assert.ok(warnings.some((w) => w.includes('rebuilt it from')), `${damage}: warns about the rebuild: ${warnings.join(' | ')}`);
+    assert.ok(warnings.some((w) => w.includes(`was ${built[0]!.id}`)), `${damage}: tells the new image ID`);
+  }
+});
+
+test('a tar-split entry whose file was replaced by a symlink is never followed', async () => {
+  const { root, built } = await store([BASE]);
+  const dir = built[0]!.layerDirs[0]!;
+  await rename(join(dir, 'etc/passwd'), join(dir, 'etc/passwd.orig'));
+  const { symlink } = await import('node:fs/promises');
+  await symlink('/etc/hostname', join(dir, 'etc/passwd'));
+  await using src = await openDockerRootSource(dockerRootTransport.parse(`docker-root:${root}`));
+  const [e] = await src.list();
+  const m = JSON.parse(Buffer.from(await src.fetchManifest(e!.descriptor)).toString()) as { layers: Descriptor[] };
+  const tar = await bytesOf(await src.fetchBlob(m.layers[0]!));
+  const passwd = readTar(tar).find((x) => x.name === 'etc/passwd');
+  assert.equal(passwd?.type, 'symlink');
+  assert.equal(passwd?.linkname, '/etc/hostname');
+});
