@@ -38,6 +38,7 @@ const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['BALER_DEBUG', 'Set to 1 to print stack traces with errors.'],
   ['BALER_TMPDIR', 'Directory for temporary files (spooled archives, converted layers); default: the system temp dir.'],
   ['NO_COLOR', 'When set, baler prints no colours.'],
+  ['DOCKER_HOST', 'The Docker daemon socket for the docker transport (unix:///path); default /var/run/docker.sock.'],
 ];
 
 const FILES: ReadonlyArray<readonly [string, string]> = [
@@ -90,6 +91,7 @@ export function mainPage(): Page {
           { kind: 'item', term: 'oci-archive:FILE[:IMAGE]', text: 'A tarred OCI image layout.' },
           { kind: 'item', term: 'oci:DIR[:IMAGE]', text: 'An OCI image layout directory (skopeo and umoci call it oci:).' },
           { kind: 'item', term: 'docker-root:DIR[:IMAGE]', text: 'A Docker data root such as /var/lib/docker, read offline (read-only).' },
+          { kind: 'item', term: 'docker[:IMAGE]', text: 'The running Docker daemon at $DOCKER_HOST (unix:// only) or /var/run/docker.sock.' },
         ],
       },
       { title: 'ENVIRONMENT', blocks: ENVIRONMENT.map(([term, text]) => ({ kind: 'item', term, text })) },

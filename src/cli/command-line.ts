@@ -23,9 +23,10 @@ export type LayerChoice = 'keep' | 'gzip' | 'zstd' | 'none';
 export type ArchiveCompression = 'auto' | 'none' | 'gzip' | 'zstd';
 
 export type EquivalentAction =
-  | { verb: 'save'; images: string[]; output: string; format: SaveFormat; compression: LayerChoice; archive: ArchiveCompression; platform?: string }
-  | { verb: 'save-oci-dir'; images: string[]; output: string; compression: LayerChoice; platform?: string }
-  | { verb: 'load'; input: string; images: string[]; platform?: string };
+  | { verb: 'save'; images: string[]; output: string; format: SaveFormat; compression: LayerChoice; archive: ArchiveCompression; platform?: string; from?: string }
+  | { verb: 'save-oci-dir'; images: string[]; output: string; compression: LayerChoice; platform?: string; from?: string }
+  | { verb: 'load'; input: string; images: string[]; platform?: string }
+  | { verb: 'export'; image: string; output: string; archive: ArchiveCompression; platform?: string };
 
 export interface CommandContextOptions {
   /** Given when the TUI ran with --store DIR; the command then names the same store. */
@@ -48,6 +49,7 @@ export function equivalentArgv(action: EquivalentAction, ctx: CommandContextOpti
         'baler',
         'save',
         ...store,
+        ...(action.from ? ['--from', action.from] : []),
         '-o',
         action.output,
         ...(action.format === 'oci' ? ['--format', 'oci'] : []),
@@ -56,7 +58,18 @@ export function equivalentArgv(action: EquivalentAction, ctx: CommandContextOpti
         ...action.images,
       ];
     case 'save-oci-dir':
-      return ['baler', 'save', ...store, '-o', action.output, '--format', 'oci-dir', ...tail(action), ...action.images];
+      return ['baler', 'save', ...store, ...(action.from ? ['--from', action.from] : []), '-o', action.output, '--format', 'oci-dir', ...tail(action), ...action.images];
+    case 'export':
+      return [
+        'baler',
+        'export',
+        ...store,
+        '-o',
+        action.output,
+        ...(action.archive !== 'auto' ? ['--compress', action.archive] : []),
+        ...(action.platform ? ['--platform', action.platform] : []),
+        action.image,
+      ];
     case 'load':
       return ['baler', 'load', ...store, '-i', action.input, ...(action.platform ? ['--platform', action.platform] : []), ...action.images];
   }

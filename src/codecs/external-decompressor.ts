@@ -66,8 +66,8 @@ export class ExternalDecompressor extends Duplex {
       this.push(null);
       return;
     }
-    const msg = this.stderr.trim().split('\n').pop() ?? '';
-    if (this.tool.truncated.test(msg)) this.fail(truncatedError(this.tool.codec, this.what));
+    const msg = this.stderr.trim().split('\n')[0] ?? '';
+    if (this.tool.truncated.test(this.stderr)) this.fail(truncatedError(this.tool.codec, this.what));
     else this.fail(corruptError(this.tool.codec, this.what, msg || `${this.tool.command} exited with ${code ?? signal}`));
   }
 

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { PassThrough, pipeline, type Duplex, type Readable, type Transform } from 'node:stream';
-import { fromSystemError } from '../errors.js';
+import { BalerError, fromSystemError } from '../errors.js';
 import type { LayerCompression } from '../model/media-types.js';
 import { bzip2Decompressor } from './bzip2.js';
 import { SNIFF_BYTES, sniffCompression, type Compression } from './detect.js';
@@ -14,8 +14,17 @@ export { SNIFF_BYTES, compressionFromFileName, sniffCompression } from './detect
 export { peekStream } from './peek.js';
 export { zstdBackend, type ZstdBackend } from './zstd.js';
 
+/** Levels each codec accepts: gzip 1-9 (zlib), zstd 1-19 (20-22 need --ultra memory, refused). */
+export const COMPRESSION_LEVELS: Readonly<Record<'gzip' | 'zstd', readonly [number, number]>> = { gzip: [1, 9], zstd: [1, 19] };
+
 /** A compressing transform for writing layers or archives; 'none' is a PassThrough. */
 export function compressor(c: LayerCompression, level?: number): Transform {
+  if (level !== undefined && c !== 'none') {
+    const [min, max] = COMPRESSION_LEVELS[c];
+    if (!Number.isInteger(level) || level < min || level > max) {
+      throw new BalerError('E_USAGE', `${c} compression level must be ${min}-${max}, got ${level}`);
+    }
+  }
   switch (c) {
     case 'gzip':
       return gzipCompressor(level);

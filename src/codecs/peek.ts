@@ -42,7 +42,10 @@ export async function peekStream(s: Readable, n: number): Promise<{ head: Buffer
   }
   const all = Buffer.concat(chunks, have);
   if (ended) {
-    if (s.errored) throw s.errored;
+    if (s.errored) {
+      s.on('error', () => undefined); // reported by the rejection below, not as an unhandled event
+      throw s.errored;
+    }
     return { head: all.subarray(0, n), stream: Readable.from(all.length ? [all] : []) };
   }
   s.unshift(all);

@@ -35,7 +35,14 @@ function loadCodec(): Promise<CodecModule> {
   return ready;
 }
 
-/** Input is fed in slices so one step's output stays near slice × ratio, not chunk × ratio. */
+/**
+ * zstd-codec decodes a whole input slice in one call, so output per call is slice × ratio. The slice
+ * adapts to the ratio seen so far to keep each call near TARGET_OUTPUT: ordinary data gets 64 KiB
+ * slices, a zstd bomb (ratios in the thousands) gets 256-byte ones.
+ */
+const TARGET_OUTPUT = 1024 * 1024;
+const MIN_SLICE = 256;
+const MAX_SLICE = 64 * 1024;
 const STEP_INPUT = 32 * 1024;
 
 export async function portableDecodeEngine(): Promise<ZstdDecodeEngine> {
@@ -43,13 +50,17 @@ export async function portableDecodeEngine(): Promise<ZstdDecodeEngine> {
   const b = new codec.ZstdDecompressStreamBinding();
   b.begin();
   let disposed = false;
+  let sliceSize = 1024;
   return {
     step(input) {
-      const slice = input.subarray(0, STEP_INPUT);
+      const slice = input.subarray(0, sliceSize);
       const parts: Buffer[] = [];
       const ok = b.transform(slice, (out) => parts.push(Buffer.from(out)));
       if (!ok) throw new Error('zstd-codec could not decode the data');
-      return { output: parts.length === 1 ? parts[0] : Buffer.concat(parts), consumed: slice.length, more: false };
+      const output = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const ratio = Math.max(1, output.length / slice.length);
+      sliceSize = Math.max(MIN_SLICE, Math.min(MAX_SLICE, Math.floor(TARGET_OUTPUT / ratio)));
+      return { output, consumed: slice.length, more: false };
     },
     dispose() {
       if (disposed) return;

@@ -8,10 +8,16 @@ import { PortableZstdCompressor, portableDecodeEngine } from './zstd-portable.js
 
 /**
  * Why two zstd implementations: zstd-napi (native libzstd, multithreaded compression) is the one to use;
- * zstd-codec (wasm) is only the fallback for hosts where the optional native addon is missing, or when
- * BALER_ZSTD=portable. zstd-codec is single-threaded and several times slower, and its one-shot API
- * aborts on large buffers, so only its streaming bindings are used (zstd-portable.ts).
- * Measured by scripts/bench-zstd.ts (see the numbers in BENCH below).
+ * zstd-codec (wasm) is only the fallback for hosts where the optional native addon did not build, or
+ * when BALER_ZSTD=portable. zstd-codec is single-threaded and several times slower, and its one-shot
+ * API aborts with "abort(OOM)" already on a 64 MB buffer (checked with zstd-codec 0.1.5), so only its
+ * streaming bindings are used (zstd-portable.ts).
+ *
+ * Measured with scripts/bench-zstd.ts (200 MB of /usr/lib as tar, level 3, 2 shared CPUs, 2026-11-23):
+ *   native (zstd-napi, 2 workers)   compress  66 MB/s   decompress 308 MB/s   ratio 2.60
+ *   portable (zstd-codec wasm)      compress  23 MB/s   decompress  65 MB/s   ratio 2.56
+ *   `zstd -T0` program (via pipes)  compress  52 MB/s   decompress 143 MB/s   ratio 2.58
+ * i.e. the fallback is ~3x slower to compress and ~5x slower to decompress.
  *
  * Determinism: libzstd produces the same bytes for any nbWorkers >= 1, but different bytes for 0
  * (single-threaded mode). Compression therefore always runs with at least one worker, so a layer

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, pipeline, type Duplex } from 'node:stream';
 import { SNIFF_BYTES, compressor, decompressor, peekStream, sniffCompression, type Compression } from '../codecs/index.js';
 import { BalerError, isAbortError } from '../errors.js';
-import { VerifyingStream } from '../io/hashing.js';
+import { VerifyingStream, sha256OfStream } from '../io/hashing.js';
 import { spoolToFile } from '../io/spool.js';
 import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
@@ -36,7 +36,7 @@ export interface LayerJob {
 export interface CopiedLayer {
   readonly digest: Digest;
   readonly size: number;
-  /** Compression of the stored bytes. */
+  /** Compression of the stored bytes (as the descriptor claims it, when the bytes were kept). */
   readonly compression: Compression;
   /** True when the stored bytes differ from the source's (digest, size and media type change). */
   readonly converted: boolean;
@@ -81,7 +81,9 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   // === verify the uncompressed content against the config's diff_id, converting if the sink needs it
   const diffWhat = `${job.what}: uncompressed content does not match rootfs.diff_ids (${shortId(job.diffId)})`;
   let info: BlobInfo;
-  let storedCompression: Compression = actual;
+  // kept bytes keep their descriptor as it is (a lying media type included, formats.md §2.3), so a
+  // second copy that skips the blob as present writes the very same manifest
+  let storedCompression: Compression = claimed ?? actual;
   if (action.kind === 'keep') {
     stages.push(actual === 'none' ? new VerifyingStream(job.diffId, undefined, diffWhat) : new DiffIdTee(actual, job.diffId, diffWhat));
     info = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
@@ -122,8 +124,29 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
     };
   } catch (err) {
     body.destroy();
-    throw explain(firstError ?? err, err, job.signal);
+    const why = explain(firstError ?? err, err, job.signal);
+    // a decoder fails before the source digest is known; a corrupted blob is an integrity error, not bad input
+    if (action.kind === 'convert' && why instanceof BalerError && (why.code === 'E_FORMAT' || why.code === 'E_TRUNCATED')) {
+      throw (await sourceDigestProblem(job)) ?? why;
+    }
+    throw why;
   }
+}
+
+/** Re-reads the source blob to tell a corrupted blob (digest mismatch) from a well-hashed but malformed one. */
+async function sourceDigestProblem(job: LayerJob): Promise<BalerError | undefined> {
+  try {
+    const got = await sha256OfStream(await job.source.fetchBlob(job.layer, job.signal));
+    if (got.size !== job.layer.size) {
+      return new BalerError('E_DIGEST_MISMATCH', `${job.what}: size mismatch, expected ${job.layer.size} bytes, got ${got.size}`);
+    }
+    if (got.digest !== job.layer.digest) {
+      return new BalerError('E_DIGEST_MISMATCH', `${job.what}: digest mismatch, expected ${job.layer.digest}, got ${got.digest}`);
+    }
+  } catch {
+    // the original error says enough
+  }
+  return undefined;
 }
 
 /** Prefer the pipeline's own BalerError (digest mismatch…) over what the sink saw ("premature close"). */

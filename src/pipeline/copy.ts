@@ -86,7 +86,8 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
     warnings.push(message);
     emit({ kind: 'warning', code, message });
   };
-  const sourceLabel = req.from.ref.toString();
+  // messages name the place the bytes came from; `-` as a source is stdin
+  const sourceLabel = req.from.ref.location === '-' ? 'stdin' : req.from.ref.toString();
   const sinkLabel = req.to.ref.toString();
   const caps = req.to.caps;
   checkLayerRequest(caps, req.layers, sinkLabel);
@@ -98,7 +99,7 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
   const cache: ManifestCache = new Map();
   const listed = await listImages(req.from, sourceLabel, cache);
   check();
-  if (listed.length === 0) throw new BalerError('E_NOT_FOUND', `${sourceLabel}: holds no images`);
+  if (listed.length === 0 && req.select.kind === 'all') throw new BalerError('E_NOT_FOUND', `${sourceLabel}: holds no images`);
   const selected = applyRename(selectImages(listed, req.select, sourceLabel), req.rename);
   if (selected.length > 1 && !caps.multiImage) {
     throw new BalerError('E_USAGE', `${sinkLabel} can hold only one image, but ${selected.length} were selected`);
@@ -108,8 +109,9 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
   const nodes: Array<{ sel: SelectedImage; node: CopyNode; label: string }> = [];
   for (const sel of selected) {
     const label = imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id);
-    const node = await loadNode(sel.image, { source: req.from, caps, ...(req.platform ? { platform: req.platform } : {}), label, ...(req.signal ? { signal: req.signal } : {}), cache, warn });
-    nodes.push({ sel, node, label });
+    const where = `${sourceLabel}: ${label}`;
+    const node = await loadNode(sel.image, { source: req.from, caps, ...(req.platform ? { platform: req.platform } : {}), label: where, ...(req.signal ? { signal: req.signal } : {}), cache, warn });
+    nodes.push({ sel, node, label: where });
     check();
   }
   emitPlan(nodes, emit);
@@ -221,7 +223,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
           sink,
           layer,
           diffId: diffIds[i] as Digest,
-          what: `${req.from.ref.toString()}: ${label}: layer ${i}`,
+          what: `${label}: layer ${i}`,
           asked: req.layers,
           ...(req.level !== undefined ? { level: req.level } : {}),
           spoolDir: ctx.spoolDir,

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BalerError, fromSystemError } from '../errors.js';
 import type { Digest } from '../model/digest.js';
@@ -107,6 +107,7 @@ export async function ensureLayout(root: string): Promise<void> {
       await mkdir(parent, { recursive: true });
       const temp = await mkdtemp(join(parent, `.${basename(root)}.baler-tmp-`));
       try {
+        await chmod(temp, 0o755); // mkdtemp makes it private; a layout is as readable as mkdir would make it
         await populate(temp);
         await rename(temp, root);
       } catch (err) {

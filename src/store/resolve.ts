@@ -31,8 +31,9 @@ const SHORT_ID = /^(?:sha256:)?([0-9a-f]{4,64})$/;
 export function resolveImage<T extends ResolvableImage>(images: readonly T[], query: string): Resolved<T> {
   const q = query.trim();
   if (isDigest(q)) {
-    const byId = images.find((i) => i.id === q);
-    if (byId) return { image: byId, by: 'id' };
+    const byId = unique(images.filter((i) => i.id === q));
+    if (byId.length > 1) throw ambiguous(query, byId);
+    if (byId[0]) return { image: byId[0], by: 'id' };
     const byDigest = images.find((i) => i.digest === q);
     if (byDigest) return { image: byDigest, by: 'digest' };
     throw notFound(query);
@@ -44,12 +45,24 @@ export function resolveImage<T extends ResolvableImage>(images: readonly T[], qu
     const prefix = `sha256:${m[1]}`;
     const hits = unique(images.filter((i) => i.id.startsWith(prefix)));
     if (hits.length === 1 && hits[0]) return { image: hits[0], by: 'id' };
-    if (hits.length > 1) {
-      const list = hits.map((i) => `${shortId(i.id)}${i.names[0] ? ` (${familiarName(i.names[0])})` : ''}`).join(', ');
-      throw new BalerError('E_CONFLICT', `image ID prefix ${JSON.stringify(query)} is ambiguous: ${list}`);
-    }
+    if (hits.length > 1) throw ambiguous(query, hits);
   }
   throw notFound(query);
+}
+
+/**
+ * Candidates by ID, with a name when they have one; images sharing one config (the same image
+ * stored with gzip and zstd layers) also show their manifest digest, the unambiguous handle.
+ */
+function ambiguous(query: string, hits: readonly ResolvableImage[]): BalerError {
+  const sameId = new Set(hits.map((i) => i.id)).size < hits.length;
+  const list = hits
+    .map((i) => {
+      const extra = [i.names[0] ? familiarName(i.names[0]) : undefined, sameId ? `manifest ${i.digest}` : undefined].filter(Boolean).join(', ');
+      return `${shortId(i.id)}${extra ? ` (${extra})` : ''}`;
+    })
+    .join(', ');
+  return new BalerError('E_CONFLICT', `image ID ${isDigest(query) ? '' : 'prefix '}${JSON.stringify(query)} is ambiguous: ${list}`);
 }
 
 function notFound(query: string): BalerError {

@@ -28,6 +28,11 @@ export class ExtendedHeaderState {
   private longName: string | undefined;
   private longLink: string | undefined;
 
+  /** True while local meta waits for its entry (an archive must not end here). */
+  get pending(): boolean {
+    return Object.keys(this.local).length > 0 || this.longName !== undefined || this.longLink !== undefined;
+  }
+
   checkMetaSize(raw: RawHeader, what: string, offset: number): void {
     if (raw.size > META_BODY_LIMIT) {
       throw new BalerError('E_FORMAT', `${what}: extended header at offset ${offset} is ${raw.size} bytes, more than ${META_BODY_LIMIT}`);
@@ -41,7 +46,10 @@ export class ExtendedHeaderState {
         Object.assign(this.local, parsePaxRecords(body, what, offset));
         return;
       case 'g':
-        Object.assign(this.global, parsePaxRecords(body, what, offset));
+        // a global name, link or size would apply to every entry: meaningless, so ignored
+        for (const [k, v] of Object.entries(parsePaxRecords(body, what, offset))) {
+          if (k !== 'path' && k !== 'linkpath' && k !== 'size') this.global[k] = v;
+        }
         return;
       case 'L':
         this.longName = cString(body);

@@ -60,13 +60,13 @@ function decodeString(b: Uint8Array, off: number, len: number): string {
 function decodeNumber(b: Uint8Array, off: number, len: number): number | undefined {
   const first = b[off]!;
   if (first & 0x80) {
-    // base-256: big-endian two's complement; 0xff lead byte means negative
+    // base-256: big-endian two's complement; a 0xff lead byte means negative (GNU writes -1 for pre-1970)
     const negative = first === 0xff;
     let v = 0;
     for (let i = 0; i < len; i++) {
       let byte = b[off + i]!;
-      if (i === 0) byte &= 0x7f;
       if (negative) byte = ~byte & 0xff;
+      else if (i === 0) byte &= 0x7f;
       v = v * 256 + byte;
     }
     if (!Number.isSafeInteger(v)) return undefined;
@@ -105,9 +105,9 @@ function checksums(b: Uint8Array): { unsigned: number; signed: number } {
 }
 
 function magicOf(b: Uint8Array): RawHeader['format'] {
-  const m = decodeString(b, 257, 6);
-  if (m === 'ustar') return b[262] === 0x20 ? 'gnu' : 'ustar'; // GNU: "ustar  \0"
-  return 'v7';
+  // POSIX: "ustar\0" "00"; GNU: "ustar " " \0"
+  if (decodeString(b, 257, 5) !== 'ustar') return 'v7';
+  return b[262] === 0x20 ? 'gnu' : 'ustar';
 }
 
 /**

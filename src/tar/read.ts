@@ -31,6 +31,7 @@ export async function* readTarEntries(s: Readable, what: string): AsyncGenerator
       const block = await src.readExact(BLOCK);
       if (block.length === 0) {
         if (offset === 0) throw new BalerError('E_FORMAT', `${what}: empty input, not a tar archive`);
+        if (meta.pending) throw truncated(what, 'extended header without an entry at the end');
         break; // EOF on a header boundary without end marker: accepted, like Go's archive/tar
       }
       if (block.length < BLOCK) throw truncated(what, `header at offset ${offset} is cut short`);
@@ -51,10 +52,7 @@ export async function* readTarEntries(s: Readable, what: string): AsyncGenerator
       const body = new EntryBody(src, header.size, () => truncated(what, `entry "${header.name}" is cut short`));
       yield { header, body };
       await body.settle();
-      if ((await src.skip(pad(header.size))) < pad(header.size)) {
-        // the last entry's padding may be missing when the input stops right after the data
-        break;
-      }
+      if ((await src.skip(pad(header.size))) < pad(header.size)) throw truncated(what, 'last entry padding is cut short');
     }
     completed = true;
   } finally {

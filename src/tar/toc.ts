@@ -103,7 +103,7 @@ export async function buildToc(file: string, what: string): Promise<Toc> {
     }
     if (endOffset === -1) {
       if (offset > size) throw truncated(what, 'last entry padding is cut short');
-      if (entryStart !== offset) throw truncated(what, 'extended header without an entry at the end');
+      if (meta.pending) throw truncated(what, 'extended header without an entry at the end');
       endOffset = offset;
     }
     return makeToc(entries, endOffset);
@@ -119,7 +119,15 @@ function padded(n: number): number {
 export function makeToc(entries: TocEntry[], endOffset: number): Toc {
   const byPath = new Map<string, TocEntry>();
   for (const e of entries) byPath.set(e.path, e);
-  const get = (p: string): TocEntry | undefined => byPath.get(normalizeEntryPath(p, 'path'));
+  // lookups never throw: a path (or link target) that would escape simply is not in the archive
+  const lookup = (p: string): TocEntry | undefined => {
+    try {
+      return byPath.get(normalizeEntryPath(p, 'path'));
+    } catch {
+      return undefined;
+    }
+  };
+  const get = lookup;
   const resolve = (p: string): TocEntry | undefined => {
     let e = get(p);
     for (let hops = 0; e && hops < 40; hops++) {
@@ -127,7 +135,7 @@ export function makeToc(entries: TocEntry[], endOffset: number): Toc {
         const target = resolveLinkTarget(e.path, e.linkname);
         e = target === undefined ? undefined : byPath.get(target);
       } else if (e.type === 'hardlink' && e.linkname !== undefined) {
-        e = byPath.get(normalizeEntryPath(e.linkname, 'link'));
+        e = lookup(e.linkname);
       } else return e;
     }
     return undefined;

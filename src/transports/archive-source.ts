@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { decompressor, type Compression } from '../codecs/index.js';
 import { BalerError } from '../errors.js';
 import type { Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
@@ -18,6 +19,8 @@ import type { ImageRef, ImageSource, SourceEntry } from './types.js';
 export abstract class ArchiveSource implements ImageSource {
   protected readonly generated = new Map<Digest, Buffer>();
   protected readonly members = new Map<Digest, TocEntry>();
+  /** Members served decompressed: layers in codecs OCI has no media type for (xz, bzip2). */
+  protected readonly decoded = new Map<Digest, { entry: TocEntry; compression: Compression }>();
   protected readonly layout: ArchiveLayout | undefined;
   private listing: Promise<SourceEntry[]> | undefined;
 
@@ -54,6 +57,8 @@ export abstract class ArchiveSource implements ImageSource {
       : (() => {
           const member = this.members.get(d.digest);
           if (member) return this.archive.open(member);
+          const dec = this.decoded.get(d.digest);
+          if (dec) return this.openDecoded(dec.entry, dec.compression);
           if (this.layout) return this.layout.openBlob(d.digest);
           throw this.missing(d.digest);
         })();
@@ -68,6 +73,13 @@ export abstract class ArchiveSource implements ImageSource {
       }
     }
     return stream;
+  }
+
+  /** A member's bytes through a decompressor; errors of either end reach the returned stream. */
+  protected openDecoded(entry: TocEntry, c: Compression): Readable {
+    const dec = decompressor(c, `${this.archive.what}: ${entry.path}`);
+    pipeline(this.archive.open(entry), dec, () => undefined);
+    return dec;
   }
 
   private missing(d: Digest): BalerError {

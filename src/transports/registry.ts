@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { BalerError } from '../errors.js';
 import { dockerArchiveTransport } from './docker-archive/transport.js';
 import { dockerRootTransport } from './docker-root/transport.js';
+import { dockerDaemonTransport } from './docker-daemon/transport.js';
 import { ociArchiveTransport } from './oci-archive/transport.js';
 import { ociLayoutTransport } from './oci-layout/transport.js';
 import { storeRef } from './store/transport.js';
@@ -18,7 +19,7 @@ export interface RefContext {
 }
 
 /** The transport specs users can write, for help texts and errors. */
-export const transportSpecs = ['store', 'store:DIR', 'docker-archive:FILE[:IMAGE]', 'oci-archive:FILE[:IMAGE]', 'oci:DIR[:IMAGE]', 'docker-root:DIR[:IMAGE]'] as const;
+export const transportSpecs = ['store', 'store:DIR', 'docker-archive:FILE[:IMAGE]', 'oci-archive:FILE[:IMAGE]', 'oci:DIR[:IMAGE]', 'docker-root:DIR[:IMAGE]', 'docker[:IMAGE]'] as const;
 
 /** PATH relative to cwd, `-` (stdin/stdout) as it is. */
 function absolute(path: string, cwd: string): string {
@@ -59,6 +60,8 @@ export function parseTransportRef(spec: string, ctx: RefContext): ImageRef {
       if (name === 'oci' && path === '-') throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: an OCI layout is a directory; use oci-archive:- for a stream`);
       return transport.parse(rejoin(name, absolute(path, ctx.cwd), image));
     }
+    case 'docker': // the running daemon ($DOCKER_HOST or /var/run/docker.sock): docker[:IMAGE]
+      return dockerDaemonTransport.parse(spec);
     case 'docker-root': {
       if (colon < 0 || body === '') return dockerRootTransport.parse('docker-root:');
       const { path, image } = splitLocation(body, spec);

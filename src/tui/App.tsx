@@ -13,15 +13,15 @@ import { ImagesScreen } from './screens/ImagesScreen.js';
 import { LayerBrowser } from './screens/LayerBrowser.js';
 import { ProgressScreen } from './screens/ProgressScreen.js';
 import { SourceScreen } from './screens/SourceScreen.js';
-import { type Intent, intentsForKey } from './state/keymap.js';
-import { initialState, reduce, type ScreenName, type TuiState } from './state/machine.js';
+import { type Intent, intentsForKey, splitKeys } from './state/keymap.js';
+import { initialState, reduce, type ScreenName, type TuiAction, type TuiState } from './state/machine.js';
 import { plannedCopy, selectedImages } from './state/selectors.js';
 import type { SourceSpec, TuiServices } from './tui-services.js';
 
 /** What a session did: the plain commands equivalent to each finished action. */
 export interface Outcome {
   commands: string[];
-  /** The last copy was cancelled or failed. */
+  /** The last copy was cancelled (ctrl-c) before the user quit. */
   interrupted: boolean;
 }
 
@@ -34,14 +34,18 @@ const HINTS: Record<ScreenName, ReadonlyArray<readonly [string, string]>> = {
   done: [['enter', 'more images'], ['q', 'quit']],
 };
 
+/** A few of Ink's 30 fps frames. */
+const FINAL_FRAME_MS = 150;
+
 const TITLES: Record<ScreenName, string> = { source: 'Source', images: 'Images', action: 'Action', progress: 'Progress', layers: 'Layer browser', done: 'Done' };
 
 /** `save myorg/app:1 myorg/app:2 -> images.tar`, from the form the copy started with. */
 function progressTitle(s: TuiState): string {
   const plan = plannedCopy(s);
   if ('error' in plan) return '';
-  const what = plan.action.images.join(' ');
-  return plan.action.verb === 'load' ? `load ${what} into the store` : `save ${what} -> ${plan.action.output}`;
+  const a = plan.action;
+  if (a.verb === 'export') return `export ${a.image} -> ${a.output}`;
+  return a.verb === 'load' ? `load ${a.images.join(' ')} into the store` : `save ${a.images.join(' ')} -> ${a.output}`;
 }
 
 function errorText(err: unknown): string {
@@ -56,9 +60,14 @@ function commonPrefix(words: readonly string[]): string {
 }
 
 export function App({ services, onExit }: { services: TuiServices; onExit: (o: Outcome) => void }) {
-  const [state, dispatch] = useReducer(reduce, undefined, () => initialState(services.sourceChoices(), services.actions));
+  const [state, dispatchToReact] = useReducer(reduce, undefined, () => initialState(services.sourceChoices(), services.actions));
+  // Keys can arrive faster than React renders (a paste, a scripted terminal): every handler reads
+  // stateRef, which each dispatch advances at once, so the next key sees the previous key's effect.
   const stateRef = useRef<TuiState>(state);
-  stateRef.current = state;
+  const dispatch = useCallback((a: TuiAction) => {
+    stateRef.current = reduce(stateRef.current, a);
+    dispatchToReact(a);
+  }, []);
   const { exit } = useApp();
   const { stdout, write } = useStdout();
   const size = useTerminalSize();
@@ -85,7 +94,7 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   const quit = useCallback(() => {
     loadAbort.current?.abort();
     exit();
-    onExit({ commands: commands.current, interrupted: stateRef.current.progress.status === 'cancelled' || stateRef.current.progress.status === 'failed' });
+    onExit({ commands: commands.current, interrupted: stateRef.current.progress.status === 'cancelled' });
   }, [exit, onExit]);
 
   const chooseSource = useCallback(
@@ -155,7 +164,9 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
       (outcome) => {
         events.flush();
         commands.current.push(command);
-        dispatch({ type: 'copy/finished', outcome, command });
+        // Let the last progress frame (every row finished, printed through <Static>) reach the
+        // terminal before the Done screen replaces it, even when the copy took less than a frame.
+        setTimeout(() => dispatch({ type: 'copy/finished', outcome, command }), FINAL_FRAME_MS);
       },
       (err: unknown) => {
         events.flush();
@@ -191,12 +202,7 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   );
 
   useInput((input, key) => {
-    // Several keys can arrive in one chunk (a paste, or a scripted terminal); each sees the state
-    // the previous one produced.
-    for (const intent of intentsForKey(stateRef.current, input, key)) {
-      run(intent);
-      if (intent.kind === 'dispatch') stateRef.current = reduce(stateRef.current, intent.action);
-    }
+    for (const [i, k] of splitKeys(input, key)) for (const intent of intentsForKey(stateRef.current, i, k)) run(intent);
   });
 
   const { columns, rows } = size;

@@ -11,6 +11,7 @@ import { configPlatform } from '../model/image-config.js';
 import { historyRows } from '../model/history.js';
 import { formatPlatform, parsePlatform } from '../model/platform.js';
 import { copyImages } from '../pipeline/copy.js';
+import { exportImage } from '../pipeline/export.js';
 import { imagesOf, listImages, loadNode, type ManifestCache } from '../pipeline/image-graph.js';
 import { groupByDigest } from '../pipeline/plan.js';
 import { layerTarsOf, resolveSourceImage } from '../pipeline/source-image.js';
@@ -21,6 +22,7 @@ import { openInputSource } from '../transports/detect.js';
 import { parseTransportRef, type RefContext } from '../transports/registry.js';
 import { storeRef } from '../transports/store/transport.js';
 import type { ImageRef, ImageSource, OpenOptions, SinkCaps } from '../transports/types.js';
+import { formatBytes } from './format.js';
 import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiCopyRequest, TuiServices } from './tui-services.js';
 
 /**
@@ -55,6 +57,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
 
   async function openSource(spec: SourceSpec, signal?: AbortSignal): Promise<ImageSource> {
     if (spec.kind === 'store') return storeRef(o.storePath).openSource(signal ? { signal } : {});
+    if (spec.kind === 'docker-root') return parseTransportRef(`docker-root:${abs(spec.path)}`, refs).openSource(signal ? { signal } : {});
     // load -i's detection (directory, docker-archive, oci-archive, compressed wrappings).
     return openInputSource(abs(spec.path), { storePath: o.storePath, cwd: o.cwd }, signal);
   }
@@ -69,8 +72,38 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     return parseTransportRef(`${transport}:${out}`, refs);
   }
 
+  /** As `baler export -o FILE IMAGE` does it: flatten one image of the source into a tar file. */
+  async function exportTo(req: Extract<TuiCopyRequest, { kind: 'export' }>, signal: AbortSignal): Promise<TuiCopyOutcome> {
+    const started = Date.now();
+    const warnings: string[] = [];
+    await using source = await openSource(req.source, signal);
+    const file = abs(req.output);
+    const compression = req.archive === 'auto' ? (compressionFromFileName(req.output) ?? 'none') : req.archive;
+    const report = await exportImage({
+      source,
+      image: req.image,
+      ...(req.platform ? { platform: parsePlatform(req.platform) } : {}),
+      to: { kind: 'file', path: file, overwrite: true },
+      compression,
+      signal,
+      warn: (_code, message) => warnings.push(message),
+    });
+    return {
+      images: 1,
+      bytesRead: report.fileBytes,
+      bytesWritten: report.bytesWritten,
+      blobsCopied: 0,
+      blobsSkipped: 0,
+      durationMs: Date.now() - started,
+      location: report.location,
+      warnings,
+      archiveSha256: await sha256File(file),
+      notes: [`${report.layers} layers flattened: ${report.entries} entries, ${formatBytes(report.fileBytes)} of files; ${formatBytes(report.reclaimedBytes)} hidden by later layers left out`],
+    };
+  }
+
   /** save's --compress rule: explicit, else from the file name (.tar.gz, .tar.zst), else none. */
-  function sinkOptions(req: TuiCopyRequest, signal: AbortSignal): OpenOptions {
+  function sinkOptions(req: Exclude<TuiCopyRequest, { kind: 'export' }>, signal: AbortSignal): OpenOptions {
     const opts: OpenOptions = { signal, overwrite: true };
     if (req.kind !== 'save' || req.format === 'oci-dir') return opts;
     const outer = req.archive === 'auto' ? (compressionFromFileName(req.output) ?? 'none') : req.archive;
@@ -82,13 +115,13 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     storePath: o.storePath,
     ...(o.storeFlag ? { storeFlag: o.storeFlag } : {}),
     cwd: o.cwd,
-    actions: { save: true, load: true, ociDir: true },
+    actions: { save: true, load: true, ociDir: true, export: true },
 
     sourceChoices(): SourceChoice[] {
       return [
         { id: 'store', label: 'Embedded store', available: true, note: o.storePath },
         { id: 'path', label: 'Archive or OCI layout path…', available: true, note: 'docker-archive, oci-archive, OCI layout dir' },
-        { id: 'docker-root', label: 'Docker store (/var/lib/docker)', available: false, note: 'not available yet' },
+        { id: 'docker-root', label: 'Docker store directory (offline)…', available: true, note: 'overlay2 or vfs, e.g. /var/lib/docker', defaultPath: '/var/lib/docker' },
         { id: 'docker', label: 'Docker daemon', available: false, note: 'not available yet' },
       ];
     },
@@ -173,6 +206,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     },
 
     async copy(req: TuiCopyRequest, onEvent, signal): Promise<TuiCopyOutcome> {
+      if (req.kind === 'export') return exportTo(req, signal);
       await using from = await openSource(req.source, signal);
       const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
       await using to = await ref.openSink(sinkOptions(req, signal));

@@ -8,7 +8,8 @@ import type { CopyEventHandler } from '../pipeline/events.js';
  * transports and the copy pipeline; tests hand the screens a fake of this interface only.
  */
 
-export type SourceSpec = { kind: 'store' } | { kind: 'path'; path: string };
+/** `path`: an archive or layout, detected as `load -i` does; `docker-root`: an offline Docker data dir. */
+export type SourceSpec = { kind: 'store' } | { kind: 'path'; path: string } | { kind: 'docker-root'; path: string };
 
 export interface SourceChoice {
   id: 'store' | 'path' | 'docker-root' | 'docker';
@@ -16,6 +17,8 @@ export interface SourceChoice {
   available: boolean;
   /** Why it is unavailable, or where it points. */
   note?: string;
+  /** Prefilled path for choices that ask for one. */
+  defaultPath?: string;
 }
 
 export interface ImageLayerRef {
@@ -47,7 +50,9 @@ export interface LayerListing {
 
 export type TuiCopyRequest =
   | { kind: 'save'; source: SourceSpec; images: string[]; output: string; format: SaveFormat | 'oci-dir'; compression: LayerChoice; archive: ArchiveCompression; platform?: string }
-  | { kind: 'load'; source: SourceSpec; images: string[]; platform?: string };
+  | { kind: 'load'; source: SourceSpec; images: string[]; platform?: string }
+  /** Flattens one image's file system into a tar (pipeline/export.ts); reports no blob events. */
+  | { kind: 'export'; source: SourceSpec; image: string; output: string; archive: ArchiveCompression; platform?: string };
 
 export interface TuiCopyOutcome {
   images: number;
@@ -60,6 +65,8 @@ export interface TuiCopyOutcome {
   warnings: string[];
   /** sha256 of the written archive file, when the target is one file. */
   archiveSha256?: string;
+  /** Extra lines for the Done screen (e.g. what export left out). */
+  notes?: string[];
 }
 
 export interface TuiServices {
@@ -69,7 +76,7 @@ export interface TuiServices {
   readonly storeFlag?: string;
   readonly cwd: string;
   /** Which actions the pipeline can do in this build. */
-  readonly actions: { save: boolean; load: boolean; ociDir: boolean };
+  readonly actions: { save: boolean; load: boolean; ociDir: boolean; export: boolean };
   sourceChoices(): SourceChoice[];
   /** File names completing a partly typed path (directories end in `/`). */
   completePath(partial: string): Promise<string[]>;

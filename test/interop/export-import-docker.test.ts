@@ -60,10 +60,7 @@ for (const driver of ['vfs', 'overlay2'] as StorageDriver[]) {
       const root = await busyboxRoot(dir);
       await balerOk(['import', '--store', store, '-m', 'busybox base', '-c', 'CMD ["/bin/sh"]', root, 'busy:1']);
       const archive = join(dir, 'busy.tar');
-      await balerOk(['save', '--store', store, '-o', archive, 'busy:1']).catch(async () => {
-        // save is another helper's verb; import -o writes the same docker-archive
-        await balerOk(['import', '-m', 'busybox base', '-c', 'CMD ["/bin/sh"]', '-o', archive, root, 'busy:1']);
-      });
+      await balerOk(['save', '--store', store, '-o', archive, 'busy:1']);
       await d.dockerChecked(['load', '-i', archive]);
       const run = await d.dockerChecked(['run', '--rm', '--network', 'none', 'busy:1', '/bin/sh', '-c', 'echo ok']);
       assert.equal(run.stdout.trim(), 'ok');
@@ -88,34 +85,29 @@ for (const driver of ['vfs', 'overlay2'] as StorageDriver[]) {
 
       const ours = join(dir, 'flat-baler-export.tar');
       await balerOk(['export', '-o', ours, `docker-archive:${saved}:flat:1`]);
-      const oursFacts = await tarFacts(ours);
-      const dockerFacts = await tarFacts(dockerOut);
+      // owners compare by uid:gid: docker export looks user names up on the host, while baler's
+      // directory import records numeric owners only (reproducible on any host, like OpenVZ templates)
+      const oursFacts = await tarFacts(ours, { numericOwners: true });
+      const dockerFacts = await tarFacts(dockerOut, { numericOwners: true });
       assert.deepEqual(factLines(oursFacts), comparable(factLines(dockerFacts, DOCKER_EXPORT_EXTRAS), new Set(oursFacts.files.keys())));
       // the interesting cases are really in there
       assert.equal(oursFacts.files.get('data/orig')?.content, dockerFacts.files.get('data/orig')?.content);
       assert.ok(oursFacts.files.has('opq/sub/new') && !oursFacts.files.has('opq/sub/c') && !oursFacts.files.has('opq/o'));
       assert.ok(!oursFacts.files.has('data/drop') && !oursFacts.files.has('etc/passwd'));
       assert.equal(oursFacts.files.get('usr-su')?.mode, '4755');
-      assert.ok(oursFacts.hardlinks.length >= 1, 'same-layer hard links are kept as links');
+      // overlay2's diff keeps the L3 `ln` as a link pair; vfs's naive diff stores only the new name
+      if (driver === 'overlay2') assert.ok(oursFacts.hardlinks.length >= 1, 'same-layer hard links are kept as links');
 
       // squash: one layer, runs, same tree
-      await balerOk(['load', '--store', store, '-i', saved]).catch(async () => {
-        const { copyImages } = await import('../../src/pipeline/copy.js');
-        const { dockerArchiveTransport } = await import('../../src/transports/docker-archive/transport.js');
-        const { storeRef } = await import('../../src/transports/store/transport.js');
-        const src = await dockerArchiveTransport.parse(`docker-archive:${saved}`).openSource();
-        const sink = await storeRef(store).openSink();
-        try {
-          await copyImages({ from: src, to: sink, select: { kind: 'all' } });
-        } finally {
-          await sink[Symbol.asyncDispose]();
-          await src[Symbol.asyncDispose]();
-        }
-      });
+      await balerOk(['load', '--store', store, '-i', saved]);
       await balerOk(['squash', '--store', store, 'flat:1', 'flat:squashed']);
       const squashedOut = join(dir, 'flat-squashed.tar');
       await balerOk(['export', '--store', store, '-o', squashedOut, 'flat:squashed']);
-      assert.deepEqual(factLines(await tarFacts(squashedOut)), factLines(oursFacts));
+      assert.deepEqual(factLines(await tarFacts(squashedOut, { numericOwners: true })), factLines(oursFacts));
+      // names the layers do carry (docker build records root/root) come out as docker exports them
+      const named = await tarFacts(ours);
+      const dockerNamed = await tarFacts(dockerOut);
+      for (const [p, f] of named.files) if (!f.owner.endsWith(':')) assert.equal(f.owner, dockerNamed.files.get(p)?.owner, p);
       const squashedArchive = join(dir, 'flat-squashed-archive.tar');
       await balerOk(['save', '--store', store, '-o', squashedArchive, 'flat:squashed']);
       await d.dockerChecked(['load', '-i', squashedArchive]);

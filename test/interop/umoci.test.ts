@@ -58,3 +58,19 @@ test('umoci unpacks baler load --into oci:DIR of a gzip oci-archive', { skip }, 
   assert.equal(readFileSync(join(a, 'data/new'), 'utf8'), 'new\n');
   assert.equal(existsSync(join(a, 'etc/motd')), false);
 });
+
+test('umoci unpacks an OCI layout baler wrote with gzip layers (save --format oci-dir --layers gzip)', { skip }, async () => {
+  const dir = await tmp.make('baler-interop-umoci-save-');
+  const store = join(dir, 'store');
+  const layout = join(dir, 'layout');
+  await balerOk(['load', '-i', fixture('docker20-multi.tar'), '--store', store]);
+  await balerOk(['save', '--format', 'oci-dir', '--layers', 'gzip', '-o', layout, '--store', store, 'imga:1', 'imgo:1']);
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', ...(index.manifests[0]?.digest ?? '').split(':')), 'utf8')) as { layers: Array<{ mediaType: string }> };
+  assert.ok(manifest.layers.every((l) => l.mediaType.endsWith('+gzip')), `layers are gzip: ${manifest.layers.map((l) => l.mediaType).join(', ')}`);
+  const a = await unpack(layout, 'imga:1', dir);
+  assert.equal(readFileSync(join(a, 'data/new'), 'utf8'), 'new\n');
+  assert.equal(statSync(join(a, 'hl/link')).ino, statSync(join(a, 'hl/orig')).ino, 'hard link kept');
+  const o = await unpack(layout, 'imgo:1', dir);
+  assert.equal(existsSync(join(o, 'data/one')), false, 'opaque marker applied');
+});

@@ -31,3 +31,10 @@ describe('equivalent command lines', () => {
     assert.equal(equivalentCommand({ verb: 'load', input: '/tmp/x y.tar', images: ['a:1'] }), "baler load -i '/tmp/x y.tar' a:1");
   });
 });
+
+describe('equivalent export command', () => {
+  it('names one image, the output and the whole-tar compression', () => {
+    assert.equal(equivalentCommand({ verb: 'export', image: 'imga:1', output: 'root fs.tar', archive: 'zstd', platform: 'linux/arm64' }, { storeFlag: 's' }), "baler export --store s -o 'root fs.tar' --compress zstd --platform linux/arm64 imga:1");
+    assert.equal(equivalentCommand({ verb: 'export', image: 'imga:1', output: 'r.tar.gz', archive: 'auto' }), 'baler export -o r.tar.gz imga:1');
+  });
+});

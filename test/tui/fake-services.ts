@@ -42,7 +42,7 @@ export interface FakeCall {
 export class FakeServices implements TuiServices {
   readonly storePath = '/tmp/fake-store';
   readonly cwd = '/tmp';
-  readonly actions = { save: true, load: true, ociDir: true };
+  readonly actions = { save: true, load: true, ociDir: true, export: true };
   readonly copies: FakeCall[] = [];
   images: ImageRow[] = sampleImages;
   layers: Array<{ createdBy: string; entries: LayerEntry[] }> = [];

@@ -32,3 +32,21 @@ describe('Layer browser', () => {
     await app.waitFor('Images in store');
   });
 });
+
+describe('Layer browser with a long layer', () => {
+  it('keeps the first rows visible and scrolls with J', async () => {
+    const services = new FakeServices();
+    const entries = [{ path: 'bin', type: 'dir' as const, size: 0 }, ...Array.from({ length: 60 }, (_, i) => ({ path: `bin/tool${String(i).padStart(2, '0')}`, type: 'file' as const, size: 10 }))];
+    services.layers = [{ createdBy: 'ADD rootfs', entries }];
+    const app = renderApp(services);
+    await app.openStore();
+    await app.press('L');
+    await app.waitFor('Layers of debian:12');
+    assert.match(app.frame(), /\+ +bin\//);
+    assert.match(app.frame(), /tool00/);
+    assert.match(app.frame(), /1-\d+ of 61 \(J\/K scroll\)/);
+    await app.press('J');
+    await app.waitFor(/11-\d+ of 61/);
+    assert.doesNotMatch(app.frame(), /tool00/);
+  });
+});

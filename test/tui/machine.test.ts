@@ -84,6 +84,41 @@ describe('TUI state machine (no renderer)', () => {
     assert.equal(s.form.output, 'debian_12-oci');
   });
 
+  it('a malformed platform is refused before the copy starts', () => {
+    let s = run(start(), { type: 'images/toggle', id: sampleImages[0]!.key }, { type: 'action/open', names: ['debian:12'] });
+    s = run(s, { type: 'action/move', delta: 5 }, { type: 'action/input', value: '/tmp/x.tar' });
+    const plan = plannedCopy(s);
+    assert.ok('error' in plan && /platform/.test(plan.error), JSON.stringify(plan));
+  });
+
+  it('export flattens exactly one image', () => {
+    let s = run(start(), { type: 'images/toggle', id: sampleImages[0]!.key }, { type: 'action/open', names: ['debian:12'] });
+    s = run(s, { type: 'action/cycle', delta: 2 });
+    assert.equal(s.form.kind, 'export');
+    s = run(s, { type: 'action/move', delta: 2 }, { type: 'action/input', value: 'deb-rootfs.tar.gz' });
+    const plan = plannedCopy(s);
+    assert.ok(!('error' in plan), JSON.stringify(plan));
+    assert.deepEqual(plan.request, { kind: 'export', source: { kind: 'store' }, image: 'debian:12', output: 'deb-rootfs.tar.gz', archive: 'auto' });
+    s = run(s, { type: 'images/toggle', id: sampleImages[1]!.key });
+    assert.deepEqual(plannedCopy(s), { error: 'export flattens one image: select exactly one' });
+  });
+
+  it('a Docker data directory is typed in and saved from with --from docker-root:DIR', async () => {
+    const { equivalentCommand } = await import('../../src/cli/command-line.js');
+    const choices = [...services.sourceChoices().slice(0, 2), { id: 'docker-root' as const, label: 'Docker store directory (offline)…', available: true, defaultPath: '/var/lib/docker' }];
+    let s = initialState(choices, services.actions);
+    s = key(key(key(s, 'j'), 'j'), '', { return: true });
+    assert.equal(s.pathEditing, true);
+    assert.equal(s.pathInput, '/var/lib/docker');
+    const intents = intentsForKey(s, '', { return: true });
+    assert.deepEqual(intents, [{ kind: 'choose-source', source: { kind: 'docker-root', path: '/var/lib/docker' } }]);
+    s = run(s, { type: 'source/choose', source: { kind: 'docker-root', path: '/var/lib/docker' } }, { type: 'images/loaded', rows: sampleImages });
+    s = run(s, { type: 'images/toggle', id: sampleImages[0]!.key }, { type: 'action/open', names: ['debian:12'] });
+    const plan = plannedCopy(s);
+    assert.ok(!('error' in plan));
+    assert.equal(equivalentCommand(plan.action), 'baler save --from docker-root:/var/lib/docker -o debian_12.tar debian:12');
+  });
+
   it('an archive source offers load only, and nothing runs without a selection', () => {
     let s = run(initialState(services.sourceChoices(), services.actions), { type: 'source/choose', source: { kind: 'path', path: '/x/a.tar' } }, { type: 'images/loaded', rows: sampleImages });
     assert.equal(s.form.kind, 'load');
@@ -102,8 +137,11 @@ describe('TUI state machine (no renderer)', () => {
       { type: 'copy/events', at: 2000, events: [blobEvent('a', 'copying', 50, 100), blobEvent('b', 'copying', 10, 200)] },
       { type: 'copy/event', at: 3000, event: blobEvent('b', 'verified', 200, 200) },
       { type: 'copy/event', at: 3000, event: blobEvent('a', 'verified', 100, 100) },
-      { type: 'copy/event', at: 3000, event: blobEvent('a', 'verified', 100, 100) },
+      // the second image that shares layer a reports it again
+      { type: 'copy/event', at: 3000, event: blobEvent('a', 'queued', 0, 100) },
+      { type: 'copy/event', at: 3000, event: blobEvent('a', 'skipped-present', 0, 100) },
     );
+    assert.equal(s.progress.blobs.find((b) => b.digest === layerDigest('a'))?.state, 'verified');
     assert.equal(s.progress.blobs.length, 2);
     assert.deepEqual(s.progress.finished, [layerDigest('b'), layerDigest('a')]);
     const o = overallProgress(s.progress);
@@ -144,5 +182,23 @@ describe('TUI state machine (no renderer)', () => {
     s = key(key(s, '/'), '?');
     assert.equal(s.help, false);
     assert.equal(s.filter, '?');
+  });
+});
+
+describe('splitKeys', () => {
+  it('splits a run of plain bytes into single keys', async () => {
+    const { splitKeys } = await import('../../src/tui/state/keymap.js');
+    assert.deepEqual(splitKeys(' \rjj\t\u007Fq', {}), [
+      [' ', {}],
+      ['', { return: true }],
+      ['j', {}],
+      ['j', {}],
+      ['', { tab: true }],
+      ['', { backspace: true }],
+      ['q', {}],
+    ]);
+    assert.deepEqual(splitKeys('j', {}), [['j', {}]]);
+    assert.deepEqual(splitKeys('\n', {}), [['', { return: true }]]);
+    assert.deepEqual(splitKeys('', { upArrow: true }), [['', { upArrow: true }]]);
   });
 });

@@ -67,6 +67,8 @@ describe('Progress and Done screens', () => {
     assert.equal(app.outcomes.length, 0, 'ctrl-c during a copy cancels, it does not quit');
     await app.press(KEY.escape);
     await app.waitFor('Images in store');
+    await app.press('q');
+    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: true }]);
   });
 
   it('a pipeline error is shown with its message', async () => {
@@ -75,6 +77,6 @@ describe('Progress and Done screens', () => {
     call.reject(new BalerError('E_IO', '/tmp/images.tar: no space left on device'));
     await app.waitFor('✗ /tmp/images.tar: no space left on device');
     await app.press('q');
-    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: true }]);
+    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }]);
   });
 });

@@ -3,6 +3,10 @@ import { formatBytes } from '../render/units.js';
 import type { Command, CommandContext } from '../spec.js';
 import { openExistingStoreFor, printJson } from '../store-context.js';
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const store = await openExistingStoreFor(ctx);
   const report = await store.fsck(ctx.io.signal);
@@ -20,7 +24,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     for (const p of report.problems) ctx.io.stdout.write(`${p.message}\n`);
     if (!ctx.flags.bool('quiet') || !ok) {
       ctx.io.stdout.write(
-        `${report.root}: ${ok ? 'OK' : `${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'}`} (${report.images} images, ${report.blobsChecked} blobs, ${formatBytes(report.bytesChecked)} checked)\n`,
+        `${report.root}: ${ok ? 'OK' : count(report.problems.length, 'problem')} (${count(report.images, 'image')}, ${count(report.blobsChecked, 'blob')}, ${formatBytes(report.bytesChecked)} checked)\n`,
       );
     }
   }

@@ -7,6 +7,7 @@ import { pruneCommand } from './prune.js';
 import { rmCommand } from './rm.js';
 import { tagCommand } from './tag.js';
 import { psCommand } from './ps.js';
+import { commitCommand } from './commit.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { squashCommand } from './squash.js';
@@ -17,4 +18,4 @@ import { loadCommand } from './load.js';
  * Every verb, in the order `baler --help` lists them. Each helper module exports one Command.
  * Add a verb by importing it here; gen-man picks it up from this list too.
  */
-export const commands: readonly Command[] = [psCommand, lsCommand, inspectCommand, historyCommand, tagCommand, rmCommand, pruneCommand, fsckCommand, exportCommand, importCommand, squashCommand, saveCommand, loadCommand];
+export const commands: readonly Command[] = [lsCommand, psCommand, inspectCommand, historyCommand, tagCommand, rmCommand, pruneCommand, fsckCommand, exportCommand, importCommand, commitCommand, squashCommand, saveCommand, loadCommand];

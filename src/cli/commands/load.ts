@@ -22,7 +22,7 @@ function inputOf(ctx: CommandContext): string {
 /** docker load's lines, on stdout: moved names first, then one line per loaded name (or ID). */
 function printLoaded(io: CliIo, report: CopyReport): void {
   for (const m of report.moved) {
-    io.stdout.write(`The name ${familiarName(m.name)} moved from image ${m.from} to ${m.to}; the old image keeps its other names or stays as an unnamed image\n`);
+    io.stdout.write(`The name ${familiarName(m.name)} moved: ${m.from} -> ${m.to} (the old image is kept, without this name)\n`);
   }
   for (const image of report.images) {
     if (image.names.length === 0) io.stdout.write(`Loaded image ID: ${image.id}\n`);
@@ -84,7 +84,7 @@ export const loadCommand: Command = {
     args: [{ name: 'IMAGE', description: 'Load only this image of the archive (default: all).', optional: true, multiple: true }],
     flags: [
       { name: 'input', short: 'i', type: 'string', placeholder: 'FILE', description: 'Read from FILE (an archive, or an OCI layout directory); - is stdin (the default when stdin is not a terminal).' },
-      { name: 'into', type: 'string', placeholder: 'DEST', description: 'Where to load: store (default), store:DIR, oci:DIR, docker-archive:FILE or oci-archive:FILE.' },
+      { name: 'into', type: 'string', placeholder: 'DEST', description: 'Where to load: store (default), store:DIR, docker (the running daemon), oci:DIR, docker-archive:FILE or oci-archive:FILE.' },
       { name: 'tag', short: 't', type: 'string', placeholder: 'NAME[:TAG]', description: 'Name the loaded image NAME[:TAG] instead of its own names (the archive must hold one image, or name one).' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, load only this platform (the store keeps every platform otherwise).' },
     ],

@@ -34,7 +34,7 @@ export const pruneCommand: Command = {
     summary: 'Delete blobs no image in the store uses',
     description: `Deletes the blobs (layers, configs, manifests) of the embedded store that no image reaches any more, following every index entry through nested indexes and manifests, plus temp files left by writes that were interrupted (a killed baler load). Anything an image still uses is never deleted, and images themselves — named or not — are never removed: use baler rm for that.
 
-Prune takes the store lock, so it waits for a running load to publish its images; a load that started before prune and has not committed yet fails with a clear message and can simply be run again.
+Prune is safe while baler load or import runs: blobs a running writer has stored or counted on but not yet published are spared (they are listed in its lease file), and prune holds the store lock while it deletes, so no image is ever published with a blob missing.
 
 Prints each deleted blob with its size and the total; --dry-run prints what would go without deleting.`,
     args: [],

@@ -19,7 +19,7 @@ export const psCommand: Command = {
     description: [
       'Reads containers/<id>/config.v2.json under a Docker data root (default /var/lib/docker) and lists every container with its ID, image, creation time, status and name, as `docker ps -a` would. The daemon does not need to run; reading /var/lib/docker needs root.',
       'The status is the one dockerd last recorded: a container shown as "Up" on a root whose daemon was killed is not actually running.',
-      'Use the ID or name with `baler export --from docker-root:DIR CONTAINER` to write the container\'s file system as a tar.',
+      'Use the ID or name with `baler commit --from docker-root:DIR CONTAINER NAME` to turn a container into an image. With --quiet only the short IDs are printed, as `docker ps -q` does.',
     ].join('\n\n'),
     args: [],
     flags: [{ name: 'from', type: 'string', placeholder: 'docker-root:DIR', description: 'The Docker data root to read (default docker-root:/var/lib/docker).' }],
@@ -40,7 +40,10 @@ export const psCommand: Command = {
       io.stdout.write(`${JSON.stringify(containers.map(jsonRow), null, 2)}\n`);
       return ExitCode.ok;
     }
-    if (containers.length === 0 && flags.bool('quiet')) return ExitCode.ok;
+    if (flags.bool('quiet')) {
+      for (const c of containers) io.stdout.write(`${c.id.slice(0, 12)}\n`);
+      return ExitCode.ok;
+    }
     io.stdout.write(
       renderTable(containers, [
         { header: 'CONTAINER ID', cell: (c: StoredContainer) => c.id.slice(0, 12) },

@@ -27,7 +27,9 @@ export const rmCommand: Command = {
     summary: 'Remove images or names from the store',
     description: `Removes each IMAGE from the embedded store, like docker rmi. Given a name, only that name is removed; the image goes with its last name. Given an image ID (or a unique prefix of at least 4 hex digits) or a manifest digest, the whole image is removed, which needs -f when several names point at it.
 
-Removing an image only changes the store's index; its blobs stay on disk until baler prune deletes the ones no remaining image uses. Prints "Untagged: NAME" for each name removed and "Deleted: ID" for each image removed.`,
+Removing an image only changes the store's index; its blobs stay on disk until baler prune deletes the ones no remaining image uses. Prints "Untagged: NAME" for each name removed and "Deleted: ID" for each image removed.
+
+All IMAGE arguments are resolved first; if one cannot be removed (unknown, ambiguous, or needs -f), nothing is changed.`,
     args: [{ name: 'IMAGE', description: 'Image name, ID (or prefix) or manifest digest.', multiple: true }],
     flags: [{ name: 'force', short: 'f', type: 'boolean', description: 'Remove an image given by ID even when several names point at it.' }],
     examples: [

@@ -1,6 +1,10 @@
 import { compressionFromFileName } from '../../codecs/index.js';
-import { BalerError, ExitCode } from '../../errors.js';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { BalerError, ExitCode, fromSystemError } from '../../errors.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
 import { copyImages } from '../../pipeline/copy.js';
@@ -53,12 +57,16 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
   const fromSpec = flags.string('from') ?? 'store';
   const fromRef = parseTransportRef(fromSpec, refs);
-  const toRef = destinationRef(format, output, refs);
+
+  // -o /dev/null or a FIFO is written in place: renaming a temp file over it would replace the device
+  const device = format !== 'oci-dir' && output !== '-' ? await openSpecialFile(resolve(io.cwd, output)) : undefined;
+  const toRef = destinationRef(format, device ? '-' : output, refs);
+  const signal = device ? AbortSignal.any([io.signal, device.failed]) : io.signal;
 
   const progress = progressFor(io, { quiet, json });
-  const source = await fromRef.openSource({ signal: io.signal });
+  const source = await fromRef.openSource({ signal });
   try {
-    const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, overwrite: true, stdout: io.stdout };
+    const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     const sink = await toRef.openSink(sinkOptions);
     try {
@@ -68,24 +76,51 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         select: { kind: 'refs', refs: [...ctx.args] },
         ...(platform ? { platform } : {}),
         layers,
-        signal: io.signal,
+        signal,
         ...(progress ? { onEvent: progress.handle } : {}),
       });
+      await device?.close();
       progress?.finish();
       if (json) {
         writeJson(io, copyReportJson(report));
       } else if (!quiet && output !== '-') {
         const n = report.images.length;
-        io.stderr.write(`Saved ${n} image${n === 1 ? '' : 's'} to ${report.location} (${formatBytes(report.bytesWritten)} in ${formatDuration(report.durationMs)})\n`);
+        const where = device ? output : report.location;
+        io.stderr.write(`Saved ${n} image${n === 1 ? '' : 's'} to ${where} (${formatBytes(report.bytesWritten)} in ${formatDuration(report.durationMs)})\n`);
       }
       return ExitCode.ok;
     } finally {
       progress?.finish();
       await sink[Symbol.asyncDispose]();
+      device?.stream.destroy();
     }
   } finally {
     await source[Symbol.asyncDispose]();
   }
+}
+
+/** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */
+async function openSpecialFile(path: string): Promise<{ stream: Writable; failed: AbortSignal; close(): Promise<void> } | undefined> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    return undefined;
+  }
+  if (st.isFile() || st.isDirectory()) return undefined;
+  const failure = new AbortController();
+  const stream = createWriteStream(path, { flags: 'w' });
+  stream.on('error', (err) => failure.abort(fromSystemError(err, path)));
+  return {
+    stream,
+    failed: failure.signal,
+    async close() {
+      stream.end();
+      await finished(stream).catch((err: unknown) => {
+        throw fromSystemError(err, path);
+      });
+    },
+  };
 }
 
 export const saveCommand: Command = {
@@ -105,7 +140,7 @@ export const saveCommand: Command = {
       { name: 'compress', type: 'string', placeholder: 'CODEC', description: 'Compress the whole archive: gzip, zstd or none (default: from the -o name, else none).' },
       { name: 'layers', type: 'string', placeholder: 'MODE', description: 'Layer compression: keep (default; as stored, if the format allows), none, gzip or zstd.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, save this platform (default: the host platform for docker archives).' },
-      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read images from SOURCE instead of the store: docker-archive:FILE, oci-archive:FILE, oci:DIR, docker-root:DIR, store:DIR.' },
+      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read images from SOURCE instead of the store: docker (the running daemon), docker-root:DIR, docker-archive:FILE, oci-archive:FILE, oci:DIR, store:DIR.' },
     ],
     examples: [
       { command: 'baler save -o apps.tar imga:1 imgb:1', description: 'Save two images into one docker-archive; their shared base layer is stored once.' },

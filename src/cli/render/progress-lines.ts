@@ -9,7 +9,8 @@
  *   8b8b1f6d0a7e  already present
  *   44d0d9a1c2f3  copying   1.20MB / 3.90MB   12.3MB/s   ETA 1s
  *
- * Elsewhere (pipes, CI logs) one plain line per finished layer and no control codes.
+ * Elsewhere (pipes, CI logs) one plain line per finished layer ("Copied layer 0d4f23c8e1a2 (3.1MB in
+ * 0.4s)"), no plan line and no control codes.
  */
 import type { Writable } from 'node:stream';
 import type { Digest } from '../../model/digest.js';
@@ -56,6 +57,8 @@ export class ProgressLines {
   readonly handle = (e: CopyEvent): void => {
     switch (e.kind) {
       case 'plan': {
+        // plain output is one line per finished layer only: a failed load then prints just its error
+        if (!this.tty) return;
         const layers = e.images.reduce((n, i) => n + i.layers, 0);
         const shared = e.sharedBytes > 0 ? ` (${formatBytes(e.sharedBytes)} shared)` : '';
         const images = e.images.length === 1 ? '1 image' : `${e.images.length} images`;
@@ -67,7 +70,7 @@ export class ProgressLines {
         this.onLayer(e.digest, e.state, e.done, e.total);
         return;
       case 'warning':
-        this.print(`warning: ${e.message}`);
+        this.print(`baler: warning: ${e.message}`);
         return;
       case 'image-done':
       case 'name-moved':
@@ -126,7 +129,8 @@ export class ProgressLines {
     const t = this.now();
     if (!force && t - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = t;
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    const columns = this.out.columns !== undefined && this.out.columns > 0 ? this.out.columns : 100;
+    const width = Math.max(20, columns - 1);
     const active = [...this.rows.values()].filter((r) => r.started !== undefined && !r.finished).map((r) => this.activeLine(r));
     let text = this.live > 0 ? up(this.live) : '';
     for (const line of [...this.pendingStatic, ...active]) text += `${CLEAR_LINE}${line.slice(0, width)}\n`;

@@ -48,13 +48,14 @@ async function forEachEntry(
   stream: Readable,
   what: string,
   signal: AbortSignal | undefined,
-  fn: (h: TarHeader, body: Readable, ordinal: number) => Promise<void>,
+  fn: (h: TarHeader, body: Readable, ordinal: number) => Promise<'stop' | void>,
 ): Promise<void> {
   let ordinal = 0;
   try {
     for await (const { header, body } of readTarEntries(stream, what)) {
       if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
-      await fn(header, body, ordinal++);
+      // 'stop': pass 2 has everything it needs from this layer (pass 1 already verified its bytes)
+      if ((await fn(header, body, ordinal++)) === 'stop') return;
     }
     if (!stream.readableEnded && !stream.destroyed) {
       for await (const _ of stream) {
@@ -121,6 +122,7 @@ export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer
         entries++;
       }
       left--;
+      return left === 0 ? 'stop' : undefined;
     });
     if (left !== 0) throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${left} entries seen in the first read were missing in the second`);
   }

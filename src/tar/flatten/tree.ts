@@ -250,7 +250,7 @@ export class FsTree {
     }
   }
 
-  /** Creates missing parents (rule 5: implicit dirs get 0755 and the child's mtime). */
+  /** Creates missing parents (rule 5): owned by root, 0755 (overlay2's choice; vfs uses 0600), the child's mtime. */
   private ensureDir(path: string, layer: number, mtime: number): DirNode {
     let cur = this.root;
     cur.touched = layer;
@@ -259,7 +259,7 @@ export class FsTree {
       let next = cur.children.get(part);
       if (!next || next.kind !== 'dir') {
         if (next) this.unlink(next);
-        next = { kind: 'dir', name: part, parent: cur, children: new Map(), meta: { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime }, layer, touched: layer };
+        next = { kind: 'dir', name: part, parent: cur, children: new Map(), meta: { type: 'dir', mode: 0o755, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime }, layer, touched: layer };
         cur.children.set(part, next);
       }
       next.touched = layer;

@@ -1,11 +1,11 @@
-import { sniffCompression } from '../../codecs/index.js';
+import { sniffCompression, type Compression } from '../../codecs/index.js';
 import { BalerError } from '../../errors.js';
 import { sha256OfStream } from '../../io/hashing.js';
 import type { Descriptor } from '../../model/descriptor.js';
 import { sha256Of, type Digest } from '../../model/digest.js';
 import { parseImageConfig } from '../../model/image-config.js';
 import { parseImageName, type ImageName } from '../../model/image-name.js';
-import { isIndexMediaType, isImageManifestMediaType, MediaTypes, type LayerCompression } from '../../model/media-types.js';
+import { isIndexMediaType, isImageManifestMediaType, MediaTypes } from '../../model/media-types.js';
 import { parseImageManifest, type ImageManifest } from '../../model/manifest.js';
 import { parseIndexManifest } from '../../model/index-manifest.js';
 import { JsonLimits } from '../../model/json-limits.js';
@@ -32,6 +32,7 @@ interface IndexedManifest {
  */
 export class DockerArchiveSource extends ArchiveSource {
   private readonly compressedDigests = new Map<string, Promise<Digest>>();
+  private readonly decodedSizes = new Map<string, Promise<number>>();
 
   static async open(ref: ImageRef, o: OpenArchiveOptions = {}): Promise<DockerArchiveSource> {
     const archive = await openArchiveFile(ref.location, ref.location === '-' ? 'stdin' : ref.location, o);
@@ -70,7 +71,8 @@ export class DockerArchiveSource extends ArchiveSource {
       throw new BalerError('E_FORMAT', `${what}: ${at}: layers length mismatch (${item.Layers.length} layers, config has ${diffIds.length} diff_ids)`);
     }
     const layerEntries = item.Layers.map((p, j) => this.archive.resolve(p, `${at}.Layers[${j}]`));
-    const names = (item.RepoTags ?? []).map((t, j) => parseRepoTag(t, `${what}: ${at}.RepoTags[${j}]`));
+    const names: ImageName[] = [];
+    addNames(names, (item.RepoTags ?? []).map((t, j) => parseRepoTag(t, `${what}: ${at}.RepoTags[${j}]`)));
     this.members.set(configDigest, configEntry);
 
     const match = indexed.find((c) => c.manifest.config.digest === configDigest && c.manifest.layers.length === layerEntries.length);
@@ -91,7 +93,7 @@ export class DockerArchiveSource extends ArchiveSource {
       const manifest = synthesizeOciManifest({ digest: configDigest, size: configBytes.length }, layers);
       descriptor = { mediaType: MediaTypes.ociManifest, digest: sha256Of(manifest), size: manifest.length };
       this.generated.set(descriptor.digest, manifest);
-      for (const [j, l] of layers.entries()) this.members.set(l.digest, layerEntries[j] as TocEntry);
+      for (const [j, l] of layers.entries()) if (!this.decoded.has(l.digest)) this.members.set(l.digest, layerEntries[j] as TocEntry);
     }
     const entry: SourceEntry = { descriptor, names };
     if (typeof config.created === 'string') entry.created = config.created;
@@ -102,10 +104,26 @@ export class DockerArchiveSource extends ArchiveSource {
   private async describeLayer(entry: TocEntry, diffId: Digest, role: string): Promise<SynthesizedLayer> {
     const c = sniffCompression(await this.archive.head(entry, 8));
     if (c === 'none') return { compression: 'none', digest: diffId, size: entry.size };
-    if (c !== 'gzip' && c !== 'zstd') {
-      throw new BalerError('E_UNSUPPORTED', `${this.archive.what}: ${role} (${entry.path}) is ${c}-compressed; OCI has no media type for ${c} layers`);
+    if (c === 'gzip' || c === 'zstd') return { compression: c, digest: await this.compressedDigest(entry), size: entry.size };
+    // xz/bzip2 layers load in Docker (formats.md §1.6) but OCI has no media type for them: serve them
+    // decompressed, as the uncompressed layer their diff_id names (size learned by decompressing once)
+    const size = await this.decodedSize(entry, c, role);
+    this.decoded.set(diffId, { entry, compression: c });
+    return { compression: 'none', digest: diffId, size };
+  }
+
+  private decodedSize(entry: TocEntry, c: Compression, role: string): Promise<number> {
+    let n = this.decodedSizes.get(entry.path);
+    if (!n) {
+      n = sha256OfStream(this.openDecoded(entry, c)).then(
+        (r) => r.size,
+        (err: unknown) => {
+          throw err instanceof BalerError ? err : new BalerError('E_FORMAT', `${this.archive.what}: ${role} (${entry.path}): ${String((err as Error)?.message ?? err)}`);
+        },
+      );
+      this.decodedSizes.set(entry.path, n);
     }
-    return { compression: c satisfies LayerCompression, digest: await this.compressedDigest(entry), size: entry.size };
+    return n;
   }
 
   private compressedDigest(entry: TocEntry): Promise<Digest> {

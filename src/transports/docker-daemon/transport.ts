@@ -1,7 +1,8 @@
 import { BalerError } from '../../errors.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
 import { DockerEngine, dockerSocketFromEnv } from './client.js';
-import { DockerDaemonSink, DockerDaemonSource } from './source.js';
+import { DockerDaemonSink } from './sink.js';
+import { DockerDaemonSource } from './source.js';
 
 /** `docker[:IMAGE]`: the running Docker daemon at $DOCKER_HOST (unix://) or /var/run/docker.sock. */
 export class DockerDaemonRef implements ImageRef {
@@ -36,6 +37,11 @@ export const dockerDaemonTransport: Transport = {
   name: 'docker',
   parse(spec: string): DockerDaemonRef {
     const body = spec === 'docker' ? '' : spec.startsWith('docker:') ? spec.slice('docker:'.length) : spec;
-    return new DockerDaemonRef(dockerDaemonTransport, dockerSocketFromEnv(), body === '' ? undefined : body);
+    return dockerDaemonRefAt(dockerSocketFromEnv(), body === '' ? undefined : body);
   },
 };
+
+/** A daemon reference for an explicit socket path (tests, a --host flag) rather than $DOCKER_HOST. */
+export function dockerDaemonRefAt(socketPath: string, image?: string): DockerDaemonRef {
+  return new DockerDaemonRef(dockerDaemonTransport, socketPath, image);
+}

@@ -20,6 +20,10 @@ export interface StoredContainer {
   /** docker ps-style status: "Created", "Exited (0)", "Up" (as of the last write by dockerd). */
   status: string;
   driver?: string;
+  /** The container's runtime config (config.v2.json `Config`: Cmd, Env, Labels…), kept for commit. */
+  runtimeConfig?: Record<string, unknown>;
+  /** The process it ran: `Path` followed by `Args`. */
+  command: string[];
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -38,10 +42,13 @@ export function parseContainerConfig(bytes: Uint8Array, what: string): StoredCon
     : startedAt.startsWith('0001-') ? 'created'
     : 'exited';
   const status = { running: 'Up', paused: 'Up (Paused)', restarting: 'Restarting', dead: 'Dead', exited: `Exited (${exitCode})`, created: 'Created' }[state];
-  const c: StoredContainer = { id, name: typeof o.Name === 'string' ? o.Name.replace(/^\//, '') : '', state, exitCode, status };
+  const args = Array.isArray(o.Args) ? o.Args.filter((a): a is string => typeof a === 'string') : [];
+  const command = typeof o.Path === 'string' && o.Path !== '' ? [o.Path, ...args] : args;
+  const c: StoredContainer = { id, name: typeof o.Name === 'string' ? o.Name.replace(/^\//, '') : '', state, exitCode, status, command };
   if (isDigest(o.Image)) c.imageId = o.Image;
   const cfg = isObject(o.Config) ? o.Config : {};
   if (typeof cfg.Image === 'string') c.imageRef = cfg.Image;
+  if (isObject(o.Config)) c.runtimeConfig = o.Config;
   if (typeof o.Created === 'string') c.created = o.Created;
   if (typeof o.Driver === 'string') c.driver = o.Driver;
   return c;
@@ -83,4 +90,14 @@ export function findContainer(all: readonly StoredContainer[], want: string, roo
   if (byPrefix.length === 1) return byPrefix[0]!;
   if (byPrefix.length > 1) throw new BalerError('E_CONFLICT', `${root}: container ID prefix ${JSON.stringify(want)} is ambiguous`);
   throw new BalerError('E_NOT_FOUND', `${root}: no such container ${JSON.stringify(want)}`);
+}
+
+/** The container `want` names in the data root, or undefined when it names none (it may be an image). */
+export async function lookupContainer(root: string, want: string): Promise<StoredContainer | undefined> {
+  try {
+    return findContainer(await listContainers(root), want, root);
+  } catch (err) {
+    if (err instanceof BalerError && err.code === 'E_NOT_FOUND') return undefined;
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { constants, createWriteStream, type BigIntStats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -78,22 +78,39 @@ export async function buildLayerTarFromDir(req: DirTarRequest & { tempDir: strin
   return { path, digest: hash.digest(), size: hash.bytes };
 }
 
-async function sortedNames(dir: string): Promise<string[]> {
+/*
+ * Path components are latin1 strings (bytes 1:1) so names that are not UTF-8 still reach the right file;
+ * fs calls get Buffer paths. Only the tar header name is decoded as UTF-8 (lossy for such names).
+ */
+function fsPath(base: string, parts: readonly string[]): Buffer {
+  return parts.length === 0 ? Buffer.from(base) : Buffer.concat([Buffer.from(base), Buffer.from(`/${parts.join('/')}`, 'latin1')]);
+}
+
+function displayPath(base: string, parts: readonly string[]): string {
+  return fsPath(base, parts).toString('utf8');
+}
+
+function tarName(parts: readonly string[]): string {
+  return Buffer.from(parts.join('/'), 'latin1').toString('utf8');
+}
+
+async function sortedNames(base: string, parts: readonly string[], optional = false): Promise<string[]> {
   try {
     // byte order, as Go's filepath.Walk sorts
-    return (await readdir(dir)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return (await readdir(fsPath(base, parts), { encoding: 'buffer' })).sort(Buffer.compare).map((b) => b.toString('latin1'));
   } catch (err) {
-    throw fromSystemError(err, dir);
+    if (optional) return [];
+    throw fromSystemError(err, displayPath(base, parts));
   }
 }
 
 async function collectDirs(root: string, parts: string[], out: string[]): Promise<void> {
-  const entries = await readdir(join(root, ...parts), { withFileTypes: true }).catch((err: unknown) => {
-    throw fromSystemError(err, join(root, ...parts));
-  });
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const child = [...parts, e.name];
+  for (const name of await sortedNames(root, parts)) {
+    const child = [...parts, name];
+    const st = await lstat(fsPath(root, child)).catch((err: unknown) => {
+      throw fromSystemError(err, displayPath(root, child));
+    });
+    if (!st.isDirectory()) continue;
     out.push(child.join('/'));
     await collectDirs(root, child, out);
   }
@@ -105,7 +122,7 @@ class DirEmitter {
   /** dev:ino → first tar name, for hard links within the walk. */
   private readonly inodes = new Map<string, string>();
   /** vfs-diff: ancestors whose entry is written only once something below them is. */
-  private readonly pendingDirs: { name: string; st: Stat }[] = [];
+  private readonly pendingDirs: { key: string; parts: string[]; st: Stat }[] = [];
 
   constructor(
     private readonly tar: TarWriter,
@@ -113,30 +130,24 @@ class DirEmitter {
     private readonly opaque: Set<string>,
   ) {}
 
-  private abs(base: string, parts: readonly string[]): string {
-    return parts.length === 0 ? base : join(base, ...parts);
-  }
-
   private async lstatIn(base: string, parts: readonly string[], optional: boolean): Promise<Stat | undefined> {
-    const p = this.abs(base, parts);
     try {
-      return await lstat(p, { bigint: true });
+      return await lstat(fsPath(base, parts), { bigint: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (optional && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined;
-      throw fromSystemError(err, p);
+      throw fromSystemError(err, displayPath(base, parts));
     }
   }
 
   async walk(parts: string[]): Promise<void> {
     if (this.req.signal?.aborted) throw new BalerError('E_CANCELLED', `${this.req.what}: cancelled`);
-    const names = await sortedNames(this.abs(this.req.dir, parts));
+    const names = await sortedNames(this.req.dir, parts);
     const parent = this.req.mode === 'vfs-diff' ? this.req.parentDir : undefined;
     if (parent !== undefined) {
       // deletions: present in the parent copy, gone here (one whiteout covers a deleted subtree)
-      const before = await readdir(this.abs(parent, parts)).catch(() => [] as string[]);
       const present = new Set(names);
-      for (const gone of before.sort()) if (!present.has(gone)) await this.emitWhiteout([...parts, `.wh.${gone}`]);
+      for (const gone of await sortedNames(parent, parts, true)) if (!present.has(gone)) await this.emitWhiteout([...parts, `.wh.${gone}`]);
     }
     for (const name of names) {
       const child = [...parts, name];
@@ -146,10 +157,10 @@ class DirEmitter {
         const changed = old === undefined || differs(old, st);
         if (st.isDirectory()) {
           const key = child.join('/');
-          this.pendingDirs.push({ name: key, st });
+          this.pendingDirs.push({ key, parts: child, st });
           if (changed) await this.flushPendingDirs();
           await this.walk(child);
-          if (this.pendingDirs[this.pendingDirs.length - 1]?.name === key) this.pendingDirs.pop();
+          if (this.pendingDirs[this.pendingDirs.length - 1]?.key === key) this.pendingDirs.pop();
         } else if (changed) {
           await this.flushPendingDirs();
           await this.emit(child, st);
@@ -162,17 +173,18 @@ class DirEmitter {
       }
       await this.emit(child, st);
       if (st.isDirectory()) {
-        if (this.opaque.has(child.join('/'))) await this.emitWhiteout([...child, OPAQUE_MARKER]);
+        if (this.opaque.has(tarName(child))) await this.emitWhiteout([...child, OPAQUE_MARKER]);
         await this.walk(child);
       }
     }
   }
 
   private async flushPendingDirs(): Promise<void> {
-    for (const d of this.pendingDirs.splice(0)) await this.tar.add(this.header(d.name, d.st, 'dir'));
+    for (const d of this.pendingDirs.splice(0)) await this.tar.add(this.header(d.parts, d.st, 'dir'));
   }
 
-  private header(name: string, st: Stat, type: TarHeader['type']): TarHeader {
+  private header(parts: readonly string[], st: Stat, type: TarHeader['type']): TarHeader {
+    const name = tarName(parts);
     return {
       name: type === 'dir' ? `${name}/` : name,
       type,
@@ -186,23 +198,22 @@ class DirEmitter {
 
   private async emitWhiteout(parts: string[]): Promise<void> {
     await this.flushPendingDirs();
-    await this.tar.add({ name: parts.join('/'), type: 'file', size: 0, mode: 0o600, uid: 0, gid: 0, mtime: 0 });
+    await this.tar.add({ name: tarName(parts), type: 'file', size: 0, mode: 0o600, uid: 0, gid: 0, mtime: 0 });
   }
 
   private async emit(parts: string[], st: Stat): Promise<void> {
-    const name = parts.join('/');
-    const abs = this.abs(this.req.dir, parts);
-    if (st.isDirectory()) return this.tar.add(this.header(name, st, 'dir'));
+    const abs = fsPath(this.req.dir, parts);
+    if (st.isDirectory()) return this.tar.add(this.header(parts, st, 'dir'));
     if (st.isSymbolicLink()) {
-      const target = await readlink(abs).catch((err: unknown) => {
-        throw fromSystemError(err, abs);
+      const target = await readlink(abs, { encoding: 'buffer' }).catch((err: unknown) => {
+        throw fromSystemError(err, displayPath(this.req.dir, parts));
       });
-      return this.tar.add({ ...this.header(name, st, 'symlink'), linkname: target });
+      return this.tar.add({ ...this.header(parts, st, 'symlink'), linkname: target.toString('utf8') });
     }
-    if (st.isFIFO()) return this.tar.add(this.header(name, st, 'fifo'));
+    if (st.isFIFO()) return this.tar.add(this.header(parts, st, 'fifo'));
     if (st.isCharacterDevice() || st.isBlockDevice()) {
       const rdev = Number(st.rdev);
-      const h = this.header(name, st, st.isCharacterDevice() ? 'char' : 'block');
+      const h = this.header(parts, st, st.isCharacterDevice() ? 'char' : 'block');
       // Linux new_encode_dev: major = bits 8..19, minor = bits 0..7 and 20..31
       return this.tar.add({ ...h, devmajor: (rdev >>> 8) & 0xfff, devminor: (rdev & 0xff) | ((rdev >>> 12) & 0xfff00) });
     }
@@ -210,11 +221,15 @@ class DirEmitter {
     if (st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
       const first = this.inodes.get(key);
-      if (first !== undefined) return this.tar.add({ ...this.header(name, st, 'hardlink'), linkname: first });
-      this.inodes.set(key, name);
+      if (first !== undefined) return this.tar.add({ ...this.header(parts, st, 'hardlink'), linkname: first });
+      this.inodes.set(key, tarName(parts));
     }
-    const body = createReadStream(abs, { highWaterMark: 1024 * 1024 });
-    return this.tar.add({ ...this.header(name, st, 'file'), size: Number(st.size) }, body);
+    // O_NOFOLLOW: a file swapped for a symlink after the lstat is refused, never followed
+    const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => {
+      throw fromSystemError(err, displayPath(this.req.dir, parts));
+    });
+    const body = fh.createReadStream({ highWaterMark: 1024 * 1024 });
+    return this.tar.add({ ...this.header(parts, st, 'file'), size: Number(st.size) }, body);
   }
 }
 

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BalerError, fromSystemError } from '../../errors.js';
 
@@ -16,8 +16,12 @@ export async function detectStorageDriver(root: string): Promise<StorageDriver> 
     names = (await readdir(join(root, 'image'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch (err) {
     const e = fromSystemError(err, join(root, 'image'));
-    if (e.code === 'E_NOT_FOUND') throw new BalerError('E_NOT_FOUND', `${root}: not a Docker data root (no image/ directory)`);
-    throw e;
+    if (e.code !== 'E_NOT_FOUND') throw e;
+    // Docker >=29 defaults to the containerd image store: no image/<driver>/, blobs live in containerd
+    if (await stat(join(root, 'containerd')).then((s) => s.isDirectory(), () => false)) {
+      throw new BalerError('E_UNSUPPORTED', `${root}: uses the containerd image store (Docker 29 default), which baler cannot read offline yet; save with a running daemon (--from docker) instead`);
+    }
+    throw new BalerError('E_NOT_FOUND', `${root}: not a Docker data root (no image/ directory)`);
   }
   const supported = SUPPORTED.filter((d) => names.includes(d));
   if (supported.length > 1) {

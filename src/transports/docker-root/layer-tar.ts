@@ -59,6 +59,7 @@ export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what
       try {
         let left = r.size;
         while (left > 0) {
+          if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
           const buf = Buffer.allocUnsafe(Math.min(left, READ_CHUNK));
           const { bytesRead } = await fh.read(buf, 0, buf.length, null);
           if (bytesRead === 0) throw new BalerError('E_IO', `${dir.display(parts)}: file shrank while it was read`);

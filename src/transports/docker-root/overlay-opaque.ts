@@ -5,10 +5,10 @@ import { readTarEntries } from '../../tar/read.js';
 const OPAQUE_XATTR = 'SCHILY.xattr.trusted.overlay.opaque';
 
 /**
- * Which of `dirs` (relative to `diffDir`) carry the overlayfs opaque mark `trusted.overlay.opaque=y`
+ * Which of `dirs` (relative to `diffDir`, latin1 strings: one char per name byte) carry the overlayfs opaque mark `trusted.overlay.opaque=y`
  * (formats.md §5: a directory deleted and re-created in an upper layer). Node has no xattr API, so GNU
  * tar reads them: `--no-recursion` over just these directories keeps its output to a few headers.
- * Returns undefined when GNU tar is not installed (the caller warns and goes on without opaque marks).
+ * Returns the names as tar decodes them (UTF-8), or undefined when GNU tar is not installed (the caller warns and goes on without opaque marks).
  */
 export async function findOpaqueDirs(diffDir: string, dirs: readonly string[], signal?: AbortSignal): Promise<Set<string> | undefined> {
   const found = new Set<string>();
@@ -26,7 +26,7 @@ export async function findOpaqueDirs(diffDir: string, dirs: readonly string[], s
   child.stderr.on('data', (b: Buffer) => stderr.push(b));
   child.stdin.on('error', () => undefined);
   // "./" keeps names starting with "-" from being read as options
-  child.stdin.end(Buffer.concat(dirs.map((d) => Buffer.from(`./${d}\0`))));
+  child.stdin.end(Buffer.concat(dirs.map((d) => Buffer.from(`./${d}\0`, 'latin1'))));
   const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
   for await (const { header, body } of readTarEntries(child.stdout, `tar --xattrs of ${diffDir}`)) {
     body.resume();

@@ -44,7 +44,7 @@ interface ResolvedImage {
   layers: ServedLayer[];
 }
 
-interface VisibleImage {
+export interface VisibleImage {
   stored: StoredImage;
   names: ImageName[];
 }
@@ -91,10 +91,21 @@ export class DockerRootSource implements ImageSource {
     return this.visible;
   }
 
+  /**
+   * One entry per visible image. Listing the whole root skips (with a warning) an image whose files are
+   * damaged beyond repair, so one broken image does not hide the others; a named image fails instead.
+   */
   async list(): Promise<SourceEntry[]> {
     const out: SourceEntry[] = [];
     for (const v of await this.images()) {
-      const img = await this.resolve(v.stored.id);
+      let img: ResolvedImage;
+      try {
+        img = await this.resolve(v.stored.id);
+      } catch (err) {
+        if (this.ref.image !== undefined || !(err instanceof BalerError) || err.code === 'E_CANCELLED' || err.code === 'E_PATH_ESCAPE') throw err;
+        this.warn('W_IMAGE_SKIPPED', `skipped image ${v.stored.id}${this.nameHint(v.stored.id)}: ${err.message}`);
+        continue;
+      }
       const entry: SourceEntry = {
         descriptor: { mediaType: MediaTypes.ociManifest, digest: img.manifestDigest, size: img.manifest.length },
         names: v.names,
@@ -185,7 +196,11 @@ export class DockerRootSource implements ImageSource {
     let problem: string;
     if (entry.tarSplitPath) {
       const tarSplit = entry.tarSplitPath;
-      const plan = await planLayerTar(tarSplit, dir);
+      const plan = await planLayerTar(tarSplit, dir).catch((err: unknown) => {
+        // a damaged tar-split is like a missing one; an escaping name is an attack and stays an error
+        if (err instanceof BalerError && (err.code === 'E_FORMAT' || err.code === 'E_TRUNCATED')) return { size: 0, files: 0, problem: err.message };
+        throw err;
+      });
       const deep = plan.problem === undefined && this.options.deepCheck ? await verifyLayerContent(tarSplit, dir, label, this.options.signal) : undefined;
       if (plan.problem === undefined && deep === undefined) {
         return { digest: entry.diffId, size: plan.size, open: (signal) => regenerateLayerTar(tarSplit, dir, label, signal) };

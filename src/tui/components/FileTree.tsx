@@ -33,7 +33,9 @@ export function treeLines(changes: readonly FileChange[]): TreeLine[] {
 
 export function FileTree({ lines, scroll, height, width }: { lines: readonly TreeLine[]; scroll: number; height: number; width: number }) {
   const t = useTheme();
-  const shown = lines.slice(scroll, scroll + height);
+  // Keep a row for the "x-y of n" footer when the tree does not fit.
+  const rows = lines.length > height ? Math.max(1, height - 1) : height;
+  const shown = lines.slice(scroll, scroll + rows);
   return (
     <Box flexDirection="column" height={height}>
       {shown.map((l, i) => {
@@ -46,7 +48,7 @@ export function FileTree({ lines, scroll, height, width }: { lines: readonly Tre
           </Text>
         );
       })}
-      {lines.length > height ? <Text dimColor>{`  ${scroll + 1}-${Math.min(lines.length, scroll + height)} of ${lines.length} (J/K scroll)`}</Text> : null}
+      {lines.length > height ? <Text dimColor>{`  ${scroll + 1}-${Math.min(lines.length, scroll + rows)} of ${lines.length} (J/K scroll)`}</Text> : null}
     </Box>
   );
 }

@@ -9,7 +9,7 @@ export function DoneScreen({ done }: { done: DoneSummary }) {
   const secs = o.durationMs / 1000;
   const rows: Array<readonly [string, string]> = [
     ['Images', String(o.images)],
-    ['Written', `${formatBytes(o.bytesWritten)} (${o.blobsCopied} blobs copied, ${o.blobsSkipped} already there)`],
+    ['Written', `${formatBytes(o.bytesWritten)}${o.blobsCopied + o.blobsSkipped > 0 ? ` (${o.blobsCopied} blobs copied, ${o.blobsSkipped} already there)` : ''}`],
     ['Dedupe saved', formatBytes(done.dedupeSaved)],
     ['Time', formatDuration(secs)],
     ['Throughput', formatRate(secs > 0 ? o.bytesRead / secs : 0)],
@@ -27,6 +27,9 @@ export function DoneScreen({ done }: { done: DoneSummary }) {
           <Text bold>{k.padEnd(14)}</Text>
           {v}
         </Text>
+      ))}
+      {(o.notes ?? []).map((n, i) => (
+        <Text key={`n${i}`} wrap="truncate">{`  ${n}`}</Text>
       ))}
       {o.warnings.map((w, i) => (
         <Text key={i} wrap="truncate" {...t.fg('yellow')}>{`! ${w}`}</Text>

@@ -41,6 +41,7 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
       ))}
       {active.length > room ? <Text dimColor>{`  … ${active.length - room} more moving`}</Text> : null}
       {queued > 0 ? <Text dimColor>{`  ${queued} queued`}</Text> : null}
+      {p.blobs.length === 0 && p.status === 'running' ? <Text>Working… (this action reports no per-blob progress)</Text> : null}
       <Text> </Text>
       <Text wrap="truncate">
         <ProgressBar fraction={o.fraction} width={Math.min(40, width - 44)} />

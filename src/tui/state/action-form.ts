@@ -6,7 +6,7 @@ import type { SourceSpec, TuiServices } from '../tui-services.js';
  * Pure, so the reducer and the screen agree on what a cursor position means.
  */
 
-export type ActionKind = 'save' | 'oci-dir' | 'load';
+export type ActionKind = 'save' | 'oci-dir' | 'export' | 'load';
 
 export interface ActionForm {
   kind: ActionKind;
@@ -38,6 +38,7 @@ export const ARCHIVE_COMPRESSIONS: readonly ArchiveCompression[] = ['auto', 'non
 export const KIND_LABELS: Record<ActionKind, string> = {
   save: 'save to an archive file',
   'oci-dir': 'save to an OCI layout directory',
+  export: 'export the flattened file system to a tar',
   load: 'load into the store',
 };
 
@@ -52,6 +53,11 @@ export function availableKinds(source: SourceSpec | undefined, can: TuiServices[
   if (source.kind === 'store') {
     if (can.save) out.push('save');
     if (can.ociDir) out.push('oci-dir');
+    if (can.export) out.push('export');
+  } else if (source.kind === 'docker-root') {
+    // save --from docker-root:DIR
+    if (can.save) out.push('save');
+    if (can.ociDir) out.push('oci-dir');
   } else if (can.load) out.push('load');
   return out;
 }
@@ -59,9 +65,9 @@ export function availableKinds(source: SourceSpec | undefined, can: TuiServices[
 export function actionFields(form: ActionForm, kinds: readonly ActionKind[]): FormField[] {
   const fields: FormField[] = [{ id: 'kind', label: 'Action', type: 'choice', value: form.kind, choices: kinds }];
   if (form.kind === 'save') fields.push({ id: 'format', label: 'Format', type: 'choice', value: form.format, choices: FORMATS });
+  if (form.kind === 'save' || form.kind === 'oci-dir') fields.push({ id: 'compression', label: 'Layers', type: 'choice', value: form.compression, choices: COMPRESSIONS });
+  if (form.kind === 'save' || form.kind === 'export') fields.push({ id: 'archive', label: 'Compress', type: 'choice', value: form.archive, choices: ARCHIVE_COMPRESSIONS });
   if (form.kind !== 'load') {
-    fields.push({ id: 'compression', label: 'Layers', type: 'choice', value: form.compression, choices: COMPRESSIONS });
-    if (form.kind === 'save') fields.push({ id: 'archive', label: 'Compress', type: 'choice', value: form.archive, choices: ARCHIVE_COMPRESSIONS });
     fields.push({ id: 'output', label: form.kind === 'oci-dir' ? 'Directory' : 'Output file', type: 'text', value: form.output });
   }
   fields.push({ id: 'platform', label: 'Platform', type: 'text', value: form.platform });
@@ -103,5 +109,5 @@ export function setTextField(form: ActionForm, kinds: readonly ActionKind[], val
 /** A file name from the first selected image: `debian:12` -> `debian_12.tar`. */
 export function defaultOutput(kind: ActionKind, names: readonly string[], count: number): string {
   const stem = count === 1 && names[0] ? names[0].replace(/^.*\//, '').replace(/[^A-Za-z0-9._-]+/g, '_') : 'images';
-  return kind === 'oci-dir' ? `${stem}-oci` : `${stem}.tar`;
+  return kind === 'oci-dir' ? `${stem}-oci` : kind === 'export' ? `${stem}-rootfs.tar` : `${stem}.tar`;
 }

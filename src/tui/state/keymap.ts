@@ -101,7 +101,7 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
   if (s.pathEditing) {
     if (key.escape) return [d({ type: 'source/edit-path', editing: false })];
     if (key.tab) return [{ kind: 'complete-path' }];
-    if (key.return) return s.pathInput.trim() ? [{ kind: 'choose-source', source: { kind: 'path', path: s.pathInput.trim() } }] : [];
+    if (key.return) return s.pathInput.trim() ? [{ kind: 'choose-source', source: { kind: s.pathFor, path: s.pathInput.trim() } }] : [];
     const v = edit(s.pathInput, input, key);
     return v === undefined ? [] : [d({ type: 'source/path-input', value: v })];
   }
@@ -111,7 +111,7 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
     const choice = s.sourceChoices[s.sourceCursor];
     if (!choice || !choice.available) return [];
     if (choice.id === 'store') return [{ kind: 'choose-source', source: { kind: 'store' } }];
-    if (choice.id === 'path') return [d({ type: 'source/edit-path', editing: true })];
+    if (choice.id === 'path' || choice.id === 'docker-root') return [d({ type: 'source/edit-path', editing: true, for: choice.id, ...(choice.defaultPath ? { initial: choice.defaultPath } : {}) })];
   }
   return [];
 }
@@ -166,4 +166,22 @@ function actionKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
     return [{ kind: 'start-copy' }];
   }
   return [];
+}
+
+/**
+ * Ink hands a run of plain bytes to one input event ("\rjj " when a script or a fast typist sends
+ * keys in one write). Split it back into keys so each one acts on its own. A lone "\n" is Enter
+ * typed before the terminal was switched to raw mode (the tty turned its \r into \n).
+ */
+export function splitKeys(input: string, key: KeyLike): Array<[string, KeyLike]> {
+  if (input === '' || key.ctrl || key.meta || input.includes('\u001B') || (input.length === 1 && input >= ' ' && input !== '\u007F')) return [[input, key]];
+  const out: Array<[string, KeyLike]> = [];
+  for (const ch of input) {
+    if (ch === '\r' || ch === '\n') out.push(['', { return: true }]);
+    else if (ch === '\t') out.push(['', { tab: true }]);
+    else if (ch === '\u007F' || ch === '\b') out.push(['', { backspace: true }]);
+    else if (ch === '\u0003') out.push(['c', { ctrl: true }]);
+    else if (ch >= ' ') out.push([ch, {}]);
+  }
+  return out;
 }

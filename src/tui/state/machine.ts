@@ -66,6 +66,8 @@ export interface TuiState {
   sourceCursor: number;
   pathInput: string;
   pathEditing: boolean;
+  /** Which choice the typed path is for. */
+  pathFor: 'path' | 'docker-root';
   completions: string[];
   source?: SourceSpec;
   imagesStatus: 'idle' | 'loading' | 'ready' | 'error';
@@ -89,7 +91,7 @@ export type TuiAction =
   | { type: 'nav/back' }
   | { type: 'nav/to'; screen: ScreenName }
   | { type: 'source/move'; delta: number }
-  | { type: 'source/edit-path'; editing: boolean }
+  | { type: 'source/edit-path'; editing: boolean; for?: 'path' | 'docker-root'; initial?: string }
   | { type: 'source/path-input'; value: string }
   | { type: 'source/completions'; completions: string[] }
   | { type: 'source/choose'; source: SourceSpec }
@@ -134,6 +136,7 @@ export function initialState(sourceChoices: SourceChoice[], actions: TuiServices
     sourceCursor: 0,
     pathInput: '',
     pathEditing: false,
+    pathFor: 'path',
     completions: [],
     imagesStatus: 'idle',
     images: [],
@@ -170,6 +173,9 @@ function applyCopyEvent(p: ProgressState, e: CopyEvent, at: number): ProgressSta
     case 'plan':
       return { ...p, totalBytes: e.totalBytes, sharedBytes: e.sharedBytes, plannedBlobs: e.blobs, now: at };
     case 'blob': {
+      // A blob shared by two selected images is reported again for the second one; it is already
+      // done in this run, and its finished row is already printed.
+      if (p.finished.includes(e.digest)) return { ...p, now: at };
       const i = p.blobs.findIndex((b) => b.digest === e.digest);
       const prev = i >= 0 ? p.blobs[i] : undefined;
       const row: BlobRow = {
@@ -213,7 +219,8 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'source/move':
       return { ...s, sourceCursor: clamp(s.sourceCursor + a.delta, 0, s.sourceChoices.length - 1) };
     case 'source/edit-path':
-      return { ...s, pathEditing: a.editing, completions: a.editing ? s.completions : [] };
+      if (!a.editing) return { ...s, pathEditing: false, completions: [] };
+      return { ...s, pathEditing: true, pathFor: a.for ?? s.pathFor, pathInput: a.for && a.for !== s.pathFor ? (a.initial ?? '') : s.pathInput || (a.initial ?? '') };
     case 'source/path-input':
       return { ...s, pathInput: a.value };
     case 'source/completions':

@@ -1,6 +1,7 @@
 import micromatch from 'micromatch';
 import type { EquivalentAction } from '../../cli/command-line.js';
 import type { Digest } from '../../model/digest.js';
+import { parsePlatform } from '../../model/platform.js';
 import type { ImageRow, TuiCopyRequest } from '../tui-services.js';
 import { actionFields, availableKinds, type FormField } from './action-form.js';
 import type { BlobRow, ProgressState, TuiState } from './machine.js';
@@ -102,6 +103,13 @@ export function plannedCopy(s: TuiState): { request: TuiCopyRequest; action: Equ
   if (!source) return { error: 'choose a source first' };
   if (images.length === 0) return { error: 'select at least one image (space)' };
   const platform = s.form.platform.trim();
+  if (platform) {
+    try {
+      parsePlatform(platform);
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+  }
   const plat = platform ? { platform } : {};
   if (s.form.kind === 'load') {
     if (source.kind !== 'path') return { error: 'load reads an archive or layout path' };
@@ -109,13 +117,20 @@ export function plannedCopy(s: TuiState): { request: TuiCopyRequest; action: Equ
   }
   const output = s.form.output.trim();
   if (!output) return { error: 'type an output path' };
+  if (s.form.kind === 'export') {
+    const image = images[0];
+    if (selectedImages(s).length !== 1 || image === undefined) return { error: 'export flattens one image: select exactly one' };
+    const archive = s.form.archive;
+    return { request: { kind: 'export', source, image, output, archive, ...plat }, action: { verb: 'export', image, output, archive, ...plat } };
+  }
   const compression = s.form.compression;
+  const from = source.kind === 'docker-root' ? { from: `docker-root:${source.path}` } : {};
   if (s.form.kind === 'oci-dir') {
-    return { request: { kind: 'save', source, images, output, format: 'oci-dir', compression, archive: 'none', ...plat }, action: { verb: 'save-oci-dir', images, output, compression, ...plat } };
+    return { request: { kind: 'save', source, images, output, format: 'oci-dir', compression, archive: 'none', ...plat }, action: { verb: 'save-oci-dir', images, output, compression, ...plat, ...from } };
   }
   const format = s.form.format;
   const archive = s.form.archive;
-  return { request: { kind: 'save', source, images, output, format, compression, archive, ...plat }, action: { verb: 'save', images, output, format, compression, archive, ...plat } };
+  return { request: { kind: 'save', source, images, output, format, compression, archive, ...plat }, action: { verb: 'save', images, output, format, compression, archive, ...plat, ...from } };
 }
 
 export interface OverallProgress {

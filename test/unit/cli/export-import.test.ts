@@ -3,6 +3,7 @@
  * The reference for flattening is Docker's own `docker export` of fixture-3layers (formats.md §4.1).
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -86,7 +87,10 @@ describe('baler export', () => {
     const out = join(dir, 'sel.tar');
     await balerOk(['export', '-o', out, '--include', 'e/**', '--include', 'hl', '--exclude', 'hl/orig', `docker-archive:${FIXTURE}`]);
     const names = [...(await tarFacts(out)).files.keys()].sort();
-    assert.deepEqual(names, ['e', 'e/nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn', 'e/nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn/long-file.txt', 'hl', 'hl/link'].sort());
+    const all = [...(await tarFacts(join(dir, 'fx.tar'))).files.keys()];
+    const want = all.filter((p) => p === 'e' || p.startsWith('e/') || p === 'hl' || p === 'hl/link').sort();
+    assert.equal(want.length, 5);
+    assert.deepEqual(names, want);
   });
 
   test('a layer entry that climbs out of the root is refused, naming layer and entry, and nothing is written', async () => {
@@ -164,8 +168,14 @@ describe('baler import', () => {
   test('truncated gzip, unknown compression and an unknown --change fail with one line and store nothing', async () => {
     const before = await readFile(join(store, 'index.json'), 'utf8');
     const gz = gzipSync(writeTar([{ name: 'f', data: 'x'.repeat(5000) }]));
+    const big = writeTar([{ name: 'f', data: createHash('sha256').update('seed').digest('hex').repeat(4000) }]);
+    const xz = spawnSync('xz', ['-c'], { input: big }).stdout as Buffer;
+    const { compressor } = await import('../../../src/codecs/index.js');
+    const zst = Buffer.concat(await Readable.from([big]).pipe(compressor('zstd')).toArray());
     const cases: Array<[string, Buffer | undefined, string[], number, RegExp]> = [
       ['trunc.tar.gz', gz.subarray(0, gz.length - 20), [], 4, /trunc\.tar\.gz/],
+      ['trunc.tar.xz', xz.subarray(0, Math.floor(xz.length / 2)), [], 4, /trunc\.tar\.xz/],
+      ['trunc.tar.zst', zst.subarray(0, Math.floor(zst.length / 2)), [], 4, /trunc\.tar\.zst/],
       ['noise.tar', Buffer.from('this is not an archive at all, sorry'.repeat(40)), [], 4, /noise\.tar/],
       ['ok.tar', writeTar([{ name: 'f', data: 'x' }]), ['-c', 'RUN echo hi'], 2, /`RUN` is not a valid change command/],
       ['missing.tar', undefined, [], 3, /missing\.tar: no such file/],
@@ -245,18 +255,7 @@ describe('baler import', () => {
 
 describe('baler squash', () => {
   test('one layer, same config, same tree, reclaimed bytes reported', async () => {
-    // fixture-3layers into the store through the copy pipeline (in process: no dependency on `load`)
-    const { copyImages } = await import('../../../src/pipeline/copy.js');
-    const { dockerArchiveTransport } = await import('../../../src/transports/docker-archive/transport.js');
-    const { storeRef } = await import('../../../src/transports/store/transport.js');
-    const src = await dockerArchiveTransport.parse(`docker-archive:${FIXTURE}`).openSource();
-    const sink = await storeRef(store).openSink();
-    try {
-      await copyImages({ from: src, to: sink, select: { kind: 'all' } });
-    } finally {
-      await sink[Symbol.asyncDispose]();
-      await src[Symbol.asyncDispose]();
-    }
+    await balerOk(['load', '--store', store, '-i', FIXTURE]);
     const r = await balerOk(['squash', '--store', store, 'fixture/layers:3', 'flat:1']);
     // deleted/overwritten: etc/hosts 20, a/gone.txt 5, a/keep.txt 5, d/sub/x.txt 2, d/y.txt 2, bin/tool 3 (hl/orig's old bytes live on in hl/link)
     assert.match(r.stderr, /reclaimed 37B \(37 bytes\)/);
@@ -271,5 +270,16 @@ describe('baler squash', () => {
     await balerOk(['export', '--store', store, '-o', a, 'fixture/layers:3']);
     await balerOk(['export', '--store', store, '-o', b, 'flat:1']);
     assert.deepEqual(factLines(await tarFacts(b)), factLines(await tarFacts(a)));
+    // the same image through an oci-archive (gzip layers) and an OCI layout directory
+    const ociArchive = join(dir, 'fx-oci.tar');
+    await balerOk(['save', '--store', store, '--format', 'oci', '--layers', 'gzip', '-o', ociArchive, 'fixture/layers:3']);
+    const c = join(dir, 'sq-c.tar');
+    await balerOk(['export', '-o', c, `oci-archive:${ociArchive}`]);
+    assert.deepEqual(factLines(await tarFacts(c)), factLines(await tarFacts(a)));
+    const layout = join(dir, 'fx-layout');
+    await balerOk(['save', '--store', store, '--format', 'oci-dir', '-o', layout, 'fixture/layers:3']);
+    const e = join(dir, 'sq-e.tar.gz');
+    await balerOk(['export', '-o', e, `oci:${layout}`]);
+    assert.deepEqual(factLines(await tarFacts(gunzipSync(await readFile(e)))), factLines(await tarFacts(a)));
   });
 });

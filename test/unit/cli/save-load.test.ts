@@ -10,6 +10,11 @@ import { reportError, runCli } from '../../../src/cli/run.js';
 import type { CliIo } from '../../../src/cli/spec.js';
 import { BalerError, ExitCode } from '../../../src/errors.js';
 import { sha256Of } from '../../../src/model/digest.js';
+import { hostPlatform } from '../../../src/model/platform.js';
+import { copyImages } from '../../../src/pipeline/copy.js';
+import { parseTransportRef } from '../../../src/transports/registry.js';
+import { smallLayer } from '../../helpers/image-archives.js';
+import { MemorySource, makeImage, makeIndex, makeLayer } from '../pipeline/memory-transports.js';
 
 const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
 const FIXTURE_ID = 'sha256:73ef00e63c597cd5ab27c28273d8894f0c0678a443bf1cec19f161c0d7cf8710';
@@ -182,7 +187,7 @@ describe('baler save / load', () => {
     const io = fakeIo(dir);
     const code = await baler(['load', '-i', bad, '--store', store], io);
     assert.equal(code, ExitCode.integrity, io.err());
-    assert.match(io.err(), /^baler: .*fixture\/layers:3: layer 1 .*expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}\n$/m);
+    assert.match(io.err(), /^baler: .*corrupt\.tar: fixture\/layers:3: layer 1: digest mismatch, expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}\n$/m);
     assert.equal(io.out(), '');
     const index = await readFile(join(store, 'index.json'), 'utf8').catch(() => '{"manifests":[]}');
     assert.deepEqual((JSON.parse(index) as { manifests: unknown[] }).manifests, []);
@@ -222,6 +227,22 @@ describe('baler save / load', () => {
     assert.equal(await baler(['load', '-i', multi, '--store', store, '--tag', 'a:1', 'nope:2'], two), ExitCode.notFound);
   });
 
+  test('loading another manifest under a taken name says the name moved', async () => {
+    const store = join(dir, 'store-moved');
+    const first = await loadJson(['-i', FIXTURE, '--store', store]);
+    const gz = join(dir, 'gz-layers.tar');
+    assert.equal(await baler(['save', '--store', store, '--layers', 'gzip', '-o', gz, FIXTURE_NAME], fakeIo(dir)), 0);
+    const io = fakeIo(dir);
+    assert.equal(await baler(['load', '-i', gz, '--store', store], io), 0, io.err());
+    const lines = io.out().trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    const m = /^The name fixture\/layers:3 moved: (sha256:[0-9a-f]{64}) -> (sha256:[0-9a-f]{64}) \(the old image is kept, without this name\)$/.exec(lines[0] ?? '');
+    assert.ok(m, lines[0]);
+    assert.equal(m[1], first.report.images[0]?.digest);
+    assert.notEqual(m[2], m[1]);
+    assert.equal(lines[1], `Loaded image: ${FIXTURE_NAME}`);
+  });
+
   test('save --format oci writes an oci-archive that loads back to the same image ID', async () => {
     const store = join(dir, 'store-oci');
     await loadJson(['-i', FIXTURE, '--store', store]);
@@ -234,5 +255,36 @@ describe('baler save / load', () => {
     const back = await loadJson(['-i', out, '--store', join(dir, 'store-oci-b')]);
     assert.deepEqual(back.report.images.map((i) => [i.names, i.id]), [[[FIXTURE_NAME], FIXTURE_ID]]);
   });
-});
 
+  test('a multi-platform index: the store keeps it whole, save picks the host or --platform', { skip: hostPlatform().architecture !== 'amd64' && 'needs an amd64 host' }, async () => {
+    const amd = makeImage([makeLayer(smallLayer('amd'))], { arch: 'amd64' });
+    const arm = makeImage([makeLayer(smallLayer('arm'))], { arch: 'arm64' });
+    const index = makeIndex([
+      { image: amd, platform: { os: 'linux', architecture: 'amd64' } },
+      { image: arm, platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+    const layout = join(dir, 'multi-layout');
+    const sink = await parseTransportRef(`oci:${layout}`, { storePath: join(dir, 'unused'), cwd: dir }).openSink();
+    try {
+      await copyImages({ from: new MemorySource().addIndex(index, [amd, arm], ['multi:1']), to: sink, select: { kind: 'all' } });
+    } finally {
+      await sink[Symbol.asyncDispose]();
+    }
+    const store = join(dir, 'store-multi');
+    const loaded = await loadJson(['-i', layout, '--store', store]);
+    assert.deepEqual(loaded.report.images, [{ names: ['multi:1'], id: index.descriptor.digest, digest: index.descriptor.digest }]);
+
+    const savedAs = async (platform: string[]): Promise<string | undefined> => {
+      const out = join(dir, `multi-${platform.join('') || 'host'}.tar`.replace(/\//g, '_'));
+      const io = fakeIo(dir);
+      assert.equal(await baler(['save', '--store', store, ...platform, '-o', out, 'multi:1'], io), 0, io.err());
+      return (await loadJson(['-i', out, '--store', join(dir, `store-${platform.join('') || 'host'}`.replace(/\//g, '_'))])).report.images[0]?.id;
+    };
+    assert.equal(await savedAs([]), amd.configDigest);
+    assert.equal(await savedAs(['--platform', 'linux/arm64']), arm.configDigest);
+
+    const io = fakeIo(dir);
+    assert.equal(await baler(['save', '--store', store, '--platform', 'linux/s390x', '-o', join(dir, 'none.tar'), 'multi:1'], io), ExitCode.notFound);
+    assert.match(io.err(), /^baler: store:.*: multi:1: no manifest for platform linux\/s390x; available: linux\/amd64, linux\/arm64\n$/);
+  });
+});

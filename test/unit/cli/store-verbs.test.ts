@@ -9,7 +9,7 @@ import { parseImageName } from '../../../src/model/image-name.js';
 import { reportError, runCli } from '../../../src/cli/run.js';
 import type { CliIo } from '../../../src/cli/spec.js';
 import { openStore } from '../../../src/store/store.js';
-import { putImage, testImage, type TestImage } from '../store/fixture-images.js';
+import { putImage, testImage, testIndex, type TestImage } from '../store/fixture-images.js';
 
 let root: string;
 let storePath: string;
@@ -202,6 +202,41 @@ describe('store verbs through runCli', () => {
     assert.equal(j.Ok, false);
     assert.equal(j.Problems.length, 1);
     await writeFile(file, bytes);
+  });
+
+  test('a multi-platform image is one row with its platforms; history and inspect pick the host platform', async () => {
+    const multiStore = join(root, 'multi');
+    const store = await openStore(multiStore);
+    const amd = testImage(21, '2021-01-01T00:00:00Z');
+    const arm = testImage(22, '2021-01-01T00:00:00Z');
+    const index = testIndex([
+      { image: amd, platform: { os: 'linux', architecture: 'amd64' } },
+      { image: arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+    ]);
+    const w = store.writer();
+    await putImage(w, amd);
+    await putImage(w, arm);
+    await w.putManifest(index.bytes, index.descriptor);
+    await w.dispose();
+    const w2 = store.writer();
+    await w2.putManifest(index.bytes, index.descriptor);
+    w2.addImage({ descriptor: index.descriptor, name: parseImageName('multi:1') });
+    await w2.commit();
+    const r = await baler('ls', '--store', multiStore);
+    assert.deepEqual(
+      r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{3,}/)),
+      [
+        ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'PLATFORMS'],
+        ['multi', '1', hexOf(index.descriptor.digest).slice(0, 12), years('2021-01-01T00:00:00Z'), kB(index.bytes.length + sizeOf(amd) + sizeOf(arm) - 51200), 'linux/amd64,linux/arm64/v8'],
+      ],
+    );
+    const host = process.arch === 'arm64' ? arm : amd;
+    const h = await baler('history', '--store', multiStore, 'multi:1');
+    assert.equal(h.stdout.split('\n')[1]?.split(/\s{3,}/)[0], shortId(host.id));
+    const [doc] = JSON.parse((await baler('inspect', '--json', '--store', multiStore, 'multi:1')).stdout) as { Id: string; Index: { Platforms: string[] } }[];
+    assert.equal(doc?.Id, host.id);
+    assert.deepEqual(doc?.Index.Platforms, ['linux/amd64', 'linux/arm64/v8']);
+    assert.deepEqual((await baler('fsck', '--store', multiStore)).code, 0);
   });
 
   test('fsck of a missing store exits 3 naming it', async () => {

@@ -34,7 +34,7 @@ function clean(name: string): string {
   return name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
-export async function tarFacts(input: string | Buffer, opts: { gunzip?: boolean } = {}): Promise<TarFacts> {
+export async function tarFacts(input: string | Buffer, opts: { gunzip?: boolean; numericOwners?: boolean } = {}): Promise<TarFacts> {
   const extract = tarStream.extract();
   const files = new Map<string, FileFacts>();
   const order: string[] = [];
@@ -55,7 +55,7 @@ export async function tarFacts(input: string | Buffer, opts: { gunzip?: boolean 
       files.set(name, target);
       continue;
     }
-    const f: FileFacts = { type: h.type ?? 'file', mode: ((h.mode ?? 0) & 0o7777).toString(8), owner: `${h.uid}:${h.gid}:${h.uname ?? ''}:${h.gname ?? ''}` };
+    const f: FileFacts = { type: h.type ?? 'file', mode: ((h.mode ?? 0) & 0o7777).toString(8), owner: opts.numericOwners ? `${h.uid}:${h.gid}` : `${h.uid}:${h.gid}:${h.uname ?? ''}:${h.gname ?? ''}` };
     if (h.type === 'file' || h.type === 'contiguous-file') f.content = hash.digest('hex').slice(0, 16);
     if (h.type === 'symlink') f.link = h.linkname ?? '';
     if (h.type === 'character-device' || h.type === 'block-device') f.dev = `${h.devmajor},${h.devminor}`;

@@ -221,3 +221,53 @@ describe('copyImages', () => {
     assert.equal(seq.maxConcurrentPuts, 1);
   });
 });
+
+describe('copyImages and lying media types', () => {
+  test('uncompressed bytes labelled gzip are verified by what they are and keep their descriptor', async () => {
+    const plain = makeLayer('plain bytes '.repeat(100));
+    const liar = { ...plain, descriptor: { ...plain.descriptor, mediaType: MediaTypes.ociLayerGzip } };
+    const img = makeImage([liar]);
+    const sink = new MemorySink();
+    const first = await copyImages({ from: new MemorySource().addImage(img, ['liar:1']), to: sink, select: { kind: 'all' } });
+    assert.equal(first.images[0]?.digest, img.descriptor.digest, 'the manifest is unchanged');
+    // the second copy skips the present blob and must produce the same manifest
+    const again = new MemorySink(ociStoreCaps, new Map(sink.pending));
+    const second = await copyImages({ from: new MemorySource().addImage(img, ['liar:1']), to: again, select: { kind: 'all' } });
+    assert.equal(second.images[0]?.digest, img.descriptor.digest);
+    assert.equal(second.blobsSkipped, 2);
+  });
+
+  test('a gzip layer converted for an uncompressed sink of Docker manifests gets the Docker media type', async () => {
+    const gz = makeLayer('docker flavour', 'gzip');
+    const img = makeImage([gz]);
+    const sink = new MemorySink({ ...dockerArchiveCaps, manifestTypes: [MediaTypes.dockerManifest] });
+    const report = await copyImages({ from: new MemorySource().addImage(img, ['d:1']), to: sink, select: { kind: 'all' } });
+    const m = parseImageManifest(sink.manifests.get(report.images[0]?.digest ?? '') as Buffer);
+    assert.equal(m.mediaType, MediaTypes.dockerManifest);
+    assert.equal(m.config.mediaType, MediaTypes.dockerConfig);
+    assert.equal(m.config.digest, img.configDigest);
+    assert.deepEqual(m.layers.map((l) => [l.mediaType, l.digest]), [[MediaTypes.dockerLayer, gz.diffId]]);
+  });
+});
+
+test('a corrupted gzip layer is a digest mismatch (exit 5), not a decompression error', async () => {
+  const gz = makeLayer('some gzip content '.repeat(2000), 'gzip');
+  const img = makeImage([gz]);
+  const src = new MemorySource().addImage(img, ['gz:1']);
+  const bad = Buffer.from(gz.bytes);
+  bad[Math.floor(bad.length / 2)] = (bad[Math.floor(bad.length / 2)] ?? 0) ^ 0x55;
+  src.blobs.set(gz.descriptor.digest, bad);
+  const sink = new MemorySink();
+  await rejectsWith(copyImages({ from: src, to: sink, select: { kind: 'all' } }), 'E_DIGEST_MISMATCH', /gz:1: layer 0: digest mismatch/);
+  assert.equal(sink.committed, undefined);
+});
+
+test('a corrupted gzip layer being converted is still reported as a digest mismatch', async () => {
+  const gz = makeLayer('convert me '.repeat(3000), 'gzip');
+  const img = makeImage([gz]);
+  const src = new MemorySource().addImage(img, ['gz:2']);
+  const bad = Buffer.from(gz.bytes);
+  bad[Math.floor(bad.length / 2)] = (bad[Math.floor(bad.length / 2)] ?? 0) ^ 0x55;
+  src.blobs.set(gz.descriptor.digest, bad);
+  await rejectsWith(copyImages({ from: src, to: new MemorySink(dockerArchiveCaps), select: { kind: 'all' } }), 'E_DIGEST_MISMATCH', new RegExp(`gz:2: layer 0: digest mismatch, expected ${gz.descriptor.digest}, got ${sha256Of(bad)}`));
+});

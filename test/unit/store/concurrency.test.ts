@@ -52,6 +52,24 @@ describe('store under concurrency and crashes', () => {
     assert.deepEqual((await s.fsck()).problems, []);
   });
 
+  test('prune running over and over beside a writer never takes a blob the writer needs', async () => {
+    const store = join(root, 'prune-race');
+    const s = await openStore(store);
+    const w = startWriter(store, 300, 8, 'race');
+    let exited = false;
+    void w.done.then(() => (exited = true));
+    let prunes = 0;
+    while (!exited) {
+      await s.prune({ dryRun: false });
+      prunes++;
+    }
+    assert.equal(await w.done, 0, w.output());
+    assert.ok(prunes > 1);
+    const names = (await s.images()).flatMap((i) => i.names.map(familiarName)).sort();
+    assert.deepEqual(names, [300, 301, 302, 303, 304, 305, 306, 307].map((v) => `race:${v}`));
+    assert.deepEqual((await s.fsck()).problems, []);
+  });
+
   test('SIGKILL at random points never leaves a store fsck complains about', async () => {
     const store = join(root, 'crash');
     let first = 0;

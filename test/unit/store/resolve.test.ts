@@ -55,3 +55,16 @@ test('ambiguous prefixes are a conflict that lists the candidates; unknowns are 
   assert.equal(errorOf(() => resolveImage(images, 'imgb:1')).message, 'no such image: imgb:1');
   assert.equal(errorOf(() => resolveImage(images, d('9999'))).code, 'E_NOT_FOUND');
 });
+
+test('one config behind two manifests (gzip and zstd copies) is ambiguous by ID, never picked silently', () => {
+  const twins: ResolvableImage[] = [
+    { digest: d('1111'), id: d('cafe'), names: [parseImageName('one:1')] },
+    { digest: d('2222'), id: d('cafe'), names: [parseImageName('two:2')] },
+  ];
+  const full = errorOf(() => resolveImage(twins, d('cafe')));
+  assert.equal(full.code, 'E_CONFLICT');
+  assert.equal(full.message, `image ID "${d('cafe')}" is ambiguous: cafe00000000 (one:1, manifest ${d('1111')}), cafe00000000 (two:2, manifest ${d('2222')})`);
+  assert.equal(errorOf(() => resolveImage(twins, 'cafe')).code, 'E_CONFLICT');
+  assert.equal(resolveImage(twins, d('2222')).image.names[0] && familiarName(resolveImage(twins, d('2222')).image.names[0]!), 'two:2');
+  assert.equal(resolveImage(twins, 'two:2').image.digest, d('2222'));
+});

@@ -44,7 +44,7 @@ export async function gnuTarList(file: string, extra: string[] = []): Promise<Gn
     .filter((l) => l !== '')
     .map((line) => {
       // perms owner/group size date time name...
-      const m = /^(\S+)\s+\S+\s+(\S+)\s+\S+\s+\S+\s(.*)$/.exec(line);
+      const m = /^(\S+)\s+\S+\s+(\S+)\s+\S+\s+\S+\s+(.*)$/.exec(line);
       if (!m) throw new Error(`unparsable tar -tv line: ${line}`);
       const perms = m[1]!;
       const sizeField = m[2]!;

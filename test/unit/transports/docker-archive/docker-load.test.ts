@@ -10,6 +10,9 @@ import { parseImageManifest } from '../../../../src/model/manifest.js';
 import { DockerArchiveSink } from '../../../../src/transports/docker-archive/sink.js';
 import { DockerArchiveSource } from '../../../../src/transports/docker-archive/source.js';
 import { dockerArchiveTransport } from '../../../../src/transports/docker-archive/transport.js';
+import { MediaTypes } from '../../../../src/model/media-types.js';
+import { OciArchiveSource } from '../../../../src/transports/oci-archive/source.js';
+import { ociArchiveTransport } from '../../../../src/transports/oci-archive/transport.js';
 import { configFor, copyAll, DOCKER20_SAVE, layerTar, writeTar } from './archive-builder.js';
 import { sha256Of } from '../../../../src/model/digest.js';
 
@@ -84,7 +87,19 @@ test('docker 20.10 loads the hybrid: same image IDs and tags', async (t) => {
     await sink.commit();
     for (const e of await src.list()) ids.push(parseImageManifest(await src.fetchManifest(e.descriptor)).config.digest);
   }
-  const loaded = docker('load', '-i', out) + docker('load', '-i', join(dir, 'fixture-hybrid.tar'));
+  // gzip layers (as skopeo writes an oci-archive) stay gzip in the hybrid; Docker 20.10 must take them
+  const skopeoOci = join(dir, 'skopeo.tar');
+  execFileSync('skopeo', ['copy', '-q', `docker-archive:${DOCKER20_SAVE}`, `oci-archive:${skopeoOci}:gz/layers:1`]);
+  {
+    await using src = await OciArchiveSource.open(ociArchiveTransport.parse(`oci-archive:${skopeoOci}`));
+    await using sink = await DockerArchiveSink.open(dockerArchiveTransport.parse(`docker-archive:${join(dir, 'gzip-hybrid.tar')}`));
+    await copyAll(src, sink);
+    await sink.commit();
+    const m = parseImageManifest(await src.fetchManifest((await src.list())[0]!.descriptor));
+    assert.equal(m.layers[0]!.mediaType, MediaTypes.ociLayerGzip);
+    ids.push(m.config.digest);
+  }
+  const loaded = docker('load', '-i', out) + docker('load', '-i', join(dir, 'fixture-hybrid.tar')) + docker('load', '-i', join(dir, 'gzip-hybrid.tar'));
   assert.match(loaded, /Loaded image: baler-one:1/);
   assert.match(loaded, /Loaded image: baler-two:latest/);
   assert.match(loaded, /Loaded image: fixture\/layers:3/);
@@ -92,6 +107,7 @@ test('docker 20.10 loads the hybrid: same image IDs and tags', async (t) => {
     ['baler-one:1', ids[0]],
     ['baler-two:1', ids[1]],
     ['fixture/layers:3', ids[2]],
+    ['gz/layers:1', ids[3]],
   ] as const) {
     assert.equal(docker('image', 'inspect', '--format', '{{.Id}}', ref).trim(), id, ref);
   }

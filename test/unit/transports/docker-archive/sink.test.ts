@@ -26,6 +26,8 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const chunkedFrom = (b: Buffer): Readable => chunked(b, 321);
+
 const openDA = (spec: string): Promise<DockerArchiveSource> => DockerArchiveSource.open(dockerArchiveTransport.parse(spec));
 
 /** What a reader sees of every image: names, config digest, layer digests, manifest digest. */
@@ -240,6 +242,48 @@ describe('DockerArchiveSink writes the Docker >=25 hybrid', () => {
     }
     await using back = await openDA(`docker-archive:${out}`);
     assert.deepEqual((await back.list()).map((e) => e.names.map(fullName)), [['docker.io/library/app:9']]);
+  });
+
+  test('unknown digest or size is learned by spooling; concurrent puts are serialised; mismatches still caught', async () => {
+    const out = join(dir, 'spooled.tar');
+    const a = Buffer.from('blob a '.repeat(1000));
+    const b = Buffer.from('blob b '.repeat(700));
+    {
+      await using sink = await DockerArchiveSink.open(dockerArchiveTransport.parse(`docker-archive:${out}`));
+      const [da, db] = await Promise.all([
+        sink.putBlob(chunkedFrom(a), { mediaType: MediaTypes.ociLayer }),
+        sink.putBlob(chunkedFrom(b), { mediaType: MediaTypes.ociLayer, digest: sha256Of(b) }),
+      ]);
+      assert.deepEqual([da.digest, da.size, db.digest, db.size], [sha256Of(a), a.length, sha256Of(b), b.length]);
+      assert.equal(await sink.hasBlob(sha256Of(a)), true);
+      // the same blob again is drained, not written twice
+      await sink.putBlob(chunkedFrom(a), { mediaType: MediaTypes.ociLayer, digest: sha256Of(a), size: a.length });
+      const cfg = configFor([sha256Of(a), sha256Of(b)]);
+      await sink.putBlob(Readable.from([cfg]), { mediaType: MediaTypes.ociConfig, digest: sha256Of(cfg), size: cfg.length });
+      const m = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociManifest,
+          config: { mediaType: MediaTypes.ociConfig, digest: sha256Of(cfg), size: cfg.length },
+          layers: [a, b].map((x) => ({ mediaType: MediaTypes.ociLayer, digest: sha256Of(x), size: x.length })),
+        }),
+      );
+      const md = { mediaType: MediaTypes.ociManifest, digest: sha256Of(m), size: m.length };
+      await sink.putManifest(m, md);
+      await sink.addImage(md);
+      await sink.commit();
+    }
+    const blobs = tarList(out).filter((n) => /^blobs\/sha256\/./.test(n));
+    const manifestDigest = JSON.parse(tarMember(out, 'index.json').toString()).manifests[0].digest as Digest;
+    const cfgDigest = sha256Of(configFor([sha256Of(a), sha256Of(b)]));
+    assert.deepEqual(blobs.sort(), [sha256Of(a), sha256Of(b), cfgDigest, manifestDigest].map((d) => `blobs/sha256/${d.slice(7)}`).sort());
+    assert.deepEqual(JSON.parse(tarMember(out, 'manifest.json').toString())[0].RepoTags, null);
+    assert.equal(tarList(out).includes('repositories'), false);
+
+    const bad = join(dir, 'spooled-bad.tar');
+    await using sink = await DockerArchiveSink.open(dockerArchiveTransport.parse(`docker-archive:${bad}`));
+    await assert.rejects(sink.putBlob(chunkedFrom(a), { mediaType: MediaTypes.ociLayer, digest: sha256Of(b) }), (err: unknown) => err instanceof BalerError && err.code === 'E_DIGEST_MISMATCH');
+    assert.equal(existsSync(bad), false);
   });
 
   test('refuses zstd layers and indexes (Docker <=24 cannot load them)', async () => {

@@ -128,6 +128,27 @@ describe('DockerArchiveSource on real saves', () => {
     for (const r of await rehashAll(src)) assert.equal(r.got, r.digest);
   });
 
+  test('xz and bzip2 layer files (Docker loads them) are served decompressed under their diff_id', async () => {
+    const layer = await layerTar({ 'x.txt': 'xz me '.repeat(100) });
+    const xz = execFileSync('xz', ['-c'], { input: layer });
+    const bz = execFileSync('bzip2', ['-c'], { input: layer });
+    const cfg = configFor([sha256Of(layer), sha256Of(layer)]);
+    const file = join(dir, 'xz-layer.tar');
+    await writeTar(file, [
+      { name: 'l.xz', body: xz },
+      { name: 'l.bz2', body: bz },
+      { name: 'c.json', body: cfg },
+      { name: 'manifest.json', body: JSON.stringify([{ Config: 'c.json', RepoTags: ['xz:1'], Layers: ['l.xz', 'l.bz2'] }]) },
+    ]);
+    await using src = await openDA(`docker-archive:${file}`);
+    const [e] = await src.list();
+    const m = parseImageManifest(await src.fetchManifest(e!.descriptor));
+    const plain = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Of(layer), size: layer.length };
+    assert.deepEqual(m.layers, [plain, plain]);
+    assert.deepEqual(await readStream(await src.fetchBlob(m.layers[0]!)), layer);
+    for (const r of await rehashAll(src)) assert.equal(r.got, r.digest);
+  });
+
   test('podman save -m style: several images, one item each, shared layers listed once per item', async () => {
     const l0 = await layerTar({ base: 'x' });
     const l1 = await layerTar({ top: 'y' });

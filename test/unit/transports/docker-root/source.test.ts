@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -100,6 +101,10 @@ test('unsupported storage driver and non-Docker dirs are one-line errors', async
   );
   const empty = await tmp.make('baler-docker-root-');
   await assert.rejects(dockerRootTransport.parse(`docker-root:${empty}`).openSource(), (e: unknown) => e instanceof BalerError && e.code === 'E_NOT_FOUND');
+  await mkdir(join(empty, 'containerd'));
+  await assert.rejects(dockerRootTransport.parse(`docker-root:${empty}`).openSource(), (e: unknown) =>
+    e instanceof BalerError && e.code === 'E_UNSUPPORTED' && e.message.includes('containerd image store'),
+  );
   await assert.rejects(dockerRootTransport.parse(`docker-root:${root}`).openSink(), (e: unknown) => e instanceof BalerError && e.code === 'E_UNSUPPORTED');
 });
 
@@ -114,13 +119,14 @@ test('a file changed after Docker stored it fails the layer stream naming the fi
   );
 });
 
-test('deepCheck or a missing/resized file rebuilds the layer from the directory, warns and re-identifies the image', async () => {
-  for (const damage of ['crc', 'size', 'no-tar-split'] as const) {
+test('deepCheck, a missing/resized file or a missing/damaged tar-split rebuilds the layer from the directory, warns and re-identifies the image', async () => {
+  for (const damage of ['crc', 'size', 'no-tar-split', 'bad-tar-split'] as const) {
     const { root, built } = await store([BASE]);
     const dir = built[0]!.layerDirs[0]!;
     if (damage === 'crc') await writeFile(join(dir, 'etc/passwd'), 'root:x:0:0::/root:/bin/XX\n');
     if (damage === 'size') await writeFile(join(dir, 'etc/passwd'), 'root:x:0:0::/root:/bin/bash\n');
     if (damage === 'no-tar-split') await rm(join(root, 'image/vfs/layerdb/sha256', built[0]!.chainIds[0]!.slice(7), 'tar-split.json.gz'));
+    if (damage === 'bad-tar-split') await writeFile(join(root, 'image/vfs/layerdb/sha256', built[0]!.chainIds[0]!.slice(7), 'tar-split.json.gz'), 'not gzip');
     const warnings: string[] = [];
     await using src = await openDockerRootSource(dockerRootTransport.parse(`docker-root:${root}`), {
       deepCheck: damage === 'crc',
@@ -149,7 +155,6 @@ test('a tar-split entry whose file was replaced by a symlink is never followed',
   const { root, built } = await store([BASE]);
   const dir = built[0]!.layerDirs[0]!;
   await rename(join(dir, 'etc/passwd'), join(dir, 'etc/passwd.orig'));
-  const { symlink } = await import('node:fs/promises');
   await symlink('/etc/hostname', join(dir, 'etc/passwd'));
   await using src = await openDockerRootSource(dockerRootTransport.parse(`docker-root:${root}`));
   const [e] = await src.list();
@@ -158,4 +163,43 @@ test('a tar-split entry whose file was replaced by a symlink is never followed',
   const passwd = readTar(tar).find((x) => x.name === 'etc/passwd');
   assert.equal(passwd?.type, 'symlink');
   assert.equal(passwd?.linkname, '/etc/hostname');
+});
+
+test('a tar-split name that climbs out of the layer dir is refused with E_PATH_ESCAPE', async () => {
+  const { root, built } = await store([BASE]);
+  const ts = join(root, 'image/vfs/layerdb/sha256', built[0]!.chainIds[0]!.slice(7), 'tar-split.json.gz');
+  const crc = Buffer.alloc(8).toString('base64');
+  await writeFile(ts, gzipSync(`{"type":1,"name":"../../../../etc/hostname","size":3,"payload":"${crc}","position":0}\n`));
+  await using src = await dockerRootTransport.parse(`docker-root:${root}`).openSource();
+  await assert.rejects(src.list(), (e: unknown) => e instanceof BalerError && e.code === 'E_PATH_ESCAPE' && e.message.includes('../../../../etc/hostname'));
+});
+
+test('a parent directory replaced by a symlink out of the layer is never followed: the layer is rebuilt instead', async () => {
+  const { root, built } = await store([BASE]);
+  const dir = built[0]!.layerDirs[0]!;
+  await rm(join(dir, 'etc'), { recursive: true });
+  const outside = await tmp.make('baler-outside-');
+  await writeFile(join(outside, 'passwd'), 'root:x:0:0::/root:/bin/sh\n'); // same size as the real one
+  await symlink(outside, join(dir, 'etc'));
+  const warnings: string[] = [];
+  await using src = await dockerRootTransport.parse(`docker-root:${root}`).openSource({ onWarning: (_c, m) => warnings.push(m) });
+  const [e] = await src.list();
+  const m = JSON.parse(Buffer.from(await src.fetchManifest(e!.descriptor)).toString()) as { layers: Descriptor[] };
+  assert.notEqual(m.layers[0]!.digest, built[0]!.diffIds[0]);
+  const listing = readTar(await bytesOf(await src.fetchBlob(m.layers[0]!)));
+  assert.deepEqual(listing.filter((x) => x.name.startsWith('etc')).map((x) => `${x.name} ${x.type} ${x.linkname}`), [`etc symlink ${outside}`]);
+  assert.ok(warnings.some((w) => w.includes('symlink is never followed')), warnings.join(' | '));
+});
+
+test('listing a whole root skips an image whose layer is gone (with a warning); naming it is an error', async () => {
+  const { root, built } = await store([BASE, APP]);
+  // APP's second layer disappears from the layer database
+  await rm(join(root, 'image/vfs/layerdb/sha256', built[1]!.chainIds[1]!.slice(7)), { recursive: true });
+  const warnings: string[] = [];
+  await using all = await dockerRootTransport.parse(`docker-root:${root}`).openSource({ onWarning: (_c, m) => warnings.push(m) });
+  assert.deepEqual((await all.list()).map((e) => e.names.map(familiarName).join(',')), ['base:1']);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, new RegExp(`^skipped image ${built[1]!.id} \\(app:1, app:latest\\): .*missing from the layer database`));
+  await using named = await dockerRootTransport.parse(`docker-root:${root}:app:1`).openSource();
+  await assert.rejects(named.list(), (e: unknown) => e instanceof BalerError && e.code === 'E_NOT_FOUND');
 });

@@ -66,7 +66,11 @@ describe('oci: layout transport', () => {
     await assert.rejects(parseOciLayoutSpec(`oci:${dir}`).openSource(), (e: unknown) => codeOf(e) === 'E_FORMAT' && (e as Error).message === `${dir}: not an OCI image layout (oci-layout is not valid JSON)`);
     await assert.rejects(parseOciLayoutSpec(`oci:${join(root, 'absent')}`).openSource(), (e: unknown) => codeOf(e) === 'E_NOT_FOUND');
     // nor does the sink turn a directory holding other things into a layout
-    await assert.rejects(parseOciLayoutSpec(`oci:${dir}`).openSink(), (e: unknown) => codeOf(e) === 'E_CONFLICT' && (e as Error).message === `${dir}: exists, is not empty and is not an OCI image layout; choose another directory`);
+    await assert.rejects(parseOciLayoutSpec(`oci:${dir}`).openSink(), (e: unknown) => codeOf(e) === 'E_FORMAT');
+    const home = join(root, 'someones-home');
+    await mkdir(home);
+    await writeFile(join(home, 'notes.txt'), 'keep me');
+    await assert.rejects(parseOciLayoutSpec(`oci:${home}`).openSink(), (e: unknown) => codeOf(e) === 'E_CONFLICT' && (e as Error).message === `${home}: exists, is not empty and is not an OCI image layout; choose another directory`);
     const empty = join(root, 'empty-dir');
     await mkdir(empty);
     await (await parseOciLayoutSpec(`oci:${empty}`).openSink())[Symbol.asyncDispose]();
