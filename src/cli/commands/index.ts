@@ -18,4 +18,19 @@ import { loadCommand } from './load.js';
  * Every verb, in the order `baler --help` lists them. Each helper module exports one Command.
  * Add a verb by importing it here; gen-man picks it up from this list too.
  */
-export const commands: readonly Command[] = [lsCommand, psCommand, inspectCommand, historyCommand, tagCommand, rmCommand, pruneCommand, fsckCommand, exportCommand, importCommand, commitCommand, squashCommand, saveCommand, loadCommand];
+export const commands: readonly Command[] = [
+  saveCommand,
+  loadCommand,
+  lsCommand,
+  inspectCommand,
+  historyCommand,
+  tagCommand,
+  rmCommand,
+  pruneCommand,
+  fsckCommand,
+  exportCommand,
+  importCommand,
+  squashCommand,
+  psCommand,
+  commitCommand,
+];
