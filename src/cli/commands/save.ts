@@ -64,7 +64,13 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const signal = device ? AbortSignal.any([io.signal, device.failed]) : io.signal;
 
   const progress = progressFor(io, { quiet, json });
-  const source = await fromRef.openSource({ signal });
+  // A source that has to deviate (docker-root rebuilding a layer without tar-split, so the image is
+  // re-identified) must tell the user, whatever the output mode: stdout may be the archive, so stderr.
+  const onWarning = (code: string, message: string): void => {
+    if (progress) progress.handle({ kind: 'warning', code, message });
+    else io.stderr.write(`baler: warning: ${message}\n`);
+  };
+  const source = await fromRef.openSource({ signal, onWarning });
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
