@@ -7,24 +7,11 @@
  * where its bytes pass by, followed by its other names as hard links. The first selected name of an
  * inode (walk order) carries the content, as `docker export` does.
  */
+import type { TarEntryType, TarHeader } from '../header.js';
 import type { DirNode, FsMeta, FsNode, FsTree, Inode, LeafNode } from './tree.js';
 
-/** The header of one output entry (the shape of tar/header.ts' TarHeader). */
-export interface FlatHeader {
-  name: string;
-  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname?: string;
-  gname?: string;
-  mtime: number;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-  pax?: Record<string, string>;
-}
+/** The header of one output entry: a TarHeader whose type a flattened tree can produce. */
+export type FlatHeader = TarHeader & { type: Exclude<TarEntryType, 'contiguous' | 'other'> };
 
 export interface LayerEmit {
   file: FlatHeader;

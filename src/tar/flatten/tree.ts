@@ -7,27 +7,13 @@
  * name only, so the other name keeps the old content (rule 6).
  */
 import { BalerError } from '../../errors.js';
+import type { TarEntryType, TarHeader } from '../header.js';
 import { OPAQUE_MARKER } from '../whiteouts.js';
 
-export type FsEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'contiguous' | 'other';
+export type FsEntryType = TarEntryType;
 
 /** One tar header of a layer with its path already normalised ('' = the root, no `./`, no trailing `/`). */
-export interface FsEntry {
-  path: string;
-  type: FsEntryType;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname?: string;
-  gname?: string;
-  /** Seconds since the epoch. */
-  mtime: number;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-  pax?: Record<string, string>;
-}
+export type FsEntry = Omit<TarHeader, 'name'> & { path: string };
 
 /** What an output entry carries besides its name and type (mode masked to 07777). */
 export interface FsMeta {
