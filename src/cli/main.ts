@@ -40,6 +40,11 @@ async function main(): Promise<void> {
   const noVerb = noVerbInvocation(argv);
   try {
     if (noVerb && !noVerb.noTui && process.stdin.isTTY && process.stdout.isTTY) {
+      // Ink draws only the final frame when CI/CONTINUOUS_INTEGRATION is set (it reads them once,
+      // at import). Someone at a real terminal who asked for the TUI needs every frame, whatever
+      // their shell exported, so these are dropped before Ink loads.
+      delete process.env['CI'];
+      delete process.env['CONTINUOUS_INTEGRATION'];
       const { runTui } = await import('../tui/run-tui.js');
       code = await runTui({ env: io.env, cwd: io.cwd, ...(noVerb.storeFlag !== undefined ? { storeFlag: noVerb.storeFlag } : {}) });
     } else {
