@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchContext, BenchSection } from './context.js';
+import { IMAGES, fmt, mb, measure, measureOrFailure, ratio, sizeOf, table, type Row } from './lib.js';
+
+/**
+ * Issue #2's numbers: docker save vs baler save (from its store), skopeo copy docker-archive: oci: vs
+ * baler load --into oci:DIR, and the floor (read + sha256 the same bytes once).
+ */
+export const coreSection: BenchSection = {
+  name: 'core',
+  run(ctx: BenchContext): string {
+    const { opts, baler, names, runDir } = ctx;
+    const env = ctx.dockerd.env;
+    const dockerTar = join(runDir, 'docker-save.tar');
+    const balerTar = join(runDir, 'baler-save.tar');
+    const store = join(runDir, 'store');
+    const balerOci = join(runDir, 'baler-oci');
+    const skopeoOci = join(runDir, 'skopeo-oci');
+    const skopeoOciGz = join(runDir, 'skopeo-oci-gzip');
+    const rm = (...paths: string[]) => () => paths.forEach((p) => rmSync(p, { recursive: true, force: true }));
+
+    const dockerSave = measure(opts.runs, rm(dockerTar), 'docker', ['save', '-o', dockerTar, ...names], env);
+    const input = sizeOf(dockerTar);
+    // coreutils sha256sum can be several times slower than OpenSSL (no SHA extensions), so the floor is the faster one.
+    const floorCoreutils = measure(opts.runs, () => undefined, 'bash', ['-c', 'cat "$1" | sha256sum >/dev/null', 'floor', dockerTar]);
+    const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+    const floorOpenssl = hasOpenssl ? measure(opts.runs, () => undefined, 'bash', ['-c', 'cat "$1" | openssl dgst -sha256 >/dev/null', 'floor', dockerTar]) : undefined;
+    const floor = floorOpenssl && floorOpenssl.seconds < floorCoreutils.seconds ? floorOpenssl : floorCoreutils;
+    ctx.floor = floor;
+    const balerLoad = measureOrFailure(opts.runs, rm(store), baler.cmd, [...baler.prefix, 'load', '-q', '-i', dockerTar, '--store', store]);
+    const balerSave = measureOrFailure(opts.runs, rm(balerTar), baler.cmd, [...baler.prefix, 'save', '-q', '-o', balerTar, '--store', store, ...names]);
+    const balerInto = measureOrFailure(opts.runs, rm(balerOci), baler.cmd, [...baler.prefix, 'load', '-q', '-i', dockerTar, '--into', `oci:${balerOci}`]);
+    // skopeo copies one image per call; both calls together are the comparable job.
+    const skopeoArgs = (dest: string, extra: string[]): string =>
+      names.map((n) => `skopeo copy -q ${extra.join(' ')} docker-archive:${dockerTar}:${n} oci:${dest}:${n.replace(/[/:]/g, '-')}`).join(' && ');
+    const skopeoPlain = measureOrFailure(opts.runs, rm(skopeoOci), 'bash', ['-c', skopeoArgs(skopeoOci, ['--dest-oci-accept-uncompressed-layers'])]);
+    const skopeoGzip = measureOrFailure(opts.runs, rm(skopeoOciGz), 'bash', ['-c', skopeoArgs(skopeoOciGz, [])]);
+
+    const rows: Row[] = [
+      { what: 'floor: cat docker-save.tar into sha256sum', m: floorCoreutils, bytes: input },
+      ...(floorOpenssl ? [{ what: 'floor: cat docker-save.tar into openssl dgst -sha256', m: floorOpenssl, bytes: input }] : []),
+      { what: `docker save ${names.join(' ')}`, m: dockerSave, bytes: input },
+      { what: 'baler save (from its store)', m: balerSave, bytes: input },
+      { what: 'baler load -i docker-save.tar (into its store)', m: balerLoad, bytes: input },
+      { what: 'baler load -i docker-save.tar --into oci:DIR', m: balerInto, bytes: input },
+      { what: 'skopeo copy docker-archive: oci: uncompressed (2 calls)', m: skopeoPlain, bytes: input },
+      { what: 'skopeo copy docker-archive: oci: (gzip, 2 calls)', m: skopeoGzip, bytes: input },
+    ];
+    return [
+      '## save and load (issue #2)',
+      '',
+      `Input: ${names.join(' + ')} sharing ${IMAGES[0]}; docker-save.tar = ${fmt(input / 1048576, 1)} MB.`,
+      `Outputs: baler-save.tar ${mb(balerTar)}, baler oci:DIR ${mb(balerOci)}, skopeo oci:DIR ${mb(skopeoOci)} (gzip: ${mb(skopeoOciGz)}).`,
+      '',
+      table(rows, floor),
+      '',
+      `Ratios: docker save / baler save = ${ratio(dockerSave, balerSave)}; skopeo (default, gzip) / baler load --into oci = ${ratio(skopeoGzip, balerInto)}; ` +
+        `skopeo (uncompressed) / baler load --into oci = ${ratio(skopeoPlain, balerInto)}; baler save / floor = ${ratio(balerSave, floor)}.`,
+      'The floor (× floor = 1.00) is the faster of the two hash pipes. Peak RSS is the largest process GNU time waited for (for docker save that is the CLI; the daemon does the work).',
+    ].join('\n');
+  },
+};
