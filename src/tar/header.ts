@@ -229,21 +229,7 @@ export function splitUstarName(name: string): { prefix: string; name: string } |
   return undefined;
 }
 
-export interface UstarFields {
-  name: string;
-  prefix: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  typeflag: string;
-  linkname: string;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
-}
+export type UstarFields = Omit<RawHeader, 'format'> & { prefix: string };
 
 /** Encodes one POSIX ustar block; values must already fit (write.ts moves the rest into PAX). */
 export function encodeUstarBlock(f: UstarFields): Buffer {

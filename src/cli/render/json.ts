@@ -10,28 +10,16 @@ export function writeJson(io: { readonly stdout: Writable }, value: unknown): vo
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export interface CopyReportJson {
+/** CopyReport with names as familiar strings; every other field (counts, location, warnings…) as it is. */
+export type CopyReportJson = Omit<CopyReport, 'images' | 'moved'> & {
   images: Array<{ names: string[]; id: string; digest: string }>;
   moved: Array<{ name: string; from: string; to: string }>;
-  blobsCopied: number;
-  blobsSkipped: number;
-  bytesRead: number;
-  bytesWritten: number;
-  durationMs: number;
-  location: string;
-  warnings: string[];
-}
+};
 
 export function copyReportJson(r: CopyReport): CopyReportJson {
   return {
+    ...r,
     images: r.images.map((i) => ({ names: i.names.map(familiarName), id: i.id, digest: i.digest })),
     moved: r.moved.map((m) => ({ name: familiarName(m.name), from: m.from, to: m.to })),
-    blobsCopied: r.blobsCopied,
-    blobsSkipped: r.blobsSkipped,
-    bytesRead: r.bytesRead,
-    bytesWritten: r.bytesWritten,
-    durationMs: r.durationMs,
-    location: r.location,
-    warnings: r.warnings,
   };
 }

@@ -55,6 +55,29 @@ export async function layerTar(files: Record<string, string>): Promise<Buffer> {
   return tarBytes(Object.entries(files).map(([name, body]) => ({ name, body })));
 }
 
+/**
+ * A docker-archive of two images sharing a base layer (`base.txt`), the second adding `top.txt`;
+ * `tags` are the RepoTags of each. Returns the two config digests (image IDs).
+ */
+export async function writeTwoImageArchive(path: string, tags: readonly [readonly string[], readonly string[]]): Promise<{ first: Digest; second: Digest }> {
+  const l0 = await layerTar({ 'base.txt': 'base' });
+  const l1 = await layerTar({ 'top.txt': 'top' });
+  const c1 = configFor([sha256Of(l0)]);
+  const c2 = configFor([sha256Of(l0), sha256Of(l1)]);
+  const manifest = [
+    { Config: 'c1.json', RepoTags: tags[0], Layers: ['a.tar'] },
+    { Config: 'c2.json', RepoTags: tags[1], Layers: ['a.tar', 'b.tar'] },
+  ];
+  await writeTar(path, [
+    { name: 'a.tar', body: l0 },
+    { name: 'b.tar', body: l1 },
+    { name: 'c1.json', body: c1 },
+    { name: 'c2.json', body: c2 },
+    { name: 'manifest.json', body: JSON.stringify(manifest) },
+  ]);
+  return { first: sha256Of(c1), second: sha256Of(c2) };
+}
+
 export function configFor(diffIds: readonly Digest[], created = '2024-01-02T03:04:05Z'): Buffer {
   return Buffer.from(
     JSON.stringify({
