@@ -3,12 +3,14 @@
  * defaults in the image config, parsed the way `docker import -c` parses them. Pure: strings in,
  * a new ContainerConfig out.
  *
- * Not supported (docker expands them, baler keeps them literally): `$VAR` substitution and the
- * `# escape=` parser directive.
+ * Variables are substituted where docker substitutes them (ENV, LABEL, EXPOSE, VOLUME, USER, WORKDIR,
+ * STOPSIGNAL; not in CMD, ENTRYPOINT, HEALTHCHECK or ONBUILD, whose shell form the container's shell
+ * expands at run time), from the Env of the config as it stands before each instruction: the base
+ * image's plus what earlier ENV changes set. Not supported: the `# escape=` parser directive.
  */
 import { BalerError } from '../errors.js';
 import type { ContainerConfig, HealthConfig } from '../model/image-config.js';
-import { splitShellWords } from './shell-words.js';
+import { processShellWord, splitShellFields, splitShellWords, type ShellEnv } from './shell-words.js';
 
 export const CHANGE_INSTRUCTIONS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL'] as const;
 export type ChangeInstruction = (typeof CHANGE_INSTRUCTIONS)[number];
@@ -44,20 +46,19 @@ function commandForm(change: string, rest: string): string[] {
 
 /**
  * `K=V K2="a b"` pairs, or the legacy single pair `K value with spaces` (ENV and LABEL).
- * Quotes and backslashes are processed as in a Dockerfile.
+ * Quotes, backslashes and `$VAR` (from `env`) are processed as in a Dockerfile; in the legacy form the
+ * value keeps its inner whitespace as written (docker 20.10: `ENV K a   "b  c"` → `a   b  c`).
  */
-export function parseKeyValues(change: string, rest: string): Array<[string, string]> {
+export function parseKeyValues(change: string, rest: string, env?: ShellEnv): Array<[string, string]> {
   if (rest === '') throw usage(change, 'missing KEY=VALUE');
-  const first = /^(\S+)/.exec(rest)?.[1] ?? '';
+  // the form is decided on the first quote-aware word, so `"k k"=v` is a pair, not a legacy key `"k`
+  const first = splitShellWords(rest, change)[0] ?? '';
   if (!first.includes('=')) {
     const m = /^(\S+)\s+([\s\S]+)$/.exec(rest);
     if (!m) throw usage(change, `missing a value for ${JSON.stringify(first)}`);
-    const value = (m[2] ?? '').trim();
-    const words = splitShellWords(value, change);
-    // a fully quoted legacy value loses its quotes; otherwise the text is kept as written
-    return [[m[1] ?? '', words.length === 1 && /^["'][\s\S]*["']$/.test(value) ? (words[0] ?? '') : value]];
+    return [[processShellWord(m[1] ?? '', change, env), processShellWord((m[2] ?? '').trim(), change, env)]];
   }
-  return splitShellWords(rest, change).map((w) => {
+  return splitShellWords(rest, change, env).map((w) => {
     const eq = w.indexOf('=');
     if (eq <= 0) throw usage(change, `expected KEY=VALUE, got ${JSON.stringify(w)}`);
     return [w.slice(0, eq), w.slice(eq + 1)] as [string, string];
@@ -161,6 +162,8 @@ function joinWorkdir(current: string | undefined, requested: string): string {
 export function applyChange(config: ContainerConfig, change: string): ContainerConfig {
   const { keyword, rest } = splitInstruction(change);
   const out: ContainerConfig = { ...config };
+  // every substitution in one instruction sees the Env from before it (`ENV A=2 B=$A` takes the old A)
+  const env: ShellEnv = config.Env ?? [];
   switch (keyword as ChangeInstruction) {
     case 'CMD':
       out.Cmd = commandForm(change, rest);
@@ -169,19 +172,19 @@ export function applyChange(config: ContainerConfig, change: string): ContainerC
       out.Entrypoint = commandForm(change, rest);
       return out;
     case 'ENV': {
-      let env = [...(config.Env ?? [])];
-      for (const [k, v] of parseKeyValues(change, rest)) env = setEnv(env, k, v);
-      out.Env = env;
+      let next = [...env];
+      for (const [k, v] of parseKeyValues(change, rest, env)) next = setEnv(next, k, v);
+      out.Env = next;
       return out;
     }
     case 'LABEL': {
       const labels = { ...(config.Labels ?? {}) };
-      for (const [k, v] of parseKeyValues(change, rest)) labels[k] = v;
+      for (const [k, v] of parseKeyValues(change, rest, env)) labels[k] = v;
       out.Labels = labels;
       return out;
     }
     case 'EXPOSE': {
-      const words = splitShellWords(rest, change);
+      const words = splitShellFields(rest, change, env);
       if (words.length === 0) throw usage(change, 'missing port');
       const ports = { ...(config.ExposedPorts ?? {}) };
       for (const p of parsePorts(change, words)) ports[p] = {};
@@ -189,7 +192,8 @@ export function applyChange(config: ContainerConfig, change: string): ContainerC
       return out;
     }
     case 'VOLUME': {
-      const vols = parseJsonForm(rest) ?? splitShellWords(rest, change);
+      const json = parseJsonForm(rest);
+      const vols = json ? json.map((v) => processShellWord(v, change, env)) : splitShellWords(rest, change, env);
       if (vols.length === 0 || vols.some((v) => v.trim() === '')) throw usage(change, 'VOLUME needs a path');
       const volumes = { ...(config.Volumes ?? {}) };
       for (const v of vols) volumes[v] = {};
@@ -198,16 +202,18 @@ export function applyChange(config: ContainerConfig, change: string): ContainerC
     }
     case 'USER':
       if (rest === '') throw usage(change, 'USER needs a user name or id');
-      out.User = rest;
+      out.User = processShellWord(rest, change, env);
       return out;
     case 'WORKDIR':
       if (rest === '') throw usage(change, 'WORKDIR needs a path');
-      out.WorkingDir = joinWorkdir(config.WorkingDir, rest);
+      out.WorkingDir = joinWorkdir(config.WorkingDir, processShellWord(rest, change, env));
       return out;
-    case 'STOPSIGNAL':
-      if (!/^(?:SIG)?[A-Z0-9+-]+$|^\d+$/i.test(rest)) throw usage(change, `invalid signal ${JSON.stringify(rest)}`);
-      out.StopSignal = rest;
+    case 'STOPSIGNAL': {
+      const signal = processShellWord(rest, change, env);
+      if (!/^(?:SIG)?[A-Z0-9+-]+$|^\d+$/i.test(signal)) throw usage(change, `invalid signal ${JSON.stringify(signal)}`);
+      out.StopSignal = signal;
       return out;
+    }
     case 'HEALTHCHECK':
       out.Healthcheck = parseHealthcheck(change, rest);
       return out;
