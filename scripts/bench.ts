@@ -11,10 +11,16 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeContext, type BenchOptions, type BenchSection } from './bench/context.js';
+import { bigLayerSection } from './bench/big-layer.js';
 import { coreSection } from './bench/core.js';
+import { splitSection } from './bench/split.js';
+import { exportImportSection } from './bench/export-import.js';
+import { deltaSection } from './bench/delta.js';
+import { dockerRootSection } from './bench/docker-root.js';
+import { registrySection } from './bench/registry.js';
 import { balerCommand, benchDir, dockerdUp, ensureImages, runDir } from './bench/lib.js';
 
-const SECTIONS: readonly BenchSection[] = [coreSection];
+const SECTIONS: readonly BenchSection[] = [coreSection, bigLayerSection, registrySection, dockerRootSection, deltaSection, exportImportSection, splitSection];
 
 function parseOptions(argv: readonly string[]): BenchOptions {
   const opts: BenchOptions = { baseMb: 200, runs: 2, out: undefined, only: undefined };

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -172,6 +172,8 @@ export function ensureImages(env: NodeJS.ProcessEnv, baseMb: number): void {
     return;
   }
   console.log(`building the image set (${baseMb} MB base + 2 × ${Math.round(baseMb / 4)} MB) …`);
+  // the set has one size at a time: a stamp left by another size would otherwise reuse these images
+  for (const name of readdirSync(benchDir)) if (/^images-\d+mb\.ok$/.test(name)) rmSync(join(benchDir, name), { force: true });
   spawnSync('docker', ['rmi', '-f', ...IMAGES], { env, stdio: 'ignore' });
   const src = join(benchDir, 'src');
   rmSync(src, { recursive: true, force: true });

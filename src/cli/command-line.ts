@@ -26,7 +26,7 @@ export type EquivalentAction =
   | { verb: 'save'; images: string[]; output: string; format: SaveFormat; compression: LayerChoice; archive: ArchiveCompression; platform?: string; from?: string }
   | { verb: 'save-oci-dir'; images: string[]; output: string; compression: LayerChoice; platform?: string; from?: string }
   | { verb: 'load'; input: string; images: string[]; platform?: string }
-  | { verb: 'export'; image: string; output: string; archive: ArchiveCompression; platform?: string };
+  | { verb: 'export'; image: string; output: string; archive: ArchiveCompression; platform?: string; from?: string };
 
 export interface CommandContextOptions {
   /** Given when the TUI ran with --store DIR; the command then names the same store. */
@@ -64,6 +64,7 @@ export function equivalentArgv(action: EquivalentAction, ctx: CommandContextOpti
         'baler',
         'export',
         ...store,
+        ...(action.from ? ['--from', action.from] : []),
         '-o',
         action.output,
         ...(action.archive !== 'auto' ? ['--compress', action.archive] : []),

@@ -131,6 +131,7 @@ class Lexer {
     const name = this.name();
     if (name === '') throw usage(this.what, `bad substitution at ${JSON.stringify(t.slice(this.i - 2))}`);
     const value = lookup(this.env ?? [], name);
+    if (this.i >= t.length) throw usage(this.what, "missing '}'");
     if (t[this.i] === '}') {
       this.i++;
       return value ?? '';

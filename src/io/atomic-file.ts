@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fromSystemError } from '../errors.js';
 import { onInterruptCleanup } from './cleanup.js';
+import { SyncedFileStream } from './synced-file-stream.js';
 
 /**
  * A file that appears at `target` only when committed: written to a temp name in the same
  * directory, fsynced, renamed, and the directory fsynced. discard() (or an interrupt) removes the temp.
+ * While it is written, the data already written is flushed in the background (SyncedFileStream),
+ * so commit's fsync waits only for the tail.
  */
 export interface AtomicFile extends AsyncDisposable {
   readonly target: string;
   readonly tempPath: string;
-  readonly stream: WriteStream;
+  readonly stream: SyncedFileStream;
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
@@ -42,7 +44,7 @@ export async function createAtomicFile(target: string, opts: { mode?: number; ov
   } catch (err) {
     throw fromSystemError(err, dirname(target));
   }
-  const stream = createWriteStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1024 * 1024 } as Parameters<typeof createWriteStream>[1] & { fd: number });
+  const stream = new SyncedFileStream(fh);
   let state: 'open' | 'committed' | 'discarded' = 'open';
   const discard = async (): Promise<void> => {
     if (state !== 'open') return;
@@ -58,6 +60,7 @@ export async function createAtomicFile(target: string, opts: { mode?: number; ov
     try {
       if (!stream.writableEnded) stream.end();
       await finished(stream);
+      await stream.settled();
       await fh.sync();
       await fh.close();
       if (!opts.overwrite) {

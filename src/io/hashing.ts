@@ -37,8 +37,8 @@ export class VerifyingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');
   bytes = 0;
   constructor(
-    private readonly expected: Digest,
-    private readonly size: number | undefined,
+    readonly expected: Digest,
+    readonly size: number | undefined,
     private readonly what: string,
   ) {
     super();
@@ -65,6 +65,39 @@ export class VerifyingStream extends Transform {
       return;
     }
     cb();
+  }
+}
+
+/**
+ * Streams whose bytes a VerifyingStream upstream in the same pipeline already checks. That verifier
+ * fails the pipeline before its end, so the last stream errors instead of ending when the bytes are
+ * wrong; a sink given such a stream can skip hashing the same bytes a second time (one SHA-256 pass
+ * per copied byte instead of two or three).
+ */
+const vouched = new WeakMap<Readable, { digest: Digest; size: number | undefined }>();
+
+/** Records that `stream` ends only if its bytes hash to `digest` (and number `size`, when given). */
+export function vouchFor<S extends Readable>(stream: S, digest: Digest, size: number | undefined): S {
+  vouched.set(stream, { digest, size });
+  return stream;
+}
+
+/**
+ * True when `stream` was vouched for with this digest and a size check at least as strict as the one
+ * asked for; the caller may then only count bytes, not hash them.
+ */
+export function isVouchedFor(stream: Readable, digest: Digest, size: number | undefined): boolean {
+  const v = vouched.get(stream);
+  return v !== undefined && v.digest === digest && (size === undefined || v.size === size);
+}
+
+/** Counts bytes passing through (the cheap stand-in for a verifier when the bytes are vouched for). */
+export class CountingStream extends Transform {
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    cb(null, chunk);
   }
 }
 

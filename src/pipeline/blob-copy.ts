@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, pipeline, type Duplex } from 'node:stream';
 import { SNIFF_BYTES, compressor, decompressor, peekStream, sniffCompression, type Compression } from '../codecs/index.js';
 import { BalerError, isAbortError } from '../errors.js';
-import { VerifyingStream, sha256OfStream } from '../io/hashing.js';
+import { VerifyingStream, sha256OfStream, vouchFor } from '../io/hashing.js';
 import { spoolToFile } from '../io/spool.js';
 import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
@@ -84,9 +84,14 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   // kept bytes keep their descriptor as it is (a lying media type included, formats.md §2.3), so a
   // second copy that skips the blob as present writes the very same manifest
   let storedCompression: Compression = claimed ?? actual;
+  // what the last stage's bytes are already checked against (the sink then need not hash them again)
+  let vouched: { digest: Digest; size: number | undefined } | undefined;
   if (action.kind === 'keep') {
-    stages.push(actual === 'none' ? new VerifyingStream(job.diffId, undefined, diffWhat) : new DiffIdTee(actual, job.diffId, diffWhat));
+    // an uncompressed layer's digest IS its diff_id: the source check above covers both, unless they differ
+    if (actual === 'none' && job.diffId !== layer.digest) stages.push(new VerifyingStream(job.diffId, undefined, diffWhat));
+    else if (actual !== 'none') stages.push(new DiffIdTee(actual, job.diffId, diffWhat));
     info = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
+    vouched = { digest: layer.digest, size: layer.size };
   } else {
     // === decompress or recompress for the sink
     stages.push(decompressor(actual, job.what), new VerifyingStream(job.diffId, undefined, diffWhat));
@@ -94,12 +99,14 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
     storedCompression = action.to;
     // uncompressed bytes hash to the diff_id, so that digest is known before writing
     info = action.to === 'none' ? { mediaType: layerMediaType('oci', 'none'), digest: job.diffId } : { mediaType: layerMediaType('oci', action.to) };
+    if (action.to === 'none') vouched = { digest: job.diffId, size: undefined };
   }
 
   let firstError: unknown;
   const body = pipeline(stages as [Readable, ...Duplex[]], (err: NodeJS.ErrnoException | null) => {
     if (err && firstError === undefined) firstError = err;
   }) as unknown as Readable;
+  if (vouched) vouchFor(body, vouched.digest, vouched.size);
 
   try {
     // === spool when the sink must know the size before the bytes

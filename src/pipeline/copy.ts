@@ -10,6 +10,7 @@ import { formatPlatform } from '../model/platform.js';
 import type { ImageSink, ImageSource, NameMove } from '../transports/types.js';
 import { copyConfig, copyLayer, type CopiedLayer } from './blob-copy.js';
 import type { CopyEvent, CopyEventHandler, PlannedImage } from './events.js';
+import type { DeltaRecorder } from './delta-recorder.js';
 import { cancelled } from './fetch-verified.js';
 import { imagesOf, listImages, loadNode, type CopyNode, type ImageNode, type ManifestCache } from './image-graph.js';
 import { concurrencyLimit } from './limit.js';
@@ -41,6 +42,8 @@ export interface CopyRequest {
   rename?: ImageName;
   signal?: AbortSignal;
   onEvent?: CopyEventHandler;
+  /** save --have/--since: layers the destination holds are left out and recorded (pipeline/delta-recorder.ts). */
+  delta?: DeltaRecorder;
 }
 
 export interface CopiedImage {
@@ -91,6 +94,7 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
   const sinkLabel = req.to.ref.toString();
   const caps = req.to.caps;
   checkLayerRequest(caps, req.layers, sinkLabel);
+  req.delta?.checkSink(req.to);
   const check = (): void => {
     if (req.signal?.aborted) throw cancelled(req.signal);
   };
@@ -125,7 +129,9 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
   const images: CopiedImage[] = [];
   try {
     for (const { sel, node, label } of nodes) {
-      const ctx: NodeCopyContext = { req, emit, totals, layerCopies, limit, spoolDir, label };
+      const image = imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id);
+      const ctx: NodeCopyContext = { req, emit, totals, layerCopies, limit, spoolDir, label, image };
+      await req.to.startImage?.(sel.names); // a registry sink picks the repository for this image's blobs
       const written = await copyNode(node, ctx);
       check();
       // === name the image (after all its blobs and manifests are in)
@@ -137,6 +143,7 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
     }
     check();
     // === commit: the only point where the sink publishes anything
+    req.delta?.markSink(req.to);
     const result = await req.to.commit();
     for (const move of result.moved) emit({ kind: 'name-moved', move });
     return { images, moved: result.moved, ...totals, durationMs: Date.now() - started, location: result.location, warnings };
@@ -175,6 +182,8 @@ interface NodeCopyContext {
   readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
   readonly spoolDir: () => Promise<string>;
   readonly label: string;
+  /** The image's names (or ID) alone, for a delta's "which image needs it". */
+  readonly image: string;
 }
 
 async function copyNode(node: CopyNode, ctx: NodeCopyContext): Promise<ManifestBytes> {
@@ -214,6 +223,12 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
   const diffIds = node.config.parsed.rootfs.diff_ids;
   const jobs = node.manifest.layers.map((layer, i) => {
     emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'queued', done: 0, total: layer.size });
+    const omitted = req.delta?.tryOmit(layer, diffIds[i] as Digest, sink, req.layers, ctx.image);
+    if (omitted) {
+      if (!ctx.layerCopies.has(layer.digest)) totals.blobsSkipped++;
+      ctx.layerCopies.set(layer.digest, Promise.resolve(omitted));
+      emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'skipped-present', done: 0, total: layer.size });
+    }
     let p = ctx.layerCopies.get(layer.digest);
     if (!p) {
       p = ctx.limit(() => {

@@ -18,6 +18,8 @@ import { emitFlattened, scanLayers } from '../tar/flatten/emit.js';
 import { planFlatten, type FlattenPlan, type PathFilter } from '../tar/flatten/plan.js';
 import { TarWriter } from '../tar/write.js';
 import type { ImageSource } from '../transports/types.js';
+import type { CopyEventHandler } from './events.js';
+import { ExportProgress } from './export-progress.js';
 import { layerTarsOf, resolveSourceImage, type SourceImage } from './source-image.js';
 
 export type ExportTarget = { kind: 'file'; path: string; overwrite?: boolean } | { kind: 'stream'; stream: Writable; what: string };
@@ -33,6 +35,8 @@ export interface ExportRequest {
   filter?: PathFilter;
   signal?: AbortSignal;
   warn?: (code: string, message: string) => void;
+  /** Per-layer rows as copy events (plan; blob hashing → copying → verified; image-done). */
+  onEvent?: CopyEventHandler;
 }
 
 export interface ExportReport {
@@ -66,15 +70,19 @@ export async function flattenImageTo(
   source: ImageSource,
   image: SourceImage,
   out: Writable,
-  o: { filter?: PathFilter; signal?: AbortSignal } = {},
+  o: { filter?: PathFilter; signal?: AbortSignal; onEvent?: CopyEventHandler } = {},
 ): Promise<{ plan: FlattenPlan; entries: number; bytes: number }> {
-  const layers = layerTarsOf(source, image);
+  const progress = o.onEvent ? new ExportProgress(image, o.onEvent) : undefined;
+  progress?.start();
+  const layers = layerTarsOf(progress ? progress.counting(source) : source, image);
   const tree = await scanLayers(layers, o.signal);
   const plan = planFlatten(tree, o.filter);
+  progress?.beginCopy(new Set([...plan.fromLayers].filter(([, wanted]) => wanted.size > 0).map(([i]) => i)));
   const writer = new TarWriter(out);
-  const r = await emitFlattened(layers, plan, writer, o.signal);
+  const r = await emitFlattened(layers, plan, writer, o.signal, progress ? (i) => progress.layerCopied(i) : undefined);
   await writer.finish();
   if (!out.writableEnded) out.end();
+  progress?.end();
   return { plan, entries: r.entries, bytes: r.bytes };
 }
 
@@ -89,62 +97,77 @@ async function copyInto(from: NodeJS.ReadableStream & AsyncIterable<unknown>, to
   }
 }
 
+/** Where an export tar goes and how it is compressed (shared by image and container exports). */
+export interface TarOutput {
+  to: ExportTarget;
+  compression: LayerCompression;
+  level?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `produce`, which writes an uncompressed tar into the stream it is given and ends it, through the
+ * codec into an atomic file (published only when everything succeeded) or a stream the caller keeps open.
+ */
+export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) => Promise<T>): Promise<{ result: T; bytesWritten: number; location: string }> {
+  const comp = compressor(o.compression, o.level);
+  const counter = new HashingStream();
+  const run = async (): Promise<T> => {
+    try {
+      return await produce(comp);
+    } catch (err) {
+      comp.destroy(err as Error);
+      throw err;
+    }
+  };
+  let result: T;
+  let location: string;
+  if (o.to.kind === 'file') {
+    const path = o.to.path;
+    const file = await createAtomicFile(path, { overwrite: o.to.overwrite ?? false });
+    try {
+      const written = pipeline(comp, counter, file.stream);
+      written.catch(() => undefined);
+      result = await run();
+      await written.catch((err: unknown) => {
+        throw fromSystemError(err, path);
+      });
+      await file.commit();
+    } finally {
+      await file.discard();
+    }
+    location = path;
+  } else {
+    const to = o.to;
+    const compressed = pipeline(comp, counter);
+    compressed.catch(() => undefined);
+    const copied = copyInto(counter, to.stream, to.what);
+    copied.catch(() => undefined);
+    result = await run();
+    await compressed;
+    await copied;
+    location = to.what;
+  }
+  if (o.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');
+  return { result, bytesWritten: counter.bytes, location };
+}
+
 export async function exportImage(req: ExportRequest): Promise<ExportReport> {
   const image = await resolveSourceImage(req.source, req.image, {
     ...(req.platform ? { platform: req.platform } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.warn ? { warn: req.warn } : {}),
   });
-  const comp = compressor(req.compression, req.level);
-  const counter = new HashingStream();
-  const flatten = (): ReturnType<typeof flattenImageTo> =>
-    flattenImageTo(req.source, image, comp, { ...(req.filter ? { filter: req.filter } : {}), ...(req.signal ? { signal: req.signal } : {}) });
-
-  let result: Awaited<ReturnType<typeof flattenImageTo>>;
-  let location: string;
-  if (req.to.kind === 'file') {
-    const file = await createAtomicFile(req.to.path, { overwrite: req.to.overwrite ?? false });
-    try {
-      const written = pipeline(comp, counter, file.stream);
-      written.catch(() => undefined);
-      try {
-        result = await flatten();
-      } catch (err) {
-        comp.destroy(err as Error);
-        throw err;
-      }
-      await written.catch((err: unknown) => {
-        throw fromSystemError(err, req.to.kind === 'file' ? req.to.path : '');
-      });
-      await file.commit();
-    } finally {
-      await file.discard();
-    }
-    location = req.to.path;
-  } else {
-    const to = req.to;
-    const compressed = pipeline(comp, counter);
-    compressed.catch(() => undefined);
-    const copied = copyInto(counter, to.stream, to.what);
-    copied.catch(() => undefined);
-    try {
-      result = await flatten();
-    } catch (err) {
-      comp.destroy(err as Error);
-      throw err;
-    }
-    await compressed;
-    await copied;
-    location = to.what;
-  }
-  if (req.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');
+  const { result, bytesWritten, location } = await writeTarOutput(req, (tar) =>
+    flattenImageTo(req.source, image, tar, { ...(req.filter ? { filter: req.filter } : {}), ...(req.signal ? { signal: req.signal } : {}), ...(req.onEvent ? { onEvent: req.onEvent } : {}) }),
+  );
   return {
     image: image.label,
     id: image.node.config.descriptor.digest,
     layers: image.node.manifest.layers.length,
     entries: result.entries,
     fileBytes: result.bytes,
-    bytesWritten: counter.bytes,
+    bytesWritten,
     reclaimedBytes: result.plan.reclaimedBytes,
     compression: req.compression,
     location,

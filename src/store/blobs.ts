@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
@@ -9,8 +8,9 @@ import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import { fsyncDir } from '../io/atomic-file.js';
 import { onInterruptCleanup } from '../io/cleanup.js';
-import { HashingStream, VerifyingStream } from '../io/hashing.js';
+import { CountingStream, HashingStream, VerifyingStream, isVouchedFor } from '../io/hashing.js';
 import { readAtMost } from '../io/read-all.js';
+import { SyncedFileStream } from '../io/synced-file-stream.js';
 import { blobPath, blobsDir } from './layout.js';
 
 /**
@@ -89,10 +89,16 @@ export async function writeBlobAtomic(root: string, body: Readable, info: BlobIn
       throw fromSystemError(err, dir);
     });
     const what = `blob ${info.digest ?? '(digest not yet known)'}`;
-    const check: Transform & { bytes: number } = info.digest ? new VerifyingStream(info.digest, info.size, what) : new HashingStream();
-    // a numeric fd, not the FileHandle: a FileHandle stream keeps the handle busy and close() would wait forever
-    const out = createWriteStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1024 * 1024 } as Parameters<typeof createWriteStream>[1] & { fd: number });
+    // bytes the pipeline already verifies against this digest are only counted here (hashing is the cost)
+    const check: Transform & { bytes: number } = !info.digest
+      ? new HashingStream()
+      : isVouchedFor(body, info.digest, info.size)
+        ? new CountingStream()
+        : new VerifyingStream(info.digest, info.size, what);
+    // flushes in the background while writing, so the fsync below waits only for the tail
+    const out = new SyncedFileStream(fh);
     await pipeline(body, check, out, signal ? { signal } : {});
+    await out.settled();
     const size = check.bytes;
     const digest = check instanceof HashingStream ? check.digest() : (info.digest as Digest);
     if (info.size !== undefined && info.size !== size) {

@@ -1,5 +1,6 @@
 import { BalerError } from '../errors.js';
 import { entryTypeOf, hasData, type RawHeader, type TarHeader } from './header.js';
+import { decodeNameBytes } from './name-bytes.js';
 import { parsePaxRecords } from './pax.js';
 
 /** Meta entries carry data for the next header: bounded so a hostile archive cannot eat memory. */
@@ -15,7 +16,7 @@ const folded = new Set(['path', 'linkpath', 'size', 'uid', 'gid', 'mtime', 'unam
 
 function cString(body: Uint8Array): string {
   const end = body.indexOf(0);
-  return Buffer.from(body.buffer, body.byteOffset, end === -1 ? body.byteLength : end).toString('utf8');
+  return decodeNameBytes(body.subarray(0, end === -1 ? body.byteLength : end));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BalerError } from '../errors.js';
+import { decodeNameBytes, encodeNameBytes, nameByteLength } from './name-bytes.js';
 
 /**
  * Pure ustar/GNU/PAX header encoding and decoding: bytes in, values out, no streams (node-tar's
@@ -47,13 +48,12 @@ export interface RawHeader {
   format: 'ustar' | 'gnu' | 'v7';
 }
 
-const utf8 = new TextDecoder('utf-8');
-
 function decodeString(b: Uint8Array, off: number, len: number): string {
   let end = off;
   const max = off + len;
   while (end < max && b[end] !== 0) end++;
-  return utf8.decode(b.subarray(off, end));
+  // names are bytes: invalid UTF-8 survives as escapes, so it is written back unchanged (name-bytes.ts)
+  return decodeNameBytes(b.subarray(off, end));
 }
 
 /** Octal with optional spaces/NULs, or GNU base-256 when the high bit of the first byte is set. */
@@ -195,14 +195,12 @@ export function typeflagOf(t: TarEntryType): string {
   return typeflags[t];
 }
 
-const enc = new TextEncoder();
-
 export function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+  return nameByteLength(s);
 }
 
 function writeString(b: Uint8Array, off: number, len: number, s: string): void {
-  const bytes = enc.encode(s);
+  const bytes = encodeNameBytes(s);
   b.set(bytes.subarray(0, len), off);
 }
 

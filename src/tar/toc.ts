@@ -37,7 +37,7 @@ class HeaderWindow {
   private start = 0;
   private len = 0;
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: PositionedReader,
     readonly fileSize: number,
   ) {}
 
@@ -58,6 +58,14 @@ function truncated(what: string, detail: string): BalerError {
   return new BalerError('E_TRUNCATED', `${what}: truncated tar archive (${detail})`);
 }
 
+/**
+ * Anything read by offset like a FileHandle: one file, or several files read as one (split volumes,
+ * transports/split/multi-part-file.ts).
+ */
+export interface PositionedReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 /** Header-only scan of a seekable tar file. `what` names the file in errors. */
 export async function buildToc(file: string, what: string): Promise<Toc> {
   let fh: FileHandle;
@@ -67,49 +75,53 @@ export async function buildToc(file: string, what: string): Promise<Toc> {
     throw fromSystemError(err, what);
   }
   try {
-    const size = (await fh.stat()).size;
-    if (size === 0) throw new BalerError('E_FORMAT', `${what}: empty file, not a tar archive`);
-    const win = new HeaderWindow(fh, size);
-    const meta = new ExtendedHeaderState();
-    const entries: TocEntry[] = [];
-    let offset = 0;
-    let entryStart = 0;
-    let endOffset = -1;
-    while (offset < size) {
-      const block = await win.read(offset, BLOCK);
-      if (block.length < BLOCK) throw truncated(what, `header at offset ${offset} is cut short`);
-      if (isZeroBlock(block)) {
-        // GNU tar writes two zero blocks; a lone one is accepted as the end too (as GNU tar does)
-        endOffset = Math.min(offset + 2 * BLOCK, size);
-        break;
-      }
-      const raw = decodeRawHeader(block, offset, what);
-      const dataOffset = offset + BLOCK;
-      if (isMetaType(raw.typeflag)) {
-        meta.checkMetaSize(raw, what, offset);
-        if (dataOffset + raw.size > size) throw truncated(what, `extended header at offset ${offset} is cut short`);
-        const body = Buffer.from(await win.read(dataOffset, raw.size));
-        meta.absorb(raw, body, what, offset);
-        offset = dataOffset + padded(raw.size);
-        continue;
-      }
-      const h = meta.resolve(raw, what, offset);
-      if (dataOffset + h.size > size) {
-        throw truncated(what, `entry "${h.name}" needs ${h.size} bytes at offset ${dataOffset}, the file has ${size - dataOffset}`);
-      }
-      entries.push({ ...h, path: normalizeEntryPath(h.name, what), headerOffset: entryStart, dataOffset });
-      offset = dataOffset + padded(h.size);
-      entryStart = offset;
-    }
-    if (endOffset === -1) {
-      if (offset > size) throw truncated(what, 'last entry padding is cut short');
-      if (meta.pending) throw truncated(what, 'extended header without an entry at the end');
-      endOffset = offset;
-    }
-    return makeToc(entries, endOffset);
+    return await buildTocFromReader(fh, (await fh.stat()).size, what);
   } finally {
     await fh.close();
   }
+}
+
+/** buildToc over the first `size` bytes of any positioned reader. */
+export async function buildTocFromReader(fh: PositionedReader, size: number, what: string): Promise<Toc> {
+  if (size === 0) throw new BalerError('E_FORMAT', `${what}: empty file, not a tar archive`);
+  const win = new HeaderWindow(fh, size);
+  const meta = new ExtendedHeaderState();
+  const entries: TocEntry[] = [];
+  let offset = 0;
+  let entryStart = 0;
+  let endOffset = -1;
+  while (offset < size) {
+    const block = await win.read(offset, BLOCK);
+    if (block.length < BLOCK) throw truncated(what, `header at offset ${offset} is cut short`);
+    if (isZeroBlock(block)) {
+      // GNU tar writes two zero blocks; a lone one is accepted as the end too (as GNU tar does)
+      endOffset = Math.min(offset + 2 * BLOCK, size);
+      break;
+    }
+    const raw = decodeRawHeader(block, offset, what);
+    const dataOffset = offset + BLOCK;
+    if (isMetaType(raw.typeflag)) {
+      meta.checkMetaSize(raw, what, offset);
+      if (dataOffset + raw.size > size) throw truncated(what, `extended header at offset ${offset} is cut short`);
+      const body = Buffer.from(await win.read(dataOffset, raw.size));
+      meta.absorb(raw, body, what, offset);
+      offset = dataOffset + padded(raw.size);
+      continue;
+    }
+    const h = meta.resolve(raw, what, offset);
+    if (dataOffset + h.size > size) {
+      throw truncated(what, `entry "${h.name}" needs ${h.size} bytes at offset ${dataOffset}, the file has ${size - dataOffset}`);
+    }
+    entries.push({ ...h, path: normalizeEntryPath(h.name, what), headerOffset: entryStart, dataOffset });
+    offset = dataOffset + padded(h.size);
+    entryStart = offset;
+  }
+  if (endOffset === -1) {
+    if (offset > size) throw truncated(what, 'last entry padding is cut short');
+    if (meta.pending) throw truncated(what, 'extended header without an entry at the end');
+    endOffset = offset;
+  }
+  return makeToc(entries, endOffset);
 }
 
 function padded(n: number): number {

@@ -8,7 +8,9 @@ import { BalerError, fromSystemError } from '../errors.js';
 import { readAtMost } from '../io/read-all.js';
 import { makeTempDir, type TempDir } from '../io/temp.js';
 import { normalizeEntryPath } from '../tar/paths.js';
-import { buildToc, openTocEntry, type Toc, type TocEntry } from '../tar/toc.js';
+import { buildToc, buildTocFromReader, openTocEntry, type Toc, type TocEntry } from '../tar/toc.js';
+import { MultiPartFile } from './split/multi-part-file.js';
+import { checkSplitSet, findSplitSet, type SplitSet } from './split/split-set.js';
 
 export type ArchiveKind = 'docker-archive' | 'oci-archive' | 'unknown-tar';
 
@@ -23,7 +25,7 @@ const MAX_LINK_HOPS = 16;
 export interface ArchiveFile extends AsyncDisposable {
   /** The user's name for the archive, used in every error (`x.tar`, `stdin`). */
   readonly what: string;
-  /** The seekable plain tar on disk (the input itself or the spooled temp copy). */
+  /** The seekable plain tar on disk (the input itself, the spooled temp copy, or a split set's first part). */
   readonly file: string;
   /** The outer compression the input had. */
   readonly compression: Compression;
@@ -50,10 +52,14 @@ export interface OpenArchiveOptions {
   signal?: AbortSignal;
   /** What `-` reads; process.stdin by default (tests pass their own stream). */
   stdin?: Readable;
+  /** A problem worked around (a split set read without its JSON, so unchecked). */
+  onWarning?: (code: string, message: string) => void;
 }
 
 export async function openArchiveFile(path: string, what: string = path === '-' ? 'stdin' : path, o: OpenArchiveOptions = {}): Promise<ArchiveFile> {
   if (path === '-') return spoolAndIndex(o.stdin ?? process.stdin, what, o.signal);
+  const set = await findSplitSet(path, what);
+  if (set) return openSplitSet(set, what, o);
   let st;
   try {
     st = await stat(path);
@@ -66,6 +72,34 @@ export async function openArchiveFile(path: string, what: string = path === '-' 
   const compression = sniffCompression(await readFileHead(path, 8, what));
   if (compression !== 'none') return spoolAndIndex(createReadStream(path, { highWaterMark: 1024 * 1024 }), what, o.signal);
   return indexArchive(path, what, 'none', undefined);
+}
+
+/**
+ * A split set (save --split) is checked part by part first, then read as one archive: in place
+ * through positioned reads across the parts when uncompressed, else as one concatenated stream
+ * through the usual decompress-and-spool path.
+ */
+async function openSplitSet(set: SplitSet, what: string, o: OpenArchiveOptions): Promise<ArchiveFile> {
+  if (set.warning) o.onWarning?.('W_SPLIT_UNCHECKED', set.warning);
+  await checkSplitSet(set, o.signal);
+  const parts = new MultiPartFile(set.parts);
+  try {
+    if (parts.size === 0) throw emptyError(what);
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await parts.read(head, 0, head.length, 0);
+    const compression = sniffCompression(head.subarray(0, bytesRead));
+    if (compression !== 'none') {
+      const archive = await spoolAndIndex(parts.openAll(), what, o.signal);
+      await parts.close();
+      return archive;
+    }
+    const toc = await buildTocFromReader(parts, parts.size, what);
+    if (toc.entries.length === 0) throw new BalerError('E_FORMAT', `${what}: not an image archive (the tar has no entries)`);
+    return new TocArchive(what, (set.parts[0] as { path: string }).path, 'none', toc, undefined, parts);
+  } catch (err) {
+    await parts.close();
+    throw err;
+  }
 }
 
 function emptyError(what: string): BalerError {
@@ -120,6 +154,8 @@ class TocArchive implements ArchiveFile {
     readonly compression: Compression,
     readonly toc: Toc,
     private readonly temp: TempDir | undefined,
+    /** A split set read in place; `file` is then its first part. */
+    private readonly parts?: MultiPartFile,
   ) {}
 
   kind(): ArchiveKind {
@@ -159,7 +195,7 @@ class TocArchive implements ArchiveFile {
   }
 
   open(e: TocEntry): Readable {
-    return openTocEntry(this.file, e);
+    return this.parts ? this.parts.openRange(e.dataOffset, e.size) : openTocEntry(this.file, e);
   }
 
   async readSmall(e: TocEntry, limit: number, role: string): Promise<Buffer> {
@@ -170,6 +206,11 @@ class TocArchive implements ArchiveFile {
   async head(e: TocEntry, n: number): Promise<Buffer> {
     const want = Math.min(n, e.size);
     if (want === 0) return Buffer.alloc(0);
+    if (this.parts) {
+      const buf = Buffer.alloc(want);
+      const { bytesRead } = await this.parts.read(buf, 0, want, e.dataOffset);
+      return buf.subarray(0, bytesRead);
+    }
     const fh = await open(this.file, 'r');
     try {
       const buf = Buffer.alloc(want);
@@ -181,6 +222,7 @@ class TocArchive implements ArchiveFile {
   }
 
   async close(): Promise<void> {
+    await this.parts?.close();
     await this.temp?.remove();
   }
 

@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, type Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { compressor } from '../codecs/index.js';
 import { BalerError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import type { LayerCompression } from '../model/media-types.js';
+import { openResumableFile, removeLeftoverPartial } from './resume/resumable-file.js';
+import type { SaveJournal } from './resume/save-journal.js';
+import { SplitPartWriter } from './split/part-writer.js';
 
 /**
  * Where a single-file sink's bytes go: an atomic file (temp name, fsync, rename; nothing left at the
@@ -16,6 +19,10 @@ export interface ArchiveOutput {
   commit(): Promise<void>;
   /** Rolls back: the temp file is removed. A no-op after commit. Stdout cannot be unwritten. */
   discard(): Promise<void>;
+  /** --resume: what an earlier interrupted run left verified, and where new entries are journaled. */
+  readonly journal?: SaveJournal;
+  /** Where the result is, when not at the location asked for (a split set: its NAME.baler.json). */
+  readonly location?: string;
 }
 
 export interface ArchiveOutputOptions {
@@ -23,13 +30,39 @@ export interface ArchiveOutputOptions {
   outerCompression?: LayerCompression;
   /** What `-` writes to; process.stdout by default. */
   stdout?: Writable;
+  /** Cut the output into parts of at most this many bytes (split/part-writer.ts). */
+  splitSize?: number;
+  /** Keep a partial file and a journal, and continue one an interrupted run left (resume/). */
+  resume?: boolean;
 }
 
 export async function openArchiveOutput(location: string, o: ArchiveOutputOptions = {}): Promise<ArchiveOutput> {
   const codec = o.outerCompression && o.outerCompression !== 'none' ? compressor(o.outerCompression) : new PassThrough({ highWaterMark: 1024 * 1024 });
   if (location === '-') return stdoutOutput(codec, o.stdout ?? process.stdout);
   if (!o.overwrite && existsSync(location)) throw new BalerError('E_CONFLICT', `${location}: already exists`);
-  const file = await createAtomicFile(location, o.overwrite ? { overwrite: true } : {});
+  if (o.splitSize !== undefined || o.resume) {
+    const compression = o.outerCompression ?? 'none';
+    if (o.resume && (o.splitSize !== undefined || compression !== 'none')) {
+      const why = o.splitSize !== undefined ? 'a split set' : `a ${compression}-compressed archive`;
+      throw new BalerError('E_USAGE', `${location}: --resume works for uncompressed single-file archives, not ${why}; run without --resume`);
+    }
+    if (o.splitSize !== undefined) return fileOutput(codec, new SplitPartWriter(location, o.splitSize, compression));
+    return fileOutput(codec, await openResumableFile(location));
+  }
+  await removeLeftoverPartial(location);
+  return fileOutput(codec, await createAtomicFile(location, o.overwrite ? { overwrite: true } : {}));
+}
+
+/** The part of an output that lands on disk: an atomic file, split parts or a resumable partial. */
+interface FileTarget {
+  readonly stream: Writable;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+  readonly journal?: SaveJournal;
+  readonly location?: string;
+}
+
+function fileOutput(codec: Transform, file: FileTarget): ArchiveOutput {
   const flowing = pipeline(codec, file.stream);
   flowing.catch(() => undefined); // reported by commit(); discard() expects the failure it causes
   let done = false;
@@ -53,6 +86,8 @@ export async function openArchiveOutput(location: string, o: ArchiveOutputOption
       codec.destroy();
       await file.discard();
     },
+    ...(file.journal ? { journal: file.journal } : {}),
+    ...(file.location ? { location: file.location } : {}),
   };
 }
 

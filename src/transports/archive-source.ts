@@ -1,8 +1,9 @@
 import { pipeline, Readable } from 'node:stream';
 import { decompressor, type Compression } from '../codecs/index.js';
 import { BalerError } from '../errors.js';
+import { DELTA_FILE, parseDeltaManifest } from '../model/delta-manifest.js';
 import type { Descriptor } from '../model/descriptor.js';
-import type { Digest } from '../model/digest.js';
+import { digestFromHex, type Digest } from '../model/digest.js';
 import { fullName, parseImageName, type ImageName } from '../model/image-name.js';
 import { JsonLimits } from '../model/json-limits.js';
 import { Annotations } from '../model/layout-names.js';
@@ -22,6 +23,8 @@ export abstract class ArchiveSource implements ImageSource {
   /** Members served decompressed: layers in codecs OCI has no media type for (xz, bzip2). */
   protected readonly decoded = new Map<Digest, { entry: TocEntry; compression: Compression }>();
   protected readonly layout: ArchiveLayout | undefined;
+  /** A delta archive's left-out layer blobs (baler-delta.json): not in the archive, on purpose. */
+  protected readonly expectedExternal = new Set<Digest>();
   private listing: Promise<SourceEntry[]> | undefined;
 
   constructor(
@@ -35,8 +38,30 @@ export abstract class ArchiveSource implements ImageSource {
   protected abstract listAll(): Promise<SourceEntry[]>;
 
   list(): Promise<SourceEntry[]> {
-    this.listing ??= this.listAll().then((all) => selectRefImage(all, this.ref.image, this.archive.what));
+    this.listing ??= this.readDeltaExpectations()
+      .then(() => this.listAll())
+      .then((all) => selectRefImage(all, this.ref.image, this.archive.what));
     return this.listing;
+  }
+
+  private async readDeltaExpectations(): Promise<void> {
+    const bytes = await this.readTopLevelFile(DELTA_FILE);
+    if (!bytes) return;
+    for (const e of parseDeltaManifest(bytes, `${this.archive.what}: ${DELTA_FILE}`).expected) this.expectedExternal.add(e.digest);
+  }
+
+  async readTopLevelFile(name: string): Promise<Uint8Array | undefined> {
+    const entry = this.archive.find(name, name);
+    return entry ? this.archive.readSmall(entry, JsonLimits.manifest, name) : undefined;
+  }
+
+  async storedBlobs(): Promise<Digest[]> {
+    const out: Digest[] = [];
+    for (const e of this.archive.toc.entries) {
+      const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(e.path);
+      if (m?.[1] && e.type !== 'dir') out.push(digestFromHex(m[1]));
+    }
+    return out;
   }
 
   async fetchManifest(d: Descriptor): Promise<Uint8Array> {
@@ -59,6 +84,7 @@ export abstract class ArchiveSource implements ImageSource {
           if (member) return this.archive.open(member);
           const dec = this.decoded.get(d.digest);
           if (dec) return this.openDecoded(dec.entry, dec.compression);
+          if (this.expectedExternal.has(d.digest) && !this.layout?.findBlob(d.digest)) throw this.missing(d.digest);
           if (this.layout) return this.layout.openBlob(d.digest);
           throw this.missing(d.digest);
         })();
@@ -83,6 +109,9 @@ export abstract class ArchiveSource implements ImageSource {
   }
 
   private missing(d: Digest): BalerError {
+    if (this.expectedExternal.has(d)) {
+      return new BalerError('E_NOT_FOUND', `${this.archive.what}: blob ${d} is left out of this delta archive (see ${DELTA_FILE}); load the delta where its base images are`);
+    }
     return new BalerError('E_NOT_FOUND', `${this.archive.what}: blob ${d} is not in the archive`);
   }
 

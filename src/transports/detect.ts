@@ -16,7 +16,13 @@ import type { ImageSource } from './types.js';
  * manifest.json (Docker ≥25 hybrids included), an oci-archive when it has index.json + oci-layout.
  * Anything else: E_FORMAT "<file>: not a docker-archive or OCI archive".
  */
-export async function openInputSource(pathOrDash: string, ctx: RefContext, signal?: AbortSignal): Promise<ImageSource> {
+export async function openInputSource(
+  pathOrDash: string,
+  ctx: RefContext,
+  signal?: AbortSignal,
+  /** Problems worked around while opening (a split set without its JSON). */
+  onWarning?: (code: string, message: string) => void,
+): Promise<ImageSource> {
   const what = pathOrDash === '-' ? 'stdin' : pathOrDash;
   const path = pathOrDash === '-' || isAbsolute(pathOrDash) ? pathOrDash : resolve(ctx.cwd, pathOrDash);
   if (path !== '-') {
@@ -30,7 +36,7 @@ export async function openInputSource(pathOrDash: string, ctx: RefContext, signa
   }
   let archive: ArchiveFile;
   try {
-    archive = await openArchiveFile(path, what, { ...(signal ? { signal } : {}), ...(ctx.stdin ? { stdin: ctx.stdin } : {}) });
+    archive = await openArchiveFile(path, what, { ...(signal ? { signal } : {}), ...(ctx.stdin ? { stdin: ctx.stdin } : {}), ...(onWarning ? { onWarning } : {}) });
   } catch (err) {
     if (err instanceof BalerError && err.code === 'E_FORMAT') throw notAnArchive(what, err);
     throw err;

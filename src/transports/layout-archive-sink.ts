@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { BalerError } from '../errors.js';
 import { readAtMost } from '../io/read-all.js';
+import { DELTA_ANNOTATION, DELTA_FILE, serializeDeltaManifest, type DeltaManifest } from '../model/delta-manifest.js';
 import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import { fullName, parseImageName, type ImageName } from '../model/image-name.js';
@@ -29,6 +30,8 @@ export abstract class LayoutArchiveSink implements ImageSink {
   /** Configs are small; kept so the docker flavour can name top layers in `repositories`. */
   protected readonly configs = new Map<Digest, Buffer>();
   protected readonly writer: LayoutTarWriter;
+  /** Set when the archive is a delta: layer blobs its manifests name but it leaves out. */
+  protected delta: DeltaManifest | undefined;
   private state: 'open' | 'committed' | 'discarded' = 'open';
   private failure: unknown;
 
@@ -37,7 +40,7 @@ export abstract class LayoutArchiveSink implements ImageSink {
     private readonly output: ArchiveOutput,
     protected readonly what: string,
   ) {
-    this.writer = new LayoutTarWriter(output.stream, what);
+    this.writer = new LayoutTarWriter(output.stream, what, output.journal);
   }
 
   protected static async output(ref: ImageRef, o: OpenOptions & { stdout?: Writable }): Promise<ArchiveOutput> {
@@ -45,10 +48,15 @@ export abstract class LayoutArchiveSink implements ImageSink {
     if (o.overwrite) opts.overwrite = true;
     if (o.outerCompression) opts.outerCompression = o.outerCompression;
     if (o.stdout) opts.stdout = o.stdout;
+    if (o.splitSize !== undefined) opts.splitSize = o.splitSize;
+    if (o.resume) opts.resume = true;
     return openArchiveOutput(ref.location, opts);
   }
 
   async hasBlob(d: Digest): Promise<boolean> {
+    // a config kept by --resume is put again (not rewritten) so its bytes are here for extraFiles()
+    const resumed = this.writer.resumedMediaType(d);
+    if (resumed !== undefined && isConfigMediaType(resumed)) return false;
     return this.writer.has(d);
   }
 
@@ -109,12 +117,23 @@ export abstract class LayoutArchiveSink implements ImageSink {
     img.names.push(effective);
   }
 
+  markDelta(delta: DeltaManifest): void {
+    this.assertOpen();
+    this.delta = delta;
+  }
+
+  /** A blob the archive holds, or (in a delta) says it leaves out on purpose. */
+  protected isWrittenOrExpected(d: Digest): boolean {
+    return this.writer.has(d) || (this.delta?.expected.some((e) => e.digest === d) ?? false);
+  }
+
   async commit(): Promise<CommitResult> {
     this.assertOpen();
     try {
       await this.writer.start();
       await this.writer.addFile('index.json', this.indexJson());
       for (const [name, bytes] of this.extraFiles()) await this.writer.addFile(name, bytes);
+      if (this.delta) await this.writer.addFile(DELTA_FILE, serializeDeltaManifest(this.delta));
       await this.writer.finish();
       await this.output.commit();
       this.state = 'committed';
@@ -123,7 +142,7 @@ export abstract class LayoutArchiveSink implements ImageSink {
       await this.discard();
       throw err;
     }
-    return { moved: [], location: this.ref.location === '-' ? 'stdout' : this.ref.location };
+    return { moved: [], location: this.output.location ?? (this.ref.location === '-' ? 'stdout' : this.ref.location) };
   }
 
   /** Subclass hook: files written after index.json (docker: manifest.json, repositories). */
@@ -138,7 +157,7 @@ export abstract class LayoutArchiveSink implements ImageSink {
       if (img.names.length === 0) manifests.push(img.descriptor);
       for (const n of img.names) manifests.push({ ...img.descriptor, annotations: annotationsForName(n) });
     }
-    return serializeIndex({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests });
+    return serializeIndex({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests, ...(this.delta ? { annotations: { [DELTA_ANNOTATION]: DELTA_FILE } } : {}) });
   }
 
   /**

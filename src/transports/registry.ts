@@ -6,6 +6,8 @@ import { dockerRootTransport } from './docker-root/transport.js';
 import { dockerDaemonTransport } from './docker-daemon/transport.js';
 import { ociArchiveTransport } from './oci-archive/transport.js';
 import { ociLayoutTransport } from './oci-layout/transport.js';
+import type { RegistryAccess } from './oci-registry/credentials.js';
+import { registryRef } from './oci-registry/transport.js';
 import { storeRef } from './store/transport.js';
 import type { ImageRef } from './types.js';
 
@@ -16,10 +18,12 @@ export interface RefContext {
   cwd: string;
   /** What `-` reads (process.stdin unless a test gives its own). */
   stdin?: Readable;
+  /** registry:// references: --creds, --insecure and the environment for ~/.docker/config.json. */
+  registry?: RegistryAccess;
 }
 
 /** The transport specs users can write, for help texts and errors. */
-export const transportSpecs = ['store', 'store:DIR', 'docker-archive:FILE[:IMAGE]', 'oci-archive:FILE[:IMAGE]', 'oci:DIR[:IMAGE]', 'docker-root:DIR[:IMAGE]', 'docker[:IMAGE]'] as const;
+export const transportSpecs = ['store', 'store:DIR', 'docker-archive:FILE[:IMAGE]', 'oci-archive:FILE[:IMAGE]', 'oci:DIR[:IMAGE]', 'docker-root:DIR[:IMAGE]', 'docker[:IMAGE]', 'registry://HOST[:PORT]/REPO[:TAG|@DIGEST]'] as const;
 
 /** PATH relative to cwd, `-` (stdin/stdout) as it is. */
 function absolute(path: string, cwd: string): string {
@@ -67,6 +71,8 @@ export function parseTransportRef(spec: string, ctx: RefContext): ImageRef {
       const { path, image } = splitLocation(body, spec);
       return dockerRootTransport.parse(rejoin(name, absolute(path, ctx.cwd), image));
     }
+    case 'registry': // registry://HOST[:PORT]/REPO[:TAG|@DIGEST] (oci-registry/reference.ts)
+      return registryRef(spec, ctx.registry ?? {});
     default:
       throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: unknown transport ${JSON.stringify(name)}; expected one of ${transportSpecs.join(', ')}`);
   }

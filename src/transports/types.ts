@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DeltaManifest } from '../model/delta-manifest.js';
 import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import type { ImageName } from '../model/image-name.js';
@@ -22,6 +23,10 @@ export interface OpenOptions {
   overwrite?: boolean;
   /** Sinks writing a single file: wrap the whole output in this codec. */
   outerCompression?: LayerCompression;
+  /** Sinks writing a single file: cut it into numbered parts of at most this many bytes (save --split). */
+  splitSize?: number;
+  /** Sinks writing a single file: keep a journaled partial file and continue an interrupted one (save --resume). */
+  resume?: boolean;
   /**
    * Sources: called for a problem the source works around (e.g. docker-root rebuilt a layer and the image
    * gets a new ID); the caller shows it like a pipeline warning. Sources may also keep their own list.
@@ -61,6 +66,13 @@ export interface ImageSource extends AsyncDisposable {
   fetchManifest(d: Descriptor): Promise<Uint8Array>;
   /** Raw blob bytes (config or layer) as stored. NOT verified. */
   fetchBlob(d: Descriptor, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Archives and layouts only: a small top-level file beside index.json (e.g. `baler-delta.json`),
+   * undefined when absent. NOT verified; callers parse it with a size cap.
+   */
+  readTopLevelFile?(name: string): Promise<Uint8Array | undefined>;
+  /** Archives and layouts only: every blob stored under `blobs/sha256/` (verify notes unreferenced ones). */
+  storedBlobs?(): Promise<Digest[]>;
 }
 
 export interface SinkCaps {
@@ -101,6 +113,11 @@ export interface ImageSink extends AsyncDisposable {
   readonly caps: SinkCaps;
   hasBlob(d: Digest): Promise<boolean>;
   /**
+   * Optional: announces the names of the image whose blobs and manifests come next (before its first
+   * hasBlob/putBlob). A registry sink uses it to push each image into its own repository.
+   */
+  startImage?(names: readonly ImageName[]): Promise<void>;
+  /**
    * Stores a blob. `info.digest`/`info.size` may be unknown; when known, the sink verifies them while
    * writing and throws E_DIGEST_MISMATCH without keeping anything. Returns the stored descriptor.
    */
@@ -109,5 +126,10 @@ export interface ImageSink extends AsyncDisposable {
   putManifest(bytes: Uint8Array, d: Descriptor): Promise<void>;
   /** Records an image (top-level descriptor) under a name; `name` undefined = keep it unnamed. */
   addImage(d: Descriptor, name?: ImageName): Promise<void>;
+  /**
+   * Archive sinks only: the archive is a delta (model/delta-manifest.ts). Its manifests name the
+   * `expected` layer blobs, which are never put. Called once, after every putManifest, before commit.
+   */
+  markDelta?(delta: DeltaManifest): void;
   commit(): Promise<CommitResult>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,9 +19,12 @@ import { readTarEntries } from '../tar/read.js';
 import { normalizeEntryPath } from '../tar/paths.js';
 import { compressionFromFileName } from '../codecs/index.js';
 import { openInputSource } from '../transports/detect.js';
+import { dockerSocketFromEnv } from '../transports/docker-daemon/client.js';
+import { dockerDaemonRefAt } from '../transports/docker-daemon/transport.js';
 import { parseTransportRef, type RefContext } from '../transports/registry.js';
 import { storeRef } from '../transports/store/transport.js';
 import type { ImageRef, ImageSource, OpenOptions, SinkCaps } from '../transports/types.js';
+import type { CopyEventHandler } from '../pipeline/events.js';
 import { formatBytes } from './format.js';
 import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiCopyRequest, TuiServices } from './tui-services.js';
 
@@ -34,6 +37,24 @@ import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, 
 const LIST_CAPS: SinkCaps = { manifestTypes: [], layerCompressions: ['none', 'gzip', 'zstd'], needsSizeFirst: false, parallelPuts: false, multiImage: true, keepsIndexes: true };
 
 const MAX_COMPLETIONS = 200;
+
+const DOCKER_ROOT = '/var/lib/docker';
+
+function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export interface TuiServiceOptions {
   storePath: string;
@@ -58,11 +79,20 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
   async function openSource(spec: SourceSpec, signal?: AbortSignal): Promise<ImageSource> {
     if (spec.kind === 'store') return storeRef(o.storePath).openSource(signal ? { signal } : {});
     if (spec.kind === 'docker-root') return parseTransportRef(`docker-root:${abs(spec.path)}`, refs).openSource(signal ? { signal } : {});
+    if (spec.kind === 'docker') return dockerDaemonRefAt(dockerSocket).openSource(signal ? { signal } : {});
     // load -i's detection (directory, docker-archive, oci-archive, compressed wrappings).
     return openInputSource(abs(spec.path), { storePath: o.storePath, cwd: o.cwd }, signal);
   }
 
   const refs: RefContext = { storePath: o.storePath, cwd: o.cwd };
+  // a tcp:// DOCKER_HOST is not supported: the daemon choice then says why instead of failing the TUI
+  let dockerSocket = '';
+  let dockerProblem: string | undefined;
+  try {
+    dockerSocket = dockerSocketFromEnv(o.env);
+  } catch (err) {
+    dockerProblem = err instanceof Error ? err.message : String(err);
+  }
 
   /** As `baler save` does it: the format picks the transport; paths with ':' cannot be spelled. */
   function sinkRef(req: Extract<TuiCopyRequest, { kind: 'save' }>): ImageRef {
@@ -73,7 +103,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
   }
 
   /** As `baler export -o FILE IMAGE` does it: flatten one image of the source into a tar file. */
-  async function exportTo(req: Extract<TuiCopyRequest, { kind: 'export' }>, signal: AbortSignal): Promise<TuiCopyOutcome> {
+  async function exportTo(req: Extract<TuiCopyRequest, { kind: 'export' }>, onEvent: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome> {
     const started = Date.now();
     const warnings: string[] = [];
     await using source = await openSource(req.source, signal);
@@ -87,6 +117,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
       compression,
       signal,
       warn: (_code, message) => warnings.push(message),
+      onEvent,
     });
     return {
       images: 1,
@@ -121,8 +152,16 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
       return [
         { id: 'store', label: 'Embedded store', available: true, note: o.storePath },
         { id: 'path', label: 'Archive or OCI layout path…', available: true, note: 'docker-archive, oci-archive, OCI layout dir' },
-        { id: 'docker-root', label: 'Docker store directory (offline)…', available: true, note: 'overlay2 or vfs, e.g. /var/lib/docker', defaultPath: '/var/lib/docker' },
-        { id: 'docker', label: 'Docker daemon', available: false, note: 'not available yet' },
+        {
+          id: 'docker-root',
+          label: 'Docker store directory (offline)…',
+          available: true,
+          note: isDirectory(DOCKER_ROOT) ? `overlay2 or vfs; found ${DOCKER_ROOT}` : `overlay2 or vfs, e.g. ${DOCKER_ROOT}`,
+          defaultPath: DOCKER_ROOT,
+        },
+        !dockerProblem && isSocket(dockerSocket)
+          ? { id: 'docker', label: 'Docker daemon', available: true, note: dockerSocket }
+          : { id: 'docker', label: 'Docker daemon', available: false, note: dockerProblem ?? `no daemon socket at ${dockerSocket}; set DOCKER_HOST=unix:///PATH` },
       ];
     },
 
@@ -206,7 +245,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     },
 
     async copy(req: TuiCopyRequest, onEvent, signal): Promise<TuiCopyOutcome> {
-      if (req.kind === 'export') return exportTo(req, signal);
+      if (req.kind === 'export') return exportTo(req, onEvent, signal);
       await using from = await openSource(req.source, signal);
       const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
       await using to = await ref.openSink(sinkOptions(req, signal));

@@ -8,8 +8,11 @@ import type { CopyEventHandler } from '../pipeline/events.js';
  * transports and the copy pipeline; tests hand the screens a fake of this interface only.
  */
 
-/** `path`: an archive or layout, detected as `load -i` does; `docker-root`: an offline Docker data dir. */
-export type SourceSpec = { kind: 'store' } | { kind: 'path'; path: string } | { kind: 'docker-root'; path: string };
+/**
+ * `path`: an archive or layout, detected as `load -i` does; `docker-root`: an offline Docker data dir;
+ * `docker`: the running daemon ($DOCKER_HOST or /var/run/docker.sock).
+ */
+export type SourceSpec = { kind: 'store' } | { kind: 'path'; path: string } | { kind: 'docker-root'; path: string } | { kind: 'docker' };
 
 export interface SourceChoice {
   id: 'store' | 'path' | 'docker-root' | 'docker';
@@ -51,7 +54,7 @@ export interface LayerListing {
 export type TuiCopyRequest =
   | { kind: 'save'; source: SourceSpec; images: string[]; output: string; format: SaveFormat | 'oci-dir'; compression: LayerChoice; archive: ArchiveCompression; platform?: string }
   | { kind: 'load'; source: SourceSpec; images: string[]; platform?: string }
-  /** Flattens one image's file system into a tar (pipeline/export.ts); reports no blob events. */
+  /** Flattens one image's file system into a tar (pipeline/export.ts); one blob row per layer, each read twice. */
   | { kind: 'export'; source: SourceSpec; image: string; output: string; archive: ArchiveCompression; platform?: string };
 
 export interface TuiCopyOutcome {

@@ -20,6 +20,10 @@ export interface PrivateDockerd {
   dockerChecked(args: readonly string[], opts?: RunOptions): Promise<ProcessResult>;
   /** Removes every image and container, so the next `docker load` cannot be satisfied by leftovers. */
   reset(): Promise<void>;
+  /** The daemon's --data-root (only valid inside tests). */
+  readonly dataRoot: string;
+  /** Stops the daemon by pid now, e.g. to read its data root offline; `host` keeps naming the dead socket. */
+  stop(): Promise<void>;
 }
 
 function skipReason(): string | false {
@@ -94,18 +98,21 @@ export function withDockerd(driver: StorageDriver = 'vfs'): PrivateDockerd {
     env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'client'), DOCKER_BUILDKIT: '0' };
   }, { timeout: 180_000 });
 
+  const stop = async (): Promise<void> => {
+    const pidFile = join(dir, 'dockerd.pid');
+    if (!dir || !existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 1) {
+      const execRoot = execRootOf(pid);
+      await stopByPid(pid);
+      if (execRoot?.startsWith('/tmp/')) await rm(execRoot, { recursive: true, force: true }).catch(() => undefined);
+    }
+  };
+
   after(async () => {
     if (!dir) return;
     host = '';
-    const pidFile = join(dir, 'dockerd.pid');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 1) {
-        const execRoot = execRootOf(pid);
-        await stopByPid(pid);
-        if (execRoot?.startsWith('/tmp/')) await rm(execRoot, { recursive: true, force: true }).catch(() => undefined);
-      }
-    }
+    await stop();
     await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }, { timeout: 120_000 });
 
@@ -116,6 +123,10 @@ export function withDockerd(driver: StorageDriver = 'vfs'): PrivateDockerd {
     },
     docker,
     dockerChecked,
+    get dataRoot() {
+      return dir ? join(dir, 'data') : '';
+    },
+    stop,
     async reset() {
       const containers = (await dockerChecked(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (containers.length) await dockerChecked(['rm', '-f', ...containers]);

@@ -9,6 +9,8 @@ const tsxLoader = import.meta.resolve('tsx');
 export interface BalerRunOptions extends RunOptions {
   /** Per-run environment additions; the child never inherits BALER_STORE or BALER_DEBUG from the test runner. */
   env?: NodeJS.ProcessEnv;
+  /** A command the CLI runs under, e.g. `['setpriv', '--reuid=65534', …]` to run it as another user. */
+  wrap?: readonly string[];
 }
 
 /**
@@ -23,7 +25,9 @@ export function runBaler(args: readonly string[], opts: BalerRunOptions = {}): P
   // node --test sets this for its children; a CLI child must behave as if started by a user.
   delete env.NODE_TEST_CONTEXT;
   Object.assign(env, { NO_COLOR: '1' }, opts.env ?? {});
-  return runProcess(process.execPath, ['--import', tsxLoader, mainTs, ...args], { timeoutMs: 600_000, ...opts, env, cwd: opts.cwd ?? repoRoot });
+  const argv = [process.execPath, '--import', tsxLoader, mainTs, ...args];
+  const [cmd, ...rest] = opts.wrap?.length ? [...opts.wrap, ...argv] : argv;
+  return runProcess(cmd as string, rest, { timeoutMs: 600_000, ...opts, env, cwd: opts.cwd ?? repoRoot });
 }
 
 /** Message for assert: the command line and everything it printed. */

@@ -6,26 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Descriptor } from '../../src/model/descriptor.js';
 import { familiarName } from '../../src/model/image-name.js';
 import { listContainers } from '../../src/transports/docker-root/containers.js';
 import { writeContainerExport } from '../../src/transports/docker-root/container-export.js';
 import { dockerRootTransport } from '../../src/transports/docker-root/transport.js';
-import { dockerdUpScript } from '../helpers/paths.js';
-import { runChecked, runProcess } from '../helpers/run-process.js';
+import { withDockerd } from '../helpers/dockerd.js';
+import { TempDirs } from '../helpers/temp-dirs.js';
 import { readTar, writeTar, type ReadEntry } from '../helpers/tiny-tar.js';
 import { describeRun, runBaler } from '../helpers/run-baler.js';
-import { isRoot, skipUnlessTools, findTool } from '../helpers/tools.js';
+import { findTool } from '../helpers/tools.js';
 
 const busybox = findTool('busybox');
-const skip: string | false =
-  skipUnlessTools('docker', 'dockerd', 'busybox') || (!isRoot() ? 'a private dockerd needs root' : false) || (!dockerdUpScript() ? 'dockerd-up.sh not found' : false);
+const tmp = new TempDirs();
+after(() => tmp.removeAll());
 
 const DOCKERFILE = `FROM bb:1
 RUN /bin/busybox sh -c 'mkdir -p /data/sub /opq && echo a > /data/a.txt && echo b > /data/sub/b.txt && echo o > /opq/old.txt && echo keep > /keep.txt'
@@ -33,36 +31,6 @@ RUN /bin/busybox sh -c 'rm /data/a.txt && rm -rf /opq && mkdir /opq && echo n > 
 CMD ["/bin/sh"]
 `;
 const C2_SCRIPT = 'rm /keep.txt; echo z > /data/z; rm -rf /data/sub; mkdir /data/sub; echo nn > /data/sub/nn; rm -rf /opq; mkdir /opq; echo q > /opq/q';
-
-interface Engine {
-  dir: string;
-  dataRoot: string;
-  saveTar: string;
-  exportTar: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Stops the private daemon by its pid (never by name) and waits until it is gone. */
-async function stopDaemon(dir: string): Promise<void> {
-  const pidFile = join(dir, 'dockerd.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
-  const execRoot = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((a, i, all) => all[i - 1] === '--exec-root');
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 150 && isAlive(pid); i++) await sleep(200);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
-  if (execRoot?.startsWith('/tmp/')) await rm(execRoot, { recursive: true, force: true }).catch(() => undefined);
-}
 
 async function bytesOf(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -105,21 +73,17 @@ function fileSet(entries: ReadEntry[]): string[] {
 }
 
 for (const driver of ['vfs', 'overlay2'] as const) {
-  describe(`docker-root on a real ${driver} data root`, { skip }, () => {
-    const engine: Engine = { dir: '', dataRoot: '', saveTar: '', exportTar: '' };
+  describe(`docker-root on a real ${driver} data root`, { skip: busybox ? false : 'busybox is not installed' }, () => {
+    const d = withDockerd(driver);
+    const engine = { dir: '', dataRoot: '', saveTar: '', exportTar: '' };
 
     before(async () => {
-      engine.dir = await mkdtemp(`/tmp/baler-h8-${driver}-`);
-      engine.dataRoot = join(engine.dir, 'data');
-      const up = await runProcess('bash', [dockerdUpScript() as string, engine.dir, driver], { timeoutMs: 120_000 });
-      if (up.code !== 0) throw new Error(`dockerd-up.sh failed: ${up.stderr}`);
-      const host = /DOCKER_HOST=(\S+)/.exec(up.stdout)?.[1];
-      if (!host) throw new Error(`no DOCKER_HOST in ${up.stdout}`);
+      if (d.skip) return;
+      engine.dir = await tmp.make(`baler-h8-${driver}-`);
+      engine.dataRoot = d.dataRoot;
       const ctx = join(engine.dir, 'ctx');
-      await mkdir(join(engine.dir, 'client'), { recursive: true });
       await mkdir(ctx, { recursive: true });
-      const env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(engine.dir, 'client'), DOCKER_BUILDKIT: '0' };
-      const docker = (args: string[]): Promise<unknown> => runChecked('docker', args, { env, cwd: ctx, timeoutMs: 120_000 });
+      const docker = (args: string[]): Promise<unknown> => d.dockerChecked(args, { cwd: ctx, timeoutMs: 120_000 });
       const rootfs = writeTar([
         { name: 'bin/', type: 'dir' },
         { name: 'bin/busybox', data: await readFile(busybox as string), mode: 0o755 },
@@ -138,16 +102,10 @@ for (const driver of ['vfs', 'overlay2'] as const) {
       engine.exportTar = join(engine.dir, 'export-c2.tar');
       await docker(['save', '-o', engine.saveTar, 'feat:1', 'bb:1']);
       await docker(['export', '-o', engine.exportTar, 'c2']);
-      await stopDaemon(engine.dir);
+      await d.stop();
     }, { timeout: 300_000 });
 
-    after(async () => {
-      if (!engine.dir) return;
-      await stopDaemon(engine.dir);
-      await rm(engine.dir, { recursive: true, force: true, maxRetries: 3 });
-    }, { timeout: 120_000 });
-
-    test('the stopped daemon\'s images have the same IDs and layer bytes as docker save', async () => {
+    test('the stopped daemon\'s images have the same IDs and layer bytes as docker save', { skip: d.skip }, async () => {
       const saved = readDockerSave(await readFile(engine.saveTar));
       await using src = await dockerRootTransport.parse(`docker-root:${engine.dataRoot}`).openSource();
       const listed = await src.list();
@@ -176,7 +134,7 @@ for (const driver of ['vfs', 'overlay2'] as const) {
       assert.ok(names.some((n) => n.startsWith('tmp/raw-') && n.length === 'tmp/raw-'.length + 1), 'fixture has a name that is not UTF-8 (tar-split name_raw)');
     });
 
-    test('baler save --from docker-root writes the same image IDs and layer digests as docker save', async () => {
+    test('baler save --from docker-root writes the same image IDs and layer digests as docker save', { skip: d.skip }, async () => {
       const out = join(engine.dir, 'baler-save.tar');
       const args = ['save', '--from', `docker-root:${engine.dataRoot}`, 'feat:1', 'bb:1', '-o', out];
       const r = await runBaler(args);
@@ -196,7 +154,7 @@ for (const driver of ['vfs', 'overlay2'] as const) {
       assert.deepEqual(mine, theirs);
     });
 
-    test('containers are listed with name, image and status (baler ps)', async () => {
+    test('containers are listed with name, image and status (baler ps)', { skip: d.skip }, async () => {
       const cs = await listContainers(engine.dataRoot);
       const rows = cs.map((c) => `${c.name} ${c.imageRef} ${c.status}`).sort();
       assert.deepEqual(rows, ['c1 feat:1 Created', 'c2 feat:1 Exited (0)']);
@@ -208,7 +166,7 @@ for (const driver of ['vfs', 'overlay2'] as const) {
       assert.match(lines[2] ?? '', /^[0-9a-f]{12}\s+feat:1\s+.+ago\s+Exited \(0\)\s+c2$/);
     });
 
-    test('baler commit of a stopped container gives an image whose files are docker export minus the init layer', async () => {
+    test('baler commit of a stopped container gives an image whose files are docker export minus the init layer', { skip: d.skip }, async () => {
       const store = join(engine.dir, 'store');
       const commit = ['commit', '--store', store, '--from', `docker-root:${engine.dataRoot}`, 'c2', 'c2img:1', '-m', 'offline'];
       const r = await runBaler(commit);
@@ -227,7 +185,7 @@ for (const driver of ['vfs', 'overlay2'] as const) {
       assert.deepEqual(mine, theirs);
     });
 
-    test('a container exported offline has the same files as docker export', async () => {
+    test('a container exported offline has the same files as docker export', { skip: d.skip }, async () => {
       const chunks: Buffer[] = [];
       const sink = new Writable({
         write(chunk: Buffer, _enc, cb) {

@@ -37,4 +37,9 @@ describe('equivalent export command', () => {
     assert.equal(equivalentCommand({ verb: 'export', image: 'imga:1', output: 'root fs.tar', archive: 'zstd', platform: 'linux/arm64' }, { storeFlag: 's' }), "baler export --store s -o 'root fs.tar' --compress zstd --platform linux/arm64 imga:1");
     assert.equal(equivalentCommand({ verb: 'export', image: 'imga:1', output: 'r.tar.gz', archive: 'auto' }), 'baler export -o r.tar.gz imga:1');
   });
+
+  it('an image of Docker is read --from docker or docker-root:DIR', () => {
+    assert.equal(equivalentCommand({ verb: 'export', image: 'imga:1', output: 'r.tar', archive: 'auto', from: 'docker' }), 'baler export --from docker -o r.tar imga:1');
+    assert.equal(equivalentCommand({ verb: 'export', image: 'imga:1', output: 'r.tar', archive: 'auto', from: 'docker-root:/var/lib/docker' }), 'baler export --from docker-root:/var/lib/docker -o r.tar imga:1');
+  });
 });

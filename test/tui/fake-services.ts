@@ -55,6 +55,7 @@ export class FakeServices implements TuiServices {
       { id: 'store', label: 'Embedded store', available: true, note: this.storePath },
       { id: 'path', label: 'Archive or OCI layout path…', available: true },
       { id: 'docker-root', label: 'Docker store (/var/lib/docker)', available: false, note: 'not available yet' },
+      { id: 'docker', label: 'Docker daemon', available: true, note: '/var/run/docker.sock' },
     ];
   }
 

@@ -55,3 +55,21 @@ describe('Source screen', () => {
     assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }]);
   });
 });
+
+describe('Docker daemon source', () => {
+  it('opens the daemon, offers save and export, and spells them with docker as the source', async () => {
+    const app = renderApp();
+    await app.waitFor('Choose a source');
+    await app.press('j', 'j', 'j');
+    await app.waitFor('› Docker daemon  /var/run/docker.sock');
+    await app.press(KEY.enter);
+    await app.waitFor('Images in docker');
+    assert.deepEqual(app.services.listed, [{ kind: 'docker' }]);
+    await app.press(KEY.enter);
+    await app.waitFor('Action for 1 image: debian:12');
+    assert.match(app.frame(), /baler save --from docker -o debian_12\.tar debian:12/);
+    await app.press(KEY.right, KEY.right);
+    await app.waitFor('‹export the flattened file system to a tar›');
+    await app.waitFor(/baler export --from docker -o debian_12\.tar debian:12/);
+  });
+});

@@ -55,7 +55,7 @@ export const commitCommand: Command = {
     summary: "Make an image from a container's changes in a Docker data root, without the daemon",
     description: [
       'Reads CONTAINER (name, ID or unique ID prefix) from a Docker data root (default /var/lib/docker; overlay2 or vfs) and writes a new image: the container\'s image with one more layer holding what the container changed — added and modified files, and deletions as whiteouts — like `docker commit`. The runtime config recorded for the container (Cmd, Env, Labels…) becomes the image config, and a history entry names the command it ran. The image goes to the embedded store unless --into names another place (docker-archive:FILE, oci:DIR, docker for a running daemon…).',
-      'The data root is only read. The new layer is built from the container\'s directory, so its ID differs from what `docker commit` would print (timestamps). Extended attributes other than overlay opaque marks are not carried (Node has no xattr API; GNU tar is used to read the opaque marks).',
+      'The data root is only read. The new layer is built from the container\'s directory, so its ID differs from what `docker commit` would print (timestamps). As in Docker, file capabilities (security.capability) are kept as PAX SCHILY.xattr records and other extended attributes are not; they and the overlay opaque marks are read with getfattr (attr package), else GNU tar (slower: it reads every file), and a warning says what is lost when neither is installed.',
     ].join('\n\n'),
     args: [
       { name: 'CONTAINER', description: 'Container name or ID in the data root.' },

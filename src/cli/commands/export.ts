@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { compressionFromFileName } from '../../codecs/index.js';
+import { COMPRESSION_LEVELS, compressionFromFileName } from '../../codecs/index.js';
 import { BalerError, ExitCode } from '../../errors.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
@@ -8,14 +8,17 @@ import { parseTransportRef } from '../../transports/registry.js';
 import { storeRef } from '../../transports/store/transport.js';
 import type { ImageRef } from '../../transports/types.js';
 import { formatBytes } from '../render/units.js';
+import { exportIfContainer } from './export-container.js';
 import type { Command, CommandContext } from '../spec.js';
 import { printJson, storePathFor } from '../store-context.js';
 
 /** Prefixes that make SOURCE a transport reference rather than an image of the store. */
 const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:', 'docker-root:'];
 
-/** SOURCE → where to read and which image there; a bare name is an image of the embedded store. */
+/** SOURCE → where to read and which image (or container) there; a bare name is an image of the embedded store. */
 export function exportSource(ctx: CommandContext, spec: string): { ref: ImageRef; image?: string } {
+  const from = ctx.flags.string('from');
+  if (from !== undefined) return { ref: parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin }), image: spec };
   if (TRANSPORT_PREFIXES.some((p) => spec.startsWith(p))) {
     const ref = parseTransportRef(spec, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin });
     return ref.image !== undefined ? { ref, image: ref.image } : { ref };
@@ -33,7 +36,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const [spec] = ctx.args as [string];
   const output = ctx.flags.string('output');
   const compression = chosenCompression(ctx, output);
-  const level = ctx.flags.int('level', compression === 'zstd' ? -7 : 0, compression === 'zstd' ? 22 : 9);
+  const [minLevel, maxLevel] = COMPRESSION_LEVELS[compression === 'zstd' ? 'zstd' : 'gzip'];
+  const level = ctx.flags.int('level', minLevel, maxLevel);
   if (level !== undefined && compression === 'none') throw new BalerError('E_USAGE', 'export: --level needs --compress gzip or zstd');
   const platformSpec = ctx.flags.string('platform');
   let to: ExportTarget;
@@ -46,7 +50,15 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const filter = globFilter(ctx.flags.list('include'), ctx.flags.list('exclude'));
   const { ref, image } = exportSource(ctx, spec);
-  const source = await ref.openSource({ signal: ctx.io.signal });
+  const asContainer = await exportIfContainer(ctx, { ref, ...(image !== undefined ? { image } : {}), to, compression, ...(level !== undefined ? { level } : {}), ...(filter ? { filter } : {}) });
+  if (asContainer !== undefined) return asContainer;
+  // a docker-root layer rebuilt from its directory (no tar-split) is worth a word to the user
+  const source = await ref.openSource({
+    signal: ctx.io.signal,
+    onWarning: (_code, message) => {
+      if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${message}\n`);
+    },
+  });
   try {
     const report = await exportImage({
       source,
@@ -84,21 +96,27 @@ export const exportCommand: Command = {
 Output order: directories, symlinks, devices and empty files first (parents before children), then regular files in layer order; the first name of a hard-linked file carries its content, later names are hard links to it. Memory use is bounded by the number of entries, never their size: each layer is read twice as a stream and file contents are copied straight to the output.
 
 The archive goes to -o FILE (written under a temporary name and renamed when complete, so an interrupted export leaves nothing) or to standard output when that is not a terminal. Compression comes from --compress, else from the -o suffix (.tar.gz/.tgz → gzip, .tar.zst → zstd), else none.`,
-    args: [{ name: 'SOURCE', description: 'Image name, ID or digest in the store, or TRANSPORT:LOCATION[:IMAGE].' }],
+    args: [{ name: 'SOURCE', description: 'Image name, ID or digest in the store, or TRANSPORT:LOCATION[:IMAGE]; with --from docker-root:DIR or docker, a container name or ID too.' }],
     flags: [
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the tar to FILE (replaced atomically) instead of standard output.' },
       { name: 'compress', type: 'string', placeholder: 'gzip|zstd|none', description: 'Compress the tar (default: from the -o suffix, else none).' },
-      { name: 'level', type: 'string', placeholder: 'N', description: 'Compression level (gzip 0-9, zstd -7-22).' },
+      { name: 'level', type: 'string', placeholder: 'N', description: `Compression level (gzip ${COMPRESSION_LEVELS.gzip.join('-')}, default 6; zstd ${COMPRESSION_LEVELS.zstd.join('-')}, default 3).` },
       { name: 'include', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Only write paths matching GLOB (or below a matching directory); repeatable. Paths are relative, e.g. "etc/**".' },
       { name: 'exclude', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Leave out paths matching GLOB and everything below them; repeatable.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'Which image of a multi-platform index to flatten (default: the host platform).' },
+      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read SOURCE from this place instead of the store: docker-root:DIR (a Docker data root, offline), docker (the running daemon; its data root offline when it is down), docker-archive:FILE, oci-archive:FILE, oci:DIR.' },
     ],
     examples: [
       { command: 'baler export -o rootfs.tar app:1', description: 'Flatten app:1 of the store into rootfs.tar.' },
       { command: 'baler export docker-archive:images.tar:app:1 | tar -t', description: 'List the files of an image inside a docker save archive.' },
       { command: 'baler export --exclude "usr/share/doc/**" -o app.tar.zst app:1', description: 'A zstd-compressed rootfs without documentation.' },
+      { command: 'baler export --from docker-root:/var/lib/docker -o web1.tar web1', description: 'The file system of container web1, read from a stopped Docker (like docker export).' },
     ],
     sections: [
+      {
+        title: 'CONTAINERS',
+        body: 'With --from docker-root:DIR (or docker-root:DIR:NAME as SOURCE) or --from docker, SOURCE may name a container (name, ID or unique ID prefix): its file system is written as `docker export` writes it, including Docker\'s init files (.dockerenv, /etc/hosts…). From a data root the container\'s layers are flattened offline (overlay2 whiteouts and opaque directories, vfs copies; file capabilities kept as SCHILY.xattr.security.capability); from a running daemon its own export is passed through. When a container and an image share the name, the container wins, as with docker export; write NAME:TAG or sha256:ID for the image. When the daemon behind --from docker does not answer, its data root ($BALER_DOCKER_ROOT, else /var/lib/docker for the default socket) is read offline and baler says so.',
+      },
       {
         title: 'PATHS',
         body: 'Output names are clean relative paths (no ./ prefix, no root entry). A layer entry whose name, or whose hard-link target, is absolute or climbs out of the root with .. is refused: export stops with exit status 4 and an E_PATH_ESCAPE message naming the layer and the entry, and nothing is written. Symlink targets are data and are kept exactly as stored.',

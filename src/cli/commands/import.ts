@@ -98,6 +98,8 @@ A directory is archived in sorted order without following symlinks, with hard li
 
 The config is the one docker import writes: the platform (--platform, else the template's, else the host's), the creation time, the comment (-m MESSAGE, else "Imported from <INPUT>", "Imported from -" for standard input), the runtime settings from --change, one history entry and one layer. The layer is stored uncompressed: that is what docker import stores, the digest is then the diff_id (no second pass to compute it), and docker-archive output needs it uncompressed anyway; use baler save --layers gzip to compress later.
 
+--change lines are read like Dockerfile lines, with docker's variable substitution: in ENV, LABEL, EXPOSE, VOLUME, USER, WORKDIR and STOPSIGNAL, $VAR and \${VAR} (also \${VAR:-default} and \${VAR:+alternative}) take their value from the Env set by earlier --change ENV lines (or a template's defaults); an unset variable is empty, and \\$ or '…' keeps a literal $. One ENV line sees the values from before it (ENV A=2 B=$A takes the old A). CMD, ENTRYPOINT, HEALTHCHECK and ONBUILD are stored as written: their shell form is expanded by the container's shell when it runs.
+
 Prints the new image ID.`,
     args: [
       { name: 'INPUT', description: 'A tar archive (any compression), a directory, or - for standard input.' },

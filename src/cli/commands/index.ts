@@ -13,6 +13,8 @@ import { importCommand } from './import.js';
 import { squashCommand } from './squash.js';
 import { saveCommand } from './save.js';
 import { loadCommand } from './load.js';
+import { inventoryCommand } from './inventory.js';
+import { verifyCommand } from './verify.js';
 
 /**
  * Every verb, in the order `baler --help` lists them. Each helper module exports one Command.
@@ -33,4 +35,6 @@ export const commands: readonly Command[] = [
   squashCommand,
   psCommand,
   commitCommand,
+  inventoryCommand,
+  verifyCommand,
 ];

@@ -3,13 +3,16 @@ import { BalerError, ExitCode } from '../../errors.js';
 import { familiarName, parseImageName } from '../../model/image-name.js';
 import { parsePlatform } from '../../model/platform.js';
 import { copyImages, type CopyReport } from '../../pipeline/copy.js';
+import { prepareDeltaLoad } from '../../pipeline/delta-load.js';
 import { resolveStorePath } from '../../store/location.js';
 import { openInputSource } from '../../transports/detect.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
 import type { OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
+import { registryAccess, registryFlags } from '../registry-flags.js';
 import type { CliIo, Command, CommandContext } from '../spec.js';
+import { loadResumeFlagSpec, loadResumeFromFlags } from '../volume-flags.js';
 
 function inputOf(ctx: CommandContext): string {
   const input = ctx.flags.string('input');
@@ -40,28 +43,39 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   if (rename?.digest) throw new BalerError('E_USAGE', `load: --tag ${JSON.stringify(tag)}: a digest cannot be a name; give NAME[:TAG]`);
   const platformSpec = flags.string('platform');
   const platform = platformSpec !== undefined ? parsePlatform(platformSpec) : undefined;
-  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
+  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
   const intoRef = parseTransportRef(flags.string('into') ?? 'store', refs);
   if (json && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --json prints the result on stdout, so --into cannot be stdout');
 
   const progress = progressFor(io, { quiet, json });
-  const source = await openInputSource(input, refs, io.signal);
+  const resume = loadResumeFromFlags(flags, progress?.handle);
+  const onWarning = (code: string, message: string): void => {
+    if (progress) progress.handle({ kind: 'warning', code, message });
+    else io.stderr.write(`baler: warning: ${message}\n`);
+  };
+  const source = await openInputSource(input, refs, io.signal, onWarning);
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
+    // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
+    if (flags.bool('resume')) sinkOptions.resume = true;
     const sink = await intoRef.openSink(sinkOptions);
     try {
+      // a delta archive: its base must be at the destination, checked before anything is written
+      await using delta = await prepareDeltaLoad(source, intoRef, sink, input === '-' ? 'stdin' : input);
       const report = await copyImages({
-        from: source,
+        from: delta.from,
         to: sink,
         select: ctx.args.length ? { kind: 'refs', refs: [...ctx.args] } : { kind: 'all' },
         ...(platform ? { platform } : {}),
         ...(rename ? { rename } : {}),
         signal: io.signal,
-        ...(progress ? { onEvent: progress.handle } : {}),
+        ...(resume.onEvent ? { onEvent: resume.onEvent } : {}),
       });
       progress?.finish();
-      if (json) writeJson(io, copyReportJson(report));
+      const reused = resume.result();
+      if (json) writeJson(io, { ...copyReportJson(report), ...(reused ? { resumed: reused } : {}) });
       else if (intoRef.location !== '-') printLoaded(io, report);
+      if (!json && !quiet && reused) io.stderr.write(`${resume.line()}\n`);
       return ExitCode.ok;
     } finally {
       progress?.finish();
@@ -80,19 +94,26 @@ export const loadCommand: Command = {
       'Reads an archive written by docker save (any version, including the Docker 25 hybrid), podman save, skopeo or baler save, an oci-archive, or an OCI layout directory, and stores its images with all their names. The input kind is recognised from its content; a gzip, zstd, xz or bzip2 wrapping is undone first. Without -i the archive is read from stdin.',
       'Every manifest, config and layer is verified against its digest, and every layer against the diff_id in its config, before anything is committed: a corrupted archive leaves the destination as it was. A name that pointed at another image moves to the loaded one, and baler says so.',
       'IMAGE arguments load only those images of the archive (name, image ID or manifest digest). --into writes to another place instead of the store, which turns load into a format conversion.',
+      'A delta archive (baler save --have or --since) is loaded only when every layer it leaves out is already at the destination: checked before anything is written, by blob digest in a store or OCI layout, by diff_id in a docker daemon. Otherwise load fails with exit status 3 and one line giving how many blobs are missing, the first few digests and the images that need them. The result is exactly what the full archive would give: the same image IDs, manifest digests and names. Into a docker daemon, which needs whole layers, the left-out layers are read back from the daemon itself (docker save of an image that has them); a delta whose left-out layers are compressed cannot be loaded there: load it into the store, then save a full archive for docker.',
+      'With --into registry://HOST[:PORT]/PREFIX the images are pushed to a registry (the air-gapped half of save registry://…): an image named docker.io/library/app:1 goes to HOST/PREFIX/library/app:1 (PREFIX, then its repository path, then its tag; its old registry host is dropped). --into registry://HOST/REPO:TAG pushes exactly one image under that name. Blobs the registry already has are not sent again, blobs shared between repositories are mounted, and tags are written last, after every blob and manifest is in. Credentials come from --creds or the auths of ~/.docker/config.json ($DOCKER_CONFIG); plain HTTP needs --insecure except on loopback.',
     ].join('\n\n'),
     args: [{ name: 'IMAGE', description: 'Load only this image of the archive (default: all).', optional: true, multiple: true }],
     flags: [
       { name: 'input', short: 'i', type: 'string', placeholder: 'FILE', description: 'Read from FILE (an archive, or an OCI layout directory); - is stdin (the default when stdin is not a terminal).' },
-      { name: 'into', type: 'string', placeholder: 'DEST', description: 'Where to load: store (default), store:DIR, docker (the running daemon), oci:DIR, docker-archive:FILE or oci-archive:FILE.' },
+      { name: 'into', type: 'string', placeholder: 'DEST', description: 'Where to load: store (default), store:DIR, docker (the running daemon), oci:DIR, docker-archive:FILE, oci-archive:FILE, or a registry: registry://HOST[:PORT]/PREFIX or registry://HOST/REPO:TAG.' },
       { name: 'tag', short: 't', type: 'string', placeholder: 'NAME[:TAG]', description: 'Name the loaded image NAME[:TAG] instead of its own names (the archive must hold one image, or name one).' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, load only this platform (the store keeps every platform otherwise).' },
+      loadResumeFlagSpec,
+      ...registryFlags,
     ],
     examples: [
       { command: 'baler load -i apps.tar', description: 'Load every image of a docker save archive into the store.' },
       { command: 'ssh host docker save app:1 | baler load', description: 'Load from a pipe.' },
       { command: 'baler load -i app.oci.tar --tag app:tested', description: 'Load a one-image OCI archive under another name.' },
+      { command: 'baler load -i /media/usb/set.tar.001', description: 'Load a split set (baler save --split): every part is checked against set.baler.json first, then read in order.' },
       { command: 'baler load -i apps.tar --into oci:/srv/layout', description: 'Convert a docker-archive into an OCI layout directory.' },
+      { command: 'baler load -i apps.tar --into registry://10.0.0.5:5000/mirror --insecure', description: 'Push every image of an archive into a private plain-HTTP registry under mirror/ (imga:1 becomes 10.0.0.5:5000/mirror/library/imga:1).' },
+      { command: 'baler load -i app.tar --into registry://registry.internal/team/app:1.4 --creds ci:secret', description: 'Push the one image of an archive under an exact name.' },
     ],
     sections: [
       {

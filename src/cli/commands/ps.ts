@@ -1,10 +1,8 @@
 import { BalerError, ExitCode } from '../../errors.js';
-import { shortId } from '../../model/digest.js';
 import { listContainers, type StoredContainer } from '../../transports/docker-root/containers.js';
 import { detectStorageDriver } from '../../transports/docker-root/drivers.js';
 import { splitDockerRootSpec } from '../../transports/docker-root/ref.js';
-import { renderTable } from '../render/table.js';
-import { formatRelativeTime } from '../render/units.js';
+import { renderContainerTable, rowFromStored } from '../render/containers.js';
 import type { Command, CommandContext } from '../spec.js';
 
 /**
@@ -44,15 +42,7 @@ export const psCommand: Command = {
       for (const c of containers) io.stdout.write(`${c.id.slice(0, 12)}\n`);
       return ExitCode.ok;
     }
-    io.stdout.write(
-      renderTable(containers, [
-        { header: 'CONTAINER ID', cell: (c: StoredContainer) => c.id.slice(0, 12) },
-        { header: 'IMAGE', cell: (c) => c.imageRef ?? (c.imageId ? shortId(c.imageId) : '') },
-        { header: 'CREATED', cell: (c) => (c.created ? formatRelativeTime(new Date(c.created)) : '') },
-        { header: 'STATUS', cell: (c) => c.status },
-        { header: 'NAMES', cell: (c) => c.name },
-      ]),
-    );
+    io.stdout.write(renderContainerTable(containers.map(rowFromStored)));
     return ExitCode.ok;
   },
 };

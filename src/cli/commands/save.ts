@@ -13,7 +13,10 @@ import { parseTransportRef, type RefContext } from '../../transports/registry.js
 import type { ImageRef, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
+import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
 import { formatBytes, formatDuration } from '../render/units.js';
+import { saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
+import { isRegistrySpec, registryAccess, registryFlags, registrySourceFromArgs } from '../registry-flags.js';
 import type { Command, CommandContext } from '../spec.js';
 
 const FORMATS = ['docker', 'oci', 'oci-dir'] as const;
@@ -54,8 +57,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const layers = flags.choice('layers', LAYER_CHOICES, 'keep');
   const platformSpec = flags.string('platform');
   const platform = platformSpec !== undefined ? parsePlatform(platformSpec) : undefined;
-  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
-  const fromSpec = flags.string('from') ?? 'store';
+  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
+  const positional = registrySourceFromArgs(ctx.args, flags.string('from'));
+  const fromSpec = positional.from ?? 'store';
   const fromRef = parseTransportRef(fromSpec, refs);
 
   // -o /dev/null or a FIFO is written in place: renaming a temp file over it would replace the device
@@ -64,35 +68,46 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const signal = device ? AbortSignal.any([io.signal, device.failed]) : io.signal;
 
   const progress = progressFor(io, { quiet, json });
+  const volumes = saveVolumesFromFlags(flags, { output, format, outer, cwd: io.cwd, isDevice: device !== undefined, next: progress?.handle });
   // A source that has to deviate (docker-root rebuilding a layer without tar-split, so the image is
   // re-identified) must tell the user, whatever the output mode: stdout may be the archive, so stderr.
+  const sourceWarnings: string[] = [];
   const onWarning = (code: string, message: string): void => {
+    sourceWarnings.push(message);
     if (progress) progress.handle({ kind: 'warning', code, message });
     else io.stderr.write(`baler: warning: ${message}\n`);
   };
+  const delta = await deltaFromFlags(flags, refs, signal);
   const source = await fromRef.openSource({ signal, onWarning });
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
+    Object.assign(sinkOptions, volumes.sinkOptions);
     const sink = await toRef.openSink(sinkOptions);
     try {
       const report = await copyImages({
         from: source,
         to: sink,
-        select: { kind: 'refs', refs: [...ctx.args] },
+        // a registry:// source with no IMAGE arguments: everything it names (its tag, or all its tags)
+        select: positional.args.length || !isRegistrySpec(fromSpec) ? { kind: 'refs', refs: positional.args } : { kind: 'all' },
         ...(platform ? { platform } : {}),
         layers,
+        ...(delta ? { delta } : {}),
         signal,
-        ...(progress ? { onEvent: progress.handle } : {}),
+        ...(volumes.onEvent ? { onEvent: volumes.onEvent } : {}),
       });
       await device?.close();
       progress?.finish();
       if (json) {
-        writeJson(io, copyReportJson(report));
+        // --json scripts read warnings from the document, the source's (re-identified images) included
+        const warnings = [...new Set([...sourceWarnings, ...report.warnings])];
+        writeJson(io, { ...copyReportJson({ ...report, warnings }), ...(await volumes.jsonFields()), ...(delta ? { delta: delta.summary() } : {}) });
       } else if (!quiet && output !== '-') {
         const n = report.images.length;
         const where = device ? output : report.location;
         io.stderr.write(`Saved ${n} image${n === 1 ? '' : 's'} to ${where} (${formatBytes(report.bytesWritten)} in ${formatDuration(report.durationMs)})\n`);
+        for (const line of await volumes.summaryLines()) io.stderr.write(`${line}\n`);
+        if (delta) io.stderr.write(`${deltaSummaryLine(delta.summary())}\n`);
       }
       return ExitCode.ok;
     } finally {
@@ -135,9 +150,10 @@ export const saveCommand: Command = {
     summary: 'Save images to a docker-archive or OCI archive (like docker save)',
     description: [
       'Writes one or more images, with every name they were asked by, into a single archive: a docker-archive that Docker 20.10 to 29, podman and skopeo load (the Docker 25 hybrid layout: manifest.json, repositories and an OCI layout in one tar), or an oci-archive, or an OCI layout directory. Layers shared by the images are written once.',
-      'Images come from the embedded store unless --from names another source. IMAGE is a name (imga, imga:1, docker.io/library/imga:1; a repository without a tag means all its tags), a full or short image ID, or a manifest digest.',
+      'Images come from the embedded store unless --from names another source, or an IMAGE argument is a registry reference, registry://HOST[:PORT]/REPO[:TAG|@sha256:…]: that repository is then the source (REPO without a tag: all its tags), pulled over the OCI distribution API with --creds or the docker config credentials. IMAGE is a name (imga, imga:1, docker.io/library/imga:1; a repository without a tag means all its tags), a full or short image ID, or a manifest digest.',
       'Every blob is verified against its digest while it is copied, and each layer against the diff_id in its image config; on any mismatch or interruption nothing is left at the output path. Without -o the archive goes to stdout, which must not be a terminal.',
       'The image ID (config digest) never changes. Converting layers (--layers, or a destination that cannot keep them) writes a new manifest, so the manifest digest changes.',
+      'Delta archives: with --have FILE (an inventory written by baler inventory on the receiving side) or --since ARCHIVE (an archive the receiving side already loaded), every manifest and config is written but a layer is left out when the destination holds it (see baler-inventory(1) for when a layer counts as held; a layer that would be converted is always written). The archive then carries baler-delta.json (the left-out blobs with digest, size, diff_id, media type and the images needing them, and the digest of the base inventory) and an io.baler.delta annotation in index.json. Its manifest.json still lists every layer, so a delta is for baler load, which checks that the base is there before writing anything; docker load fails on it ("no such file") unless the daemon already has every left-out layer (Docker 20.10 then skips them). Deltas are written as docker-archive or oci-archive files only.',
     ].join('\n\n'),
     args: [{ name: 'IMAGE', description: 'Image name, image ID or manifest digest to save.', multiple: true }],
     flags: [
@@ -146,15 +162,29 @@ export const saveCommand: Command = {
       { name: 'compress', type: 'string', placeholder: 'CODEC', description: 'Compress the whole archive: gzip, zstd or none (default: from the -o name, else none).' },
       { name: 'layers', type: 'string', placeholder: 'MODE', description: 'Layer compression: keep (default; as stored, if the format allows), none, gzip or zstd.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, save this platform (default: the host platform for docker archives).' },
-      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read images from SOURCE instead of the store: docker (the running daemon), docker-root:DIR, docker-archive:FILE, oci-archive:FILE, oci:DIR, store:DIR.' },
+      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read images from SOURCE instead of the store: docker (the running daemon), docker-root:DIR, docker-archive:FILE, oci-archive:FILE, oci:DIR, store:DIR, registry://HOST/REPO[:TAG].' },
+      ...registryFlags,
+      ...deltaFlagSpecs,
+      ...saveVolumeFlagSpecs,
     ],
     examples: [
       { command: 'baler save -o apps.tar imga:1 imgb:1', description: 'Save two images into one docker-archive; their shared base layer is stored once.' },
       { command: 'baler save imga:1 | ssh host docker load', description: 'Stream an archive to a remote Docker.' },
       { command: 'baler save --format oci -o imga.tar.zst --layers zstd imga:1', description: 'An oci-archive with zstd layers, the whole file zstd-compressed.' },
       { command: 'baler save --from docker-root:/var/lib/docker -o db.tar postgres:16', description: 'Save straight out of a stopped Docker data root.' },
+      { command: 'baler save -o app.tar registry://registry.example.com/team/app:1.4', description: 'Pull one image from a registry into an archive for the air-gapped side (credentials from ~/.docker/config.json).' },
+      { command: 'baler save -o mirror.tar --insecure --creds ci:secret registry://10.0.0.5:5000/app', description: 'Every tag of a repository on a plain-HTTP registry with Basic or token auth.' },
+      { command: 'baler save --split fat32 -o /media/usb/set.tar app:1 db:2', description: 'Parts set.tar.001, set.tar.002, … of at most 4 GiB - 1 for FAT32 media, plus set.baler.json; load with baler load -i set.tar.001.' },
+      { command: 'baler save --resume -o big.tar app:1', description: 'Run it again with --resume after an interruption: the blobs already in big.tar.baler-partial are re-verified and kept.' },
     ],
     sections: [
+      {
+        title: 'SPLIT VOLUMES AND RESUME',
+        body: [
+          '--split SIZE writes FILE.001, FILE.002, … (each at most SIZE) and then NAME.baler.json (NAME is FILE without .tar/.tar.gz/.tar.zst) listing the format version, compression, total size and each part\'s name, size and sha256. Parts are hashed while written, kept under temp names until the last one is complete, renamed in order, and the JSON is written last: a failed or interrupted save leaves no parts and no JSON. The concatenated parts (cat FILE.0* > FILE) are an ordinary archive. baler load -i FILE.001 (or -i NAME.baler.json, or --from docker-archive:NAME.baler.json) checks every part\'s size and sha256 first and names a missing or corrupt part.',
+          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A save without --resume removes a leftover partial and starts over. Compressed (--compress, .tar.gz, .tar.zst) and split outputs cannot be resumed and are refused with --resume.',
+        ].join('\n\n'),
+      },
       {
         title: 'EXIT STATUS',
         body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',

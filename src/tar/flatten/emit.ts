@@ -91,8 +91,11 @@ export interface EmitResult {
   bytes: number;
 }
 
-/** Pass 2: writes the plan to `writer` (the caller finishes the writer and owns the output). */
-export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer: TarWriter, signal?: AbortSignal): Promise<EmitResult> {
+/**
+ * Pass 2: writes the plan to `writer` (the caller finishes the writer and owns the output).
+ * `onLayerDone(i)` follows the last entry taken from layer `i` (progress reporting).
+ */
+export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer: TarWriter, signal?: AbortSignal, onLayerDone?: (i: number) => void): Promise<EmitResult> {
   let entries = 0;
   let bytes = 0;
   for (const h of plan.upfront) {
@@ -125,6 +128,7 @@ export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer
       return left === 0 ? 'stop' : undefined;
     });
     if (left !== 0) throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${left} entries seen in the first read were missing in the second`);
+    onLayerDone?.(i);
   }
   return { entries, bytes };
 }

@@ -7,6 +7,7 @@
  * name only, so the other name keeps the old content (rule 6).
  */
 import { BalerError } from '../../errors.js';
+import { encodeNameBytes } from '../name-bytes.js';
 import type { TarEntryType, TarHeader } from '../header.js';
 import { OPAQUE_MARKER } from '../whiteouts.js';
 
@@ -102,8 +103,12 @@ export function nodePath(n: FsNode): string {
 
 /** Byte-wise order of names, as Go's sort (and so `docker export`'s walk) uses. */
 export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  // without surrogates, UTF-16 code-unit order is code-point order, which is UTF-8 byte order
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(encodeNameBytes(a), encodeNameBytes(b));
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 export class FsTree {
   readonly root: DirNode;

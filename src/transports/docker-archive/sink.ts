@@ -48,7 +48,7 @@ export class DockerArchiveSink extends LayoutArchiveSink {
       const bytes = this.manifests.get(img.descriptor.digest) as Buffer;
       const m = parseImageManifest(bytes, `${this.what}: manifest ${img.descriptor.digest}`, img.descriptor.mediaType);
       for (const d of [m.config, ...m.layers]) {
-        if (!this.writer.has(d.digest)) {
+        if (!this.isWrittenOrExpected(d.digest)) {
           throw new BalerError('E_INTERNAL', `Internal error: ${this.what}: blob ${d.digest} of ${img.descriptor.digest} was never written`);
         }
       }

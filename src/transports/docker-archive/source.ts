@@ -70,12 +70,18 @@ export class DockerArchiveSource extends ArchiveSource {
     if (item.Layers.length !== diffIds.length) {
       throw new BalerError('E_FORMAT', `${what}: ${at}: layers length mismatch (${item.Layers.length} layers, config has ${diffIds.length} diff_ids)`);
     }
-    const layerEntries = item.Layers.map((p, j) => this.archive.resolve(p, `${at}.Layers[${j}]`));
+    const match = indexed.find((c) => c.manifest.config.digest === configDigest && c.manifest.layers.length === item.Layers.length);
+    // a delta archive (baler-delta.json) leaves out layers on purpose; only those may be absent
+    const layerEntries = item.Layers.map((p, j) => {
+      const role = `${at}.Layers[${j}]`;
+      const left = match?.manifest.layers[j];
+      if (left && this.expectedExternal.has(left.digest)) return this.archive.find(p, role);
+      return this.archive.resolve(p, role);
+    });
     const names: ImageName[] = [];
     addNames(names, (item.RepoTags ?? []).map((t, j) => parseRepoTag(t, `${what}: ${at}.RepoTags[${j}]`)));
     this.members.set(configDigest, configEntry);
 
-    const match = indexed.find((c) => c.manifest.config.digest === configDigest && c.manifest.layers.length === layerEntries.length);
     let descriptor: Descriptor;
     if (match) {
       descriptor = match.descriptor;
@@ -88,7 +94,8 @@ export class DockerArchiveSource extends ArchiveSource {
     } else {
       const layers: SynthesizedLayer[] = [];
       for (const [j, entry] of layerEntries.entries()) {
-        layers.push(await this.describeLayer(entry, diffIds[j] as Digest, `${at}.Layers[${j}]`));
+        // without a matching index entry nothing was allowed to be absent, so every entry resolved
+        layers.push(await this.describeLayer(entry as TocEntry, diffIds[j] as Digest, `${at}.Layers[${j}]`));
       }
       const manifest = synthesizeOciManifest({ digest: configDigest, size: configBytes.length }, layers);
       descriptor = { mediaType: MediaTypes.ociManifest, digest: sha256Of(manifest), size: manifest.length };

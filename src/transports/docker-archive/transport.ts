@@ -9,7 +9,7 @@ export const dockerArchiveTransport: Transport = {
   parse(spec: string): ImageRef {
     const { location, image } = splitArchiveSpec('docker-archive', spec);
     return new ArchiveRef(dockerArchiveTransport, location, image, {
-      source: (ref, o) => DockerArchiveSource.open(ref, o.signal ? { signal: o.signal } : {}),
+      source: (ref, o) => DockerArchiveSource.open(ref, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}) }),
       sink: (ref, o) => DockerArchiveSink.open(ref, o),
     });
   },

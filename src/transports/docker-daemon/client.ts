@@ -15,12 +15,32 @@ export function dockerSocketFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   throw new BalerError('E_UNSUPPORTED', `DOCKER_HOST=${host}: only unix:// sockets are supported`);
 }
 
+/** True for "nothing listens on the socket" (no file, connection refused), not for "permission denied". */
+export function isDaemonDown(err: unknown): boolean {
+  const cause = err instanceof BalerError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  return cause?.code === 'ENOENT' || cause?.code === 'ECONNREFUSED';
+}
+
 /** One row of GET /images/json. */
 export interface EngineImage {
   id: string;
   repoTags: string[];
   created: number;
   size: number;
+}
+
+/** One row of GET /containers/json?all=1 (`docker ps -a`). */
+export interface EngineContainer {
+  id: string;
+  /** Without Docker's leading "/". */
+  name: string;
+  image: string;
+  imageId: string;
+  /** Unix seconds. */
+  created: number;
+  state: string;
+  /** "Up 3 minutes", "Exited (0) 2 hours ago"… as the daemon words it. */
+  status: string;
 }
 
 /**
@@ -83,6 +103,39 @@ export class DockerEngine {
       created: typeof r.Created === 'number' ? r.Created : 0,
       size: typeof r.Size === 'number' ? r.Size : 0,
     }));
+  }
+
+  async listContainers(): Promise<EngineContainer[]> {
+    const rows = await this.json('GET', '/containers/json?all=1');
+    if (!Array.isArray(rows)) throw new BalerError('E_PEER', `${this.label}: /containers/json did not return a list`);
+    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+    return rows.filter(isObject).map((r) => ({
+      id: text(r.Id),
+      name: Array.isArray(r.Names) && typeof r.Names[0] === 'string' ? r.Names[0].replace(/^\//, '') : '',
+      image: text(r.Image),
+      imageId: text(r.ImageID),
+      created: typeof r.Created === 'number' ? r.Created : 0,
+      state: text(r.State),
+      status: text(r.Status),
+    }));
+  }
+
+  /** The container's full ID and name when `nameOrId` names one (name, ID or unique prefix), else undefined. */
+  async findContainer(nameOrId: string): Promise<{ id: string; name: string } | undefined> {
+    let o: unknown;
+    try {
+      o = await this.json('GET', `/containers/${encodeURIComponent(nameOrId)}/json`);
+    } catch (err) {
+      if (err instanceof BalerError && err.code === 'E_NOT_FOUND') return undefined;
+      throw err;
+    }
+    if (!isObject(o) || typeof o.Id !== 'string') throw new BalerError('E_PEER', `${this.label}: container ${nameOrId}: unexpected inspect answer`);
+    return { id: o.Id, name: typeof o.Name === 'string' ? o.Name.replace(/^\//, '') : '' };
+  }
+
+  /** `docker export`: the container's file system as one tar stream. */
+  exportContainer(id: string, signal?: AbortSignal): Promise<Readable> {
+    return this.send('GET', `/containers/${encodeURIComponent(id)}/export`, signal ? { signal } : {});
   }
 
   /** `docker save`: a docker-archive stream of the named images (names or IDs). */

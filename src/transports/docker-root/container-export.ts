@@ -1,12 +1,19 @@
 import type { Writable } from 'node:stream';
 import { emitFlattened, scanLayers, type EmitResult } from '../../tar/flatten/emit.js';
-import { planFlatten } from '../../tar/flatten/plan.js';
+import { planFlatten, type PathFilter } from '../../tar/flatten/plan.js';
 import { TarWriter } from '../../tar/write.js';
 import type { StoredContainer } from './containers.js';
 import { openContainerLayers, type ContainerLayerOptions } from './container-layers.js';
 
 export interface ContainerExportResult extends EmitResult {
   container: StoredContainer;
+  /** Bytes of files that later layers hide (deleted or replaced), left out. */
+  reclaimedBytes: number;
+}
+
+export interface ContainerExportOptions extends ContainerLayerOptions {
+  /** --include/--exclude: which paths to write. */
+  filter?: PathFilter;
 }
 
 /**
@@ -14,13 +21,13 @@ export interface ContainerExportResult extends EmitResult {
  * hard links kept), flattened with the shared two-pass flattener (tar/flatten). Ends `out`; the caller
  * owns it (an atomic file, stdout…) and must not publish it if this rejects.
  */
-export async function writeContainerExport(root: string, container: string, out: Writable, o: ContainerLayerOptions = {}): Promise<ContainerExportResult> {
+export async function writeContainerExport(root: string, container: string, out: Writable, o: ContainerExportOptions = {}): Promise<ContainerExportResult> {
   const opened = await openContainerLayers(root, container, o);
   const tree = await scanLayers(opened.layers, o.signal);
-  const plan = planFlatten(tree);
+  const plan = planFlatten(tree, o.filter);
   const writer = new TarWriter(out);
   const result = await emitFlattened(opened.layers, plan, writer, o.signal);
   await writer.finish();
   if (!out.writableEnded) out.end();
-  return { ...result, container: opened.container };
+  return { ...result, container: opened.container, reclaimedBytes: plan.reclaimedBytes };
 }

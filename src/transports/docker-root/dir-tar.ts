@@ -9,7 +9,8 @@ import { HashingStream } from '../../io/hashing.js';
 import type { TarHeader } from '../../tar/header.js';
 import { TarWriter } from '../../tar/write.js';
 import { OPAQUE_MARKER } from '../../tar/whiteouts.js';
-import { findOpaqueDirs } from './overlay-opaque.js';
+import { hostOwnerNames, type OwnerNames } from './host-owners.js';
+import { CAPABILITY_XATTR, dockerCapability, OPAQUE_XATTR, readLayerXattrs, type XattrMap } from './layer-xattrs.js';
 
 /**
  * How a directory becomes a tar (formats.md §5.2):
@@ -32,21 +33,18 @@ export interface DirTarRequest {
 /**
  * Walks `dir` (names in byte order, parents first, never following a symlink: a link to /etc/shadow is
  * archived as a link) and writes a tar to `out`, then ends it. Hard links within the walk become
- * typeflag-1 entries. Known gaps: extended attributes other than the overlay opaque mark are not
- * carried (Node has no xattr API), names that are not UTF-8 get replacement characters, sockets are
- * skipped (as Docker does).
+ * typeflag-1 entries. Like Docker, `security.capability` is kept as a PAX SCHILY.xattr record and other
+ * extended attributes are not (read with getfattr, else GNU tar: Node has no xattr API). Known gaps:
+ * names that are not UTF-8 get replacement characters, sockets are skipped (as Docker does).
  */
 export async function writeDirTar(req: DirTarRequest, out: Writable): Promise<void> {
   const tar = new TarWriter(out);
-  let opaque = new Set<string>();
-  if (req.mode === 'overlay-diff') {
-    const dirs: string[] = [];
-    await collectDirs(req.dir, [], dirs);
-    const found = await findOpaqueDirs(req.dir, dirs, req.signal);
-    if (found) opaque = found;
-    else req.onWarning?.('W_NO_XATTRS', `${req.what}: GNU tar is not installed, so opaque directories under ${req.dir} cannot be detected; a directory deleted and re-created there may show files it no longer has`);
+  const xattrs = await readLayerXattrs(req.dir, req.signal);
+  if (!xattrs) {
+    const lost = req.mode === 'overlay-diff' ? 'opaque directories (a directory deleted and re-created may show files it no longer has) and file capabilities' : 'file capabilities (security.capability)';
+    req.onWarning?.('W_NO_XATTRS', `${req.what}: neither getfattr (attr package) nor GNU tar is installed, so ${lost} under ${req.dir} are not carried`);
   }
-  await new DirEmitter(tar, req, opaque).walk([]);
+  await new DirEmitter(tar, req, xattrs?.attrs ?? new Map(), await hostOwnerNames()).walk([]);
   await tar.finish();
   if (!out.writableEnded) out.end();
 }
@@ -104,18 +102,6 @@ async function sortedNames(base: string, parts: readonly string[], optional = fa
   }
 }
 
-async function collectDirs(root: string, parts: string[], out: string[]): Promise<void> {
-  for (const name of await sortedNames(root, parts)) {
-    const child = [...parts, name];
-    const st = await lstat(fsPath(root, child)).catch((err: unknown) => {
-      throw fromSystemError(err, displayPath(root, child));
-    });
-    if (!st.isDirectory()) continue;
-    out.push(child.join('/'));
-    await collectDirs(root, child, out);
-  }
-}
-
 type Stat = BigIntStats;
 
 class DirEmitter {
@@ -127,7 +113,8 @@ class DirEmitter {
   constructor(
     private readonly tar: TarWriter,
     private readonly req: DirTarRequest,
-    private readonly opaque: Set<string>,
+    private readonly xattrs: XattrMap,
+    private readonly owners: OwnerNames,
   ) {}
 
   private async lstatIn(base: string, parts: readonly string[], optional: boolean): Promise<Stat | undefined> {
@@ -173,7 +160,7 @@ class DirEmitter {
       }
       await this.emit(child, st);
       if (st.isDirectory()) {
-        if (this.opaque.has(tarName(child))) await this.emitWhiteout([...child, OPAQUE_MARKER]);
+        if (this.req.mode === 'overlay-diff' && this.xattrs.get(child.join('/'))?.[OPAQUE_XATTR] === 'y') await this.emitWhiteout([...child, OPAQUE_MARKER]);
         await this.walk(child);
       }
     }
@@ -185,7 +172,7 @@ class DirEmitter {
 
   private header(parts: readonly string[], st: Stat, type: TarHeader['type']): TarHeader {
     const name = tarName(parts);
-    return {
+    const h: TarHeader = {
       name: type === 'dir' ? `${name}/` : name,
       type,
       size: 0,
@@ -194,6 +181,13 @@ class DirEmitter {
       gid: Number(st.gid),
       mtime: Number(st.mtimeMs / 1000n),
     };
+    const uname = this.owners.users.get(h.uid);
+    const gname = this.owners.groups.get(h.gid);
+    if (uname !== undefined) h.uname = uname;
+    if (gname !== undefined) h.gname = gname;
+    const cap = this.xattrs.get(parts.join('/'))?.[CAPABILITY_XATTR];
+    if (cap !== undefined) h.pax = { [`SCHILY.xattr.${CAPABILITY_XATTR}`]: dockerCapability(cap) };
+    return h;
   }
 
   private async emitWhiteout(parts: string[]): Promise<void> {

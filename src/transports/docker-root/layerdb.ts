@@ -11,6 +11,8 @@ export interface LayerDbEntry {
   diffId: Digest;
   cacheId: string;
   parent?: Digest;
+  /** Bytes of the layer's files as Docker counted them (`size`; what `docker images` adds up). */
+  size?: number;
   /** Path of the gzip'd tar-split records, when the file exists. */
   tarSplitPath?: string;
   dir: string;
@@ -62,11 +64,13 @@ export async function readLayerDbEntry(root: string, driver: StorageDriver, chai
   const diffId = parseDigest(await readSmall(join(dir, 'diff')), join(dir, 'diff'));
   const cacheId = parseCacheId(await readSmall(join(dir, 'cache-id')), join(dir, 'cache-id'));
   const parentText = await readSmall(join(dir, 'parent'), true);
+  const sizeText = await readSmall(join(dir, 'size'), true);
   const tarSplit = join(dir, 'tar-split.json.gz');
   const hasTarSplit = await stat(tarSplit).then((s) => s.isFile(), () => false);
   const entry: LayerDbEntry = { chainId, diffId, cacheId, dir };
   if (parentText) entry.parent = parseDigest(parentText, join(dir, 'parent'));
   if (hasTarSplit) entry.tarSplitPath = tarSplit;
+  if (sizeText !== undefined && /^\d+$/.test(sizeText)) entry.size = Number(sizeText);
   return entry;
 }
 

@@ -49,6 +49,12 @@ export interface VisibleImage {
   names: ImageName[];
 }
 
+/** Drops unnamed images that are only a build step of another image, as `docker images` does. Pure. */
+export function withoutBuildSteps(all: readonly VisibleImage[]): VisibleImage[] {
+  const parents = new Set(all.map((v) => v.stored.parent).filter((p): p is Digest => p !== undefined));
+  return all.filter((v) => v.names.length > 0 || !parents.has(v.stored.id));
+}
+
 /**
  * Reads images straight out of a stopped (or running) Docker data root, never writing to it. Each image is
  * offered as a Docker-25-style OCI manifest with uncompressed layers whose digests are the diff_ids
@@ -78,7 +84,6 @@ export class DockerRootSource implements ImageSource {
     this.visible ??= (async () => {
       const [stored, names] = await Promise.all([listStoredImages(this.root, this.driver), readRepositories(this.root, this.driver)]);
       this.names = names;
-      const parents = new Set(stored.map((s) => s.parent).filter((p): p is Digest => p !== undefined));
       const all = stored.map((s) => ({ stored: s, names: names.get(s.id) ?? [] }));
       const wanted = this.ref.image;
       if (wanted !== undefined) {
@@ -86,7 +91,7 @@ export class DockerRootSource implements ImageSource {
         if (picked.length === 0) throw new BalerError('E_NOT_FOUND', `${this.ref.toString()}: no such image ${JSON.stringify(wanted)} in ${this.root}`);
         return picked;
       }
-      return all.filter((v) => v.names.length > 0 || !parents.has(v.stored.id));
+      return withoutBuildSteps(all);
     })();
     return this.visible;
   }

@@ -9,7 +9,7 @@ export const ociArchiveTransport: Transport = {
   parse(spec: string): ImageRef {
     const { location, image } = splitArchiveSpec('oci-archive', spec);
     return new ArchiveRef(ociArchiveTransport, location, image, {
-      source: (ref, o) => OciArchiveSource.open(ref, o.signal ? { signal: o.signal } : {}),
+      source: (ref, o) => OciArchiveSource.open(ref, { ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}) }),
       sink: (ref, o) => OciArchiveSink.open(ref, o),
     });
   },

@@ -1,6 +1,9 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BalerError } from '../../errors.js';
+import { BalerError, fromSystemError } from '../../errors.js';
 import type { Descriptor } from '../../model/descriptor.js';
+import { digestFromHex, type Digest } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
 import { familiarName, parseImageName, sameName } from '../../model/image-name.js';
 import type { StoreImage } from '../../store/images.js';
@@ -55,6 +58,18 @@ export class LayoutSource implements ImageSource {
 
   fetchBlob(d: Descriptor): Promise<Readable> {
     return this.store.openBlob(d.digest);
+  }
+
+  /** For verify: blob files under blobs/sha256/ (temp names and anything not 64-hex ignored). */
+  async storedBlobs(): Promise<Digest[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.store.root, 'blobs', 'sha256'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fromSystemError(err, join(this.store.root, 'blobs', 'sha256'));
+    }
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => digestFromHex(n));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

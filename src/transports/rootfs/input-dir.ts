@@ -3,6 +3,8 @@
  * children, no root entry, numeric owners, hard links detected by (dev, ino). Symlinks are stored
  * as symlinks and never followed; files are opened with O_NOFOLLOW so nothing outside the directory
  * is ever read, even if the tree changes while baler walks it. Sockets are skipped (tar does too).
+ * Names are handled as bytes (readdir/readlink with Buffer encoding), so a name that is not valid
+ * UTF-8 reaches the tar unchanged (tar/name-bytes.ts).
  * Not captured: extended attributes (Node has no portable xattr API).
  */
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
@@ -12,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { BalerError, fromSystemError } from '../../errors.js';
 import { HashingStream } from '../../io/hashing.js';
 import type { TarHeader } from '../../tar/header.js';
+import { decodeNameBytes } from '../../tar/name-bytes.js';
 import { TarWriter } from '../../tar/write.js';
 import type { LayerFile } from './input-tar.js';
 
@@ -23,8 +26,11 @@ export function devMinor(rdev: number): number {
   return Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+const SLASH = Buffer.from('/');
+
+/** A path under the root, as bytes (names need not be UTF-8). */
+function childPath(dir: Buffer, name: Buffer): Buffer {
+  return Buffer.concat([dir, SLASH, name]);
 }
 
 function baseHeader(name: string, st: Stats): Omit<TarHeader, 'type'> {
@@ -45,16 +51,16 @@ export async function layerFromDirectory(root: string, dir: string, o: DirWalkOp
   const seenInodes = new Map<string, string>();
   let entries = 0;
 
-  const addFile = async (abs: string, name: string, st: Stats): Promise<void> => {
+  const addFile = async (abs: Buffer, name: string, st: Stats): Promise<void> => {
     let fh;
     try {
       fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
-      throw fromSystemError(err, abs);
+      throw fromSystemError(err, abs.toString());
     }
     try {
       const now = await fh.stat();
-      if (now.ino !== st.ino || now.dev !== st.dev) throw new BalerError('E_IO', `${abs}: changed while being read`);
+      if (now.ino !== st.ino || now.dev !== st.dev) throw new BalerError('E_IO', `${abs.toString()}: changed while being read`);
       const body = createReadStream('', { fd: fh.fd, autoClose: false, start: 0, end: Math.max(st.size - 1, 0), highWaterMark: 1024 * 1024 } as Parameters<typeof createReadStream>[1] & { fd: number });
       await writer.add({ ...baseHeader(name, st), type: 'file', size: st.size }, st.size === 0 ? undefined : body);
       if (st.size === 0) body.destroy();
@@ -63,23 +69,24 @@ export async function layerFromDirectory(root: string, dir: string, o: DirWalkOp
     }
   };
 
-  const walk = async (absDir: string, prefix: string): Promise<void> => {
-    let names: string[];
+  const walk = async (absDir: Buffer, prefix: string): Promise<void> => {
+    let names: Buffer[];
     try {
-      names = await readdir(absDir);
+      names = await readdir(absDir, { encoding: 'buffer' });
     } catch (err) {
-      throw fromSystemError(err, absDir);
+      throw fromSystemError(err, absDir.toString());
     }
-    names.sort(compareBytes);
-    for (const n of names) {
+    names.sort(Buffer.compare);
+    for (const nb of names) {
       if (o.signal?.aborted) throw new BalerError('E_CANCELLED', `${root}: cancelled`);
-      const abs = join(absDir, n);
+      const abs = childPath(absDir, nb);
+      const n = decodeNameBytes(nb);
       const name = prefix === '' ? n : `${prefix}/${n}`;
       let st: Stats;
       try {
         st = await lstat(abs);
       } catch (err) {
-        throw fromSystemError(err, abs);
+        throw fromSystemError(err, abs.toString());
       }
       if (st.isDirectory()) {
         await writer.add({ ...baseHeader(name, st), type: 'dir' });
@@ -88,7 +95,7 @@ export async function layerFromDirectory(root: string, dir: string, o: DirWalkOp
         continue;
       }
       if (st.isSocket()) {
-        o.warn?.(`${abs}: socket skipped`);
+        o.warn?.(`${abs.toString()}: socket skipped`);
         continue;
       }
       const key = `${st.dev}:${st.ino}`;
@@ -103,16 +110,16 @@ export async function layerFromDirectory(root: string, dir: string, o: DirWalkOp
       else if (st.isSymbolicLink()) {
         let target: string;
         try {
-          target = await readlink(abs);
+          target = decodeNameBytes(await readlink(abs, { encoding: 'buffer' }));
         } catch (err) {
-          throw fromSystemError(err, abs);
+          throw fromSystemError(err, abs.toString());
         }
         await writer.add({ ...baseHeader(name, st), type: 'symlink', linkname: target });
       } else if (st.isFIFO()) await writer.add({ ...baseHeader(name, st), type: 'fifo' });
       else if (st.isCharacterDevice() || st.isBlockDevice()) {
         await writer.add({ ...baseHeader(name, st), type: st.isCharacterDevice() ? 'char' : 'block', devmajor: devMajor(st.rdev), devminor: devMinor(st.rdev) });
       } else {
-        o.warn?.(`${abs}: unsupported file type skipped`);
+        o.warn?.(`${abs.toString()}: unsupported file type skipped`);
         continue;
       }
       entries++;
@@ -124,7 +131,7 @@ export async function layerFromDirectory(root: string, dir: string, o: DirWalkOp
       throw fromSystemError(err, root);
     });
     if (!top.isDirectory()) throw new BalerError('E_USAGE', `${root}: not a directory`);
-    await walk(root, '');
+    await walk(Buffer.from(root.replace(/\/+$/, '') || '/'), '');
     await writer.finish();
     await done;
   } catch (err) {

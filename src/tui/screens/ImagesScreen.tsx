@@ -7,7 +7,9 @@ import { selectedImages, selectionSummary, visibleImages } from '../state/select
 
 function sourceLabel(s: TuiState): string {
   if (!s.source) return '';
-  return s.source.kind === 'store' ? 'store' : s.source.kind === 'docker-root' ? `docker-root:${s.source.path}` : s.source.path;
+  const src = s.source;
+  if (src.kind === 'store' || src.kind === 'docker') return src.kind;
+  return src.kind === 'docker-root' ? `docker-root:${src.path}` : src.path;
 }
 
 /** The image list with type-to-filter and multi-select; the panel sums up the selection. */

@@ -3,7 +3,7 @@ import { truncate } from '../format.js';
 import type { TuiState } from '../state/machine.js';
 import { useTheme } from '../components/theme.js';
 
-/** Where the images come from: the embedded store, a typed archive/layout path, or not-yet transports. */
+/** Where the images come from: the embedded store, a typed archive/layout path, Docker's store or daemon. */
 export function SourceScreen({ state, width }: { state: TuiState; width: number }) {
   const t = useTheme();
   return (

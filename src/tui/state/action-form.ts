@@ -46,7 +46,7 @@ export function initialActionForm(): ActionForm {
   return { kind: 'save', format: 'docker', compression: 'keep', archive: 'auto', output: '', platform: '', field: 0, editing: false };
 }
 
-/** Verbs a source offers: the store saves out; an archive or layout loads in. */
+/** Verbs a source offers: the store and Docker (daemon or offline) save and export out; an archive or layout loads in. */
 export function availableKinds(source: SourceSpec | undefined, can: TuiServices['actions']): ActionKind[] {
   if (!source) return [];
   const out: ActionKind[] = [];
@@ -54,10 +54,11 @@ export function availableKinds(source: SourceSpec | undefined, can: TuiServices[
     if (can.save) out.push('save');
     if (can.ociDir) out.push('oci-dir');
     if (can.export) out.push('export');
-  } else if (source.kind === 'docker-root') {
-    // save --from docker-root:DIR
+  } else if (source.kind === 'docker-root' || source.kind === 'docker') {
+    // save --from docker-root:DIR / --from docker; export docker-root:DIR:IMAGE / docker:IMAGE
     if (can.save) out.push('save');
     if (can.ociDir) out.push('oci-dir');
+    if (can.export) out.push('export');
   } else if (can.load) out.push('load');
   return out;
 }

@@ -111,6 +111,7 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
     const choice = s.sourceChoices[s.sourceCursor];
     if (!choice || !choice.available) return [];
     if (choice.id === 'store') return [{ kind: 'choose-source', source: { kind: 'store' } }];
+    if (choice.id === 'docker') return [{ kind: 'choose-source', source: { kind: 'docker' } }];
     if (choice.id === 'path' || choice.id === 'docker-root') return [d({ type: 'source/edit-path', editing: true, for: choice.id, ...(choice.defaultPath ? { initial: choice.defaultPath } : {}) })];
   }
   return [];

@@ -2,7 +2,7 @@ import micromatch from 'micromatch';
 import type { EquivalentAction } from '../../cli/command-line.js';
 import type { Digest } from '../../model/digest.js';
 import { parsePlatform } from '../../model/platform.js';
-import type { ImageRow, TuiCopyRequest } from '../tui-services.js';
+import type { ImageRow, SourceSpec, TuiCopyRequest } from '../tui-services.js';
 import { actionFields, availableKinds, type FormField } from './action-form.js';
 import type { BlobRow, ProgressState, TuiState } from './machine.js';
 
@@ -96,6 +96,11 @@ export function selectionRefs(s: Pick<TuiState, 'images' | 'selected'>): string[
   return selectedImages(s).flatMap((r) => (r.names.length ? r.names : [r.id]));
 }
 
+/** `--from` for the verbs when the images come from Docker's data root or daemon. */
+function dockerFrom(source: SourceSpec): { from?: string } {
+  return source.kind === 'docker-root' ? { from: `docker-root:${source.path}` } : source.kind === 'docker' ? { from: 'docker' } : {};
+}
+
 /** The copy the Action form describes, plus the plain command that does the same; or a reason it cannot run. */
 export function plannedCopy(s: TuiState): { request: TuiCopyRequest; action: EquivalentAction } | { error: string } {
   const images = selectionRefs(s);
@@ -121,10 +126,10 @@ export function plannedCopy(s: TuiState): { request: TuiCopyRequest; action: Equ
     const image = images[0];
     if (selectedImages(s).length !== 1 || image === undefined) return { error: 'export flattens one image: select exactly one' };
     const archive = s.form.archive;
-    return { request: { kind: 'export', source, image, output, archive, ...plat }, action: { verb: 'export', image, output, archive, ...plat } };
+    return { request: { kind: 'export', source, image, output, archive, ...plat }, action: { verb: 'export', image, output, archive, ...plat, ...dockerFrom(source) } };
   }
   const compression = s.form.compression;
-  const from = source.kind === 'docker-root' ? { from: `docker-root:${source.path}` } : {};
+  const from = dockerFrom(source);
   if (s.form.kind === 'oci-dir') {
     return { request: { kind: 'save', source, images, output, format: 'oci-dir', compression, archive: 'none', ...plat }, action: { verb: 'save-oci-dir', images, output, compression, ...plat, ...from } };
   }

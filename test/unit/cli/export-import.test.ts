@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import { TempDirs } from '../../helpers/temp-dirs.js';
 import { writeTar } from '../../helpers/tiny-tar.js';
 import { dockerArchiveParts } from '../../helpers/image-archives.js';
 import { DOCKER_EXPORT_EXTRAS, factLines, tarFacts } from '../flatten/tar-facts.js';
-import { isRoot } from '../../helpers/tools.js';
+import { isRoot, skipUnlessTools } from '../../helpers/tools.js';
 
 const SAMPLES = '/work/shared/docs/samples/fixtures';
 const FIXTURE = join(SAMPLES, 'fixture-3layers.docker-archive.tar');
@@ -214,14 +214,28 @@ describe('baler import', () => {
     assert.deepEqual(facts.hardlinks, ['bin/tool2']);
   });
 
-  test('an unreadable directory is one error line', { skip: isRoot() ? 'root can read everything' : false }, async () => {
-    const root = join(dir, 'locked');
+  // root reads everything, so as root baler runs as nobody (setpriv) in a directory nobody may use
+  const asNobody = isRoot() ? (skipUnlessTools('setpriv') ? 'root reads everything and setpriv is missing' : 'nobody') : 'self';
+  test('an unreadable directory is one error line and stores nothing', { skip: asNobody.includes(' ') ? asNobody : false }, async () => {
+    const base = await tmp.make('baler-h6-locked-');
+    const root = join(base, 'locked');
+    const lockedStore = join(base, 'store');
     await mkdir(join(root, 'sub'), { recursive: true });
+    await mkdir(lockedStore);
     await chmod(join(root, 'sub'), 0);
-    const r = await runBaler(['import', '--store', store, root, 'locked:1']);
+    const args = ['import', '--store', lockedStore, root, 'locked:1'];
+    let r: Awaited<ReturnType<typeof runBaler>>;
+    if (asNobody === 'nobody') {
+      await chmod(base, 0o755);
+      await chown(lockedStore, 65534, 65534);
+      r = await runBaler(args, { wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    } else r = await runBaler(args);
     await chmod(join(root, 'sub'), 0o755);
-    assert.equal(r.code, 6);
+    assert.equal(r.code, 6, describeRun(args, r));
     assert.match(r.stderr, /locked\/sub: permission denied/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, describeRun(args, r));
+    const index = await readFile(join(lockedStore, 'index.json'), 'utf8').catch(() => '');
+    assert.doesNotMatch(index, /locked/);
   });
 
   test('an OpenVZ template name gives the image name and platform', async () => {

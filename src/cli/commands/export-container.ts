@@ -1,0 +1,63 @@
+import { ExitCode } from '../../errors.js';
+import type { LayerCompression } from '../../model/media-types.js';
+import type { ExportTarget } from '../../pipeline/export.js';
+import { exportContainer, findContainerToExport, type ContainerPlace } from '../../pipeline/export-container.js';
+import type { PathFilter } from '../../tar/flatten/plan.js';
+import { DockerDaemonRef } from '../../transports/docker-daemon/transport.js';
+import type { ImageRef } from '../../transports/types.js';
+import { formatBytes } from '../render/units.js';
+import type { CommandContext } from '../spec.js';
+import { printJson } from '../store-context.js';
+
+export interface ExportPlan {
+  ref: ImageRef;
+  image?: string;
+  to: ExportTarget;
+  compression: LayerCompression;
+  level?: number;
+  filter?: PathFilter;
+}
+
+/**
+ * Containers live in a Docker data root or a daemon; other sources only hold images. `fallback` says why
+ * a daemon's data root is read instead of the daemon (told once: here for a container, by the source for an image).
+ */
+async function containerPlaceOf(ref: ImageRef): Promise<{ place: ContainerPlace; fallback?: string } | undefined> {
+  if (ref.transport.name === 'docker-root') return { place: { kind: 'docker-root', root: ref.location } };
+  if (!(ref instanceof DockerDaemonRef)) return undefined;
+  const place = await ref.reach();
+  if (place.kind === 'daemon') return { place };
+  return { place: { kind: 'docker-root', root: place.root }, fallback: place.reason };
+}
+
+/**
+ * `baler export --from docker-root:DIR|docker CONTAINER`: when SOURCE names a container there, writes
+ * its file system like `docker export` and returns the exit code; undefined when SOURCE is not a
+ * container (the caller exports it as an image). Containers win over images of the same name.
+ */
+export async function exportIfContainer(ctx: CommandContext, plan: ExportPlan): Promise<ExitCode | undefined> {
+  if (plan.image === undefined) return undefined;
+  const where = await containerPlaceOf(plan.ref);
+  const container = where && (await findContainerToExport(where.place, plan.image));
+  if (!container) return undefined;
+  const quiet = ctx.flags.bool('quiet');
+  if (where.fallback && !quiet) ctx.io.stderr.write(`baler: warning: ${where.fallback}\n`);
+  const report = await exportContainer({
+    container,
+    to: plan.to,
+    compression: plan.compression,
+    ...(plan.level !== undefined ? { level: plan.level } : {}),
+    ...(plan.filter ? { filter: plan.filter } : {}),
+    signal: ctx.io.signal,
+    warn: (_code, message) => {
+      if (!quiet) ctx.io.stderr.write(`baler: warning: ${message}\n`);
+    },
+  });
+  if (ctx.flags.bool('json')) printJson(ctx.io, report);
+  else if (!quiet) {
+    const files = report.entries !== undefined ? ` (${report.entries} entries, ${formatBytes(report.fileBytes ?? 0)} of files)` : '';
+    const packed = report.compression === 'none' ? '' : ` (${report.compression}, ${formatBytes(report.bytesWritten)})`;
+    ctx.io.stderr.write(`Exported container ${report.container}${files} from ${report.from} to ${report.location}${packed}\n`);
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { BalerError } from '../errors.js';
+import { parseSplitSize } from '../transports/split/size-spec.js';
+import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
+import type { OpenOptions } from '../transports/types.js';
+import type { CopyEventHandler } from '../pipeline/events.js';
+import { countReused, type ReuseCount } from './reuse-count.js';
+import { formatBytes } from './render/units.js';
+import type { FlagSpec, ParsedFlags } from './spec.js';
+
+/** save's --split and --resume (kept here so save.ts only lists them). */
+export const saveVolumeFlagSpecs: readonly FlagSpec[] = [
+  {
+    name: 'split',
+    type: 'string',
+    placeholder: 'SIZE',
+    description: 'Cut the archive into parts of at most SIZE (4G, 700M, 1.5G, bytes, or fat32 = 4 GiB - 1): FILE.001, FILE.002, … plus NAME.baler.json with each part\'s size and sha256. Needs -o.',
+  },
+  {
+    name: 'resume',
+    type: 'boolean',
+    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first). Uncompressed single files only.',
+  },
+];
+
+/** load's --resume. */
+export const loadResumeFlagSpec: FlagSpec = {
+  name: 'resume',
+  type: 'boolean',
+  description: 'Continue an interrupted load: blobs already written and verified at the destination (store, oci:DIR) are kept and not copied again (a plain rerun does this too), and the count is reported; --into docker-archive:FILE or oci-archive:FILE continues its partial file as save --resume does.',
+};
+
+export interface SaveVolumes {
+  /** Spread into the sink's OpenOptions. */
+  readonly sinkOptions: Pick<OpenOptions, 'splitSize' | 'resume'>;
+  /** Wraps the progress handler to count reused blobs. */
+  readonly onEvent: CopyEventHandler | undefined;
+  /** Extra --json fields: `split` (the JSON file and its parts), `resumed` (reused blobs and bytes). */
+  jsonFields(): Promise<Record<string, unknown>>;
+  /** Extra lines for the human summary on stderr. */
+  summaryLines(): Promise<string[]>;
+}
+
+/**
+ * Validates --split/--resume against the output (`-o` required for both; --split not with oci-dir or
+ * a device) and gives what save needs to apply and report them.
+ */
+export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; format: string; outer: string; cwd: string; isDevice: boolean; next: CopyEventHandler | undefined }): SaveVolumes {
+  const splitSpec = flags.string('split');
+  const resume = flags.bool('resume');
+  const splitSize = splitSpec !== undefined ? parseSplitSize(splitSpec) : undefined;
+  if (splitSize !== undefined) {
+    if (o.output === '-' || o.isDevice) throw new BalerError('E_USAGE', 'save: --split writes numbered files next to -o FILE; it cannot write to stdout or a device');
+    if (o.format === 'oci-dir') throw new BalerError('E_USAGE', 'save: --split applies to archive files, not to --format oci-dir');
+  }
+  if (resume && (o.output === '-' || o.isDevice)) throw new BalerError('E_USAGE', 'save: --resume keeps a partial file next to -o FILE; it cannot resume stdout or a device');
+  // a compressed stream cannot be continued byte for byte, and parts are published only at the end
+  if (resume && o.outer !== 'none') throw new BalerError('E_USAGE', `save: --resume works for uncompressed archives; ${o.output} is ${o.outer}-compressed`);
+  if (resume && splitSize !== undefined) throw new BalerError('E_USAGE', 'save: --resume and --split cannot be combined (a split set is published only when complete)');
+  const counter = resume ? countReused(o.next) : undefined;
+  const manifest = splitSize !== undefined ? manifestPathFor(resolve(o.cwd, o.output)) : undefined;
+  const parts = async (): Promise<SplitPart[]> => (manifest ? parseSetManifest(await readFile(manifest), manifest).parts : []);
+  return {
+    sinkOptions: { ...(splitSize !== undefined ? { splitSize } : {}), ...(resume ? { resume: true } : {}) },
+    onEvent: counter ? counter.handle : o.next,
+    async jsonFields() {
+      const out: Record<string, unknown> = {};
+      if (manifest) out.split = { manifest, parts: await parts() };
+      if (counter) out.resumed = counter.result();
+      return out;
+    },
+    async summaryLines() {
+      const lines: string[] = [];
+      if (manifest) {
+        const p = await parts();
+        lines.push(`Split into ${p.length} part${p.length === 1 ? '' : 's'} (${p.map((x) => x.name).join(', ')}), described by ${manifest}`);
+      }
+      if (counter) lines.push(reusedLine(counter.result()));
+      return lines;
+    },
+  };
+}
+
+/** load --resume: counts reused blobs; `report()` gives the JSON field and the stderr line. */
+export function loadResumeFromFlags(flags: ParsedFlags, next: CopyEventHandler | undefined): { onEvent: CopyEventHandler | undefined; result(): ReuseCount | undefined; line(): string | undefined } {
+  const counter = flags.bool('resume') ? countReused(next) : undefined;
+  return {
+    onEvent: counter ? counter.handle : next,
+    result: () => counter?.result(),
+    line: () => (counter ? reusedLine(counter.result()) : undefined),
+  };
+}
+
+function reusedLine(r: ReuseCount): string {
+  return `Resumed: reused ${r.blobs} blob${r.blobs === 1 ? '' : 's'} (${formatBytes(r.bytes)}) already written and verified`;
+}

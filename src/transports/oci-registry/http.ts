@@ -1,0 +1,110 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * One HTTP exchange over node:http/https with keep-alive agents, plus the retry policy the registry client
+ * uses. Bodies are Buffers (a manifest, or one upload chunk) so a retried request can resend them;
+ * response bodies stay streams, so a layer is never held in memory.
+ */
+export interface HttpRequest {
+  readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+  readonly signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: IncomingMessage;
+  readonly url: URL;
+}
+
+export interface HttpAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+  destroy(): void;
+}
+
+/** Sockets idle longer than this fail the request with ETIMEDOUT (retried like a reset). */
+const SOCKET_TIMEOUT_MS = 120_000;
+
+export function makeAgents(opts: { verifyTls: boolean; maxSockets: number }): HttpAgents {
+  const h = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+  const s = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, rejectUnauthorized: opts.verifyTls });
+  return {
+    http: h,
+    https: s,
+    destroy() {
+      h.destroy();
+      s.destroy();
+    },
+  };
+}
+
+export function sendOnce(req: HttpRequest, agents: HttpAgents): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const secure = req.url.protocol === 'https:';
+    const headers: Record<string, string> = { 'User-Agent': 'baler', ...(req.headers ?? {}) };
+    if (req.body !== undefined) headers['Content-Length'] = String(req.body.length);
+    else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') headers['Content-Length'] = '0';
+    const r = (secure ? https : http).request(
+      req.url,
+      { method: req.method, headers, agent: secure ? agents.https : agents.http, ...(req.signal ? { signal: req.signal } : {}) },
+      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url }),
+    );
+    r.setTimeout(SOCKET_TIMEOUT_MS, () => r.destroy(Object.assign(new Error(`no answer for ${SOCKET_TIMEOUT_MS / 1000}s`), { code: 'ETIMEDOUT' })));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+/** Discards a response body so its socket goes back to the pool. */
+export function drain(res: HttpResponse): void {
+  res.body.resume();
+}
+
+/** Reads a small response body (errors, tokens, tag lists), refusing more than `limit` bytes. */
+export async function readSmallBody(res: HttpResponse, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of res.body) {
+    n += (chunk as Buffer).length;
+    if (n > limit) {
+      res.body.destroy();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  /** Delay before the second attempt; doubles each time (capped at 30 s). */
+  readonly baseDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 5, baseDelayMs: 250 };
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRY_ERRORS = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRY_STATUS.has(status);
+}
+
+export function isRetryableError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && RETRY_ERRORS.has(code);
+}
+
+/** Waits before attempt `attempt` (1-based count of failures so far); a 429's Retry-After wins when shorter than 30 s. */
+export async function backoff(policy: RetryPolicy, attempt: number, signal: AbortSignal | undefined, retryAfter?: string): Promise<void> {
+  const hinted = retryAfter !== undefined && /^[0-9]+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+  const exp = Math.min(30_000, policy.baseDelayMs * 2 ** (attempt - 1));
+  await sleep(hinted !== undefined ? Math.min(hinted, 30_000) : exp, undefined, signal ? { signal } : {});
+}

@@ -1,0 +1,182 @@
+import { createHash, type Hash } from 'node:crypto';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { Writable } from 'node:stream';
+import { fromSystemError } from '../../errors.js';
+import { createAtomicFile, fsyncDir, tempNameFor } from '../../io/atomic-file.js';
+import { onInterruptCleanup } from '../../io/cleanup.js';
+import type { LayerCompression } from '../../model/media-types.js';
+import { manifestPathFor, partPath, serializeSetManifest, SPLIT_SET_KIND, type SplitPart } from './set-manifest.js';
+
+/** A finished part still under its temp name, fsynced and closed. */
+interface DonePart extends SplitPart {
+  temp: string;
+  target: string;
+}
+
+/** The open part: bytes go to its temp file and its hash at the same time (no second read). */
+interface OpenPart {
+  fh: FileHandle;
+  temp: string;
+  target: string;
+  hash: Hash;
+  size: number;
+}
+
+/**
+ * The bytes of one archive cut into numbered files of at most `partSize` bytes (`-o set.tar` →
+ * `set.tar.001`, `.002`, …), each hashed while written. Parts stay under temp names until commit(),
+ * which renames them in order and then writes `NAME.baler.json` (set-manifest.ts) atomically, last:
+ * a failure or abort before that leaves neither parts nor JSON. Only one file is open at a time.
+ */
+export class SplitPartWriter extends Writable {
+  private readonly done: DonePart[] = [];
+  private current: OpenPart | undefined;
+  private readonly renamed: string[] = [];
+  private state: 'open' | 'committed' | 'discarded' = 'open';
+  private readonly unregister: () => void;
+  readonly manifestPath: string;
+  /** Where a finished set is found (archive-output.ts reports it as the sink's location). */
+  readonly location: string;
+
+  constructor(
+    /** The -o path; parts are named after it. */
+    readonly output: string,
+    readonly partSize: number,
+    private readonly compression: LayerCompression,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.manifestPath = manifestPathFor(output);
+    this.location = this.manifestPath;
+    this.unregister = onInterruptCleanup(() => this.removeAll());
+  }
+
+  /** The Writable archive bytes go to (this object; FileTarget shape for archive-output.ts). */
+  get stream(): Writable {
+    return this;
+  }
+
+  /** The parts written so far (complete ones), for reports. */
+  parts(): readonly SplitPart[] {
+    return this.done.map(({ name, size, sha256 }) => ({ name, size, sha256 }));
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.writeChunk(chunk).then(() => cb(), (err: unknown) => cb(err as Error));
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.closeCurrent().then(() => cb(), (err: unknown) => cb(err as Error));
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // an aborted write: close the open part (its temp is removed by discard)
+    const fh = this.current?.fh;
+    if (!fh) return cb(err);
+    fh.close().then(() => cb(err), () => cb(err));
+  }
+
+  private async writeChunk(chunk: Buffer): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      const part = this.current ?? (await this.openNext());
+      const n = Math.min(chunk.length - at, this.partSize - part.size);
+      const slice = chunk.subarray(at, at + n);
+      let off = 0;
+      try {
+        while (off < slice.length) off += (await part.fh.write(slice, off, slice.length - off)).bytesWritten;
+      } catch (err) {
+        throw fromSystemError(err, part.target);
+      }
+      part.hash.update(slice);
+      part.size += n;
+      at += n;
+      if (part.size === this.partSize) await this.closeCurrent();
+    }
+  }
+
+  private async openNext(): Promise<OpenPart> {
+    const target = partPath(this.output, this.done.length + 1);
+    const temp = tempNameFor(target);
+    let fh: FileHandle;
+    try {
+      fh = await open(temp, 'wx', 0o644);
+    } catch (err) {
+      throw fromSystemError(err, dirname(target));
+    }
+    this.current = { fh, temp, target, hash: createHash('sha256'), size: 0 };
+    return this.current;
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const part = this.current;
+    if (!part) return;
+    this.current = undefined;
+    try {
+      await part.fh.sync();
+      await part.fh.close();
+    } catch (err) {
+      await part.fh.close().catch(() => undefined);
+      this.done.push({ name: basename(part.target), size: part.size, sha256: '', temp: part.temp, target: part.target });
+      throw fromSystemError(err, part.target);
+    }
+    this.done.push({ name: basename(part.target), size: part.size, sha256: part.hash.digest('hex'), temp: part.temp, target: part.target });
+  }
+
+  /** Call after the stream finished: parts into place in order, then the JSON, atomically, last. */
+  async commit(): Promise<void> {
+    if (this.state !== 'open') return;
+    try {
+      for (const p of this.done) {
+        await rename(p.temp, p.target);
+        this.renamed.push(p.target);
+      }
+      await this.removeStaleParts();
+      await fsyncDir(dirname(this.output));
+      const json = await createAtomicFile(this.manifestPath, { overwrite: true });
+      try {
+        const totalSize = this.done.reduce((a, p) => a + p.size, 0);
+        json.stream.end(serializeSetManifest({ kind: SPLIT_SET_KIND, version: 1, compression: this.compression, totalSize, partSize: this.partSize, parts: this.parts() as SplitPart[] }));
+        await json.commit();
+      } finally {
+        await json.discard();
+      }
+      this.state = 'committed';
+      this.unregister();
+    } catch (err) {
+      await this.discard();
+      throw fromSystemError(err, this.output);
+    }
+  }
+
+  /** An older, longer set saved to the same name must not leave its later parts behind. */
+  private async removeStaleParts(): Promise<void> {
+    for (let n = this.done.length + 1; ; n++) {
+      try {
+        await unlink(partPath(this.output, n));
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Removes every part written (temp or already renamed); a no-op after commit. */
+  async discard(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'discarded';
+    this.unregister();
+    if (!this.destroyed) this.destroy();
+    await this.removeAll();
+  }
+
+  private async removeAll(): Promise<void> {
+    const cur = this.current;
+    this.current = undefined;
+    if (cur) {
+      await cur.fh.close().catch(() => undefined);
+      await unlink(cur.temp).catch(() => undefined);
+    }
+    for (const p of this.done) await unlink(p.temp).catch(() => undefined);
+    for (const t of this.renamed) await unlink(t).catch(() => undefined);
+  }
+}

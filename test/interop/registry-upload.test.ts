@@ -1,0 +1,101 @@
+/**
+ * The upload paths the CLI's small fixture blobs do not reach, against the real docker-registry 2.8:
+ * chunked PATCH uploads (tiny chunks), an unknown digest computed while uploading, a digest mismatch that
+ * leaves nothing, and a manifest whose blob is missing (the registry's error code in one line).
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { BalerError } from '../../src/errors.js';
+import type { Digest } from '../../src/model/digest.js';
+import { MediaTypes } from '../../src/model/media-types.js';
+import { uploadBlob } from '../../src/transports/oci-registry/blob-upload.js';
+import { RegistryClient } from '../../src/transports/oci-registry/client.js';
+import { MANIFEST_ACCEPT } from '../../src/transports/oci-registry/manifests.js';
+import { registryRef } from '../../src/transports/oci-registry/transport.js';
+import { withRegistry } from '../helpers/registry.js';
+
+const reg = withRegistry();
+
+const sha = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
+/** Pieces of 321 bytes, as the stream tests feed parsers. */
+const tinyPieces = (b: Buffer): Readable => Readable.from(Array.from({ length: Math.ceil(b.length / 321) }, (_, i) => b.subarray(i * 321, (i + 1) * 321)));
+
+async function blobInRegistry(host: string, repo: string, d: Digest): Promise<Buffer | undefined> {
+  const res = await fetch(`http://${host}/v2/${repo}/blobs/${d}`);
+  return res.status === 200 ? Buffer.from(await res.arrayBuffer()) : undefined;
+}
+
+test('chunked uploads (sequential PATCH with Content-Range) store the exact blob; an unknown digest is computed', { skip: reg.skip }, async () => {
+  const client = new RegistryClient(reg.host, reg.host);
+  try {
+    const data = randomBytes(300_001);
+    const stored = await uploadBlob(client, 'chunks/app', tinyPieces(data), { mediaType: MediaTypes.ociLayerGzip, digest: sha(data), size: data.length }, { chunkSize: 64 * 1024 });
+    assert.deepEqual(stored, { mediaType: MediaTypes.ociLayerGzip, digest: sha(data), size: data.length });
+    assert.ok((await blobInRegistry(reg.host, 'chunks/app', sha(data)))?.equals(data));
+
+    const other = randomBytes(70_000);
+    const computed = await uploadBlob(client, 'chunks/app', tinyPieces(other), { mediaType: MediaTypes.ociLayerGzip }, { chunkSize: 32 * 1024 });
+    assert.equal(computed.digest, sha(other));
+    assert.ok((await blobInRegistry(reg.host, 'chunks/app', sha(other)))?.equals(other));
+  } finally {
+    client.close();
+  }
+});
+
+test('a blob that does not match its digest is refused and nothing is stored under either digest', { skip: reg.skip }, async () => {
+  const client = new RegistryClient(reg.host, reg.host);
+  try {
+    const data = randomBytes(100_000);
+    const claimed = sha(Buffer.from('something else'));
+    for (const chunkSize of [1 << 20, 16 * 1024]) {
+      await assert.rejects(
+        uploadBlob(client, 'bad/app', tinyPieces(data), { mediaType: MediaTypes.ociLayer, digest: claimed, size: data.length }, { chunkSize }),
+        (e: unknown) => e instanceof BalerError && e.code === 'E_DIGEST_MISMATCH' && e.message.includes(`expected ${claimed}, got ${sha(data)}`),
+      );
+    }
+    assert.equal(await blobInRegistry(reg.host, 'bad/app', claimed), undefined);
+    assert.equal(await blobInRegistry(reg.host, 'bad/app', sha(data)), undefined);
+  } finally {
+    client.close();
+  }
+});
+
+test('a manifest whose blob is missing fails with the registry code, naming registry and repository', { skip: reg.skip }, async () => {
+  const sink = await registryRef(`registry://${reg.host}/app:v1`).openSink();
+  try {
+    const missing = `sha256:${'1'.repeat(64)}`;
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: missing, size: 2 }, layers: [] }));
+    await assert.rejects(sink.putManifest(bytes, { mediaType: MediaTypes.ociManifest, digest: sha(bytes), size: bytes.length }), (e: unknown) => {
+      assert.ok(e instanceof BalerError);
+      assert.equal(e.message, `registry://${reg.host}/app: MANIFEST_BLOB_UNKNOWN: blob unknown to registry (${missing})`);
+      return true;
+    });
+  } finally {
+    await sink[Symbol.asyncDispose]();
+  }
+});
+
+test('a PREFIX sink finds a blob under the prefix before any image starts, then mounts it into the image repository', { skip: reg.skip }, async () => {
+  const { runBaler } = await import('../helpers/run-baler.js');
+  const { fixture } = await import('../helpers/paths.js');
+  const pushed = await runBaler(['load', '-i', fixture('docker20-multi.tar'), 'imga:1', '--into', `registry://${reg.host}/pre`]);
+  assert.equal(pushed.code, 0, pushed.stderr);
+  const tags = (await (await fetch(`http://${reg.host}/v2/pre/library/imga/tags/list`)).json()) as { tags: string[] };
+  assert.deepEqual(tags.tags, ['1']);
+  const manifest = (await (await fetch(`http://${reg.host}/v2/pre/library/imga/manifests/1`, { headers: { Accept: MANIFEST_ACCEPT } })).json()) as { layers: Array<{ digest: Digest }> };
+  const base = manifest.layers[0]?.digest as Digest;
+
+  const sink = await registryRef(`registry://${reg.host}/pre`).openSink();
+  try {
+    assert.equal(await sink.hasBlob(base), true, 'found under the prefix');
+    assert.equal(await sink.hasBlob(sha(Buffer.from('not pushed'))), false);
+    assert.equal(await blobInRegistry(reg.host, 'pre/library/imgb', base), undefined);
+    await sink.startImage?.([{ domain: 'docker.io', path: 'library/imgb', tag: '1' }]);
+    assert.equal(await sink.hasBlob(base), true, 'mounted into pre/library/imgb');
+    assert.ok(await blobInRegistry(reg.host, 'pre/library/imgb', base));
+  } finally {
+    await sink[Symbol.asyncDispose]();
+  }
+});
