@@ -77,10 +77,10 @@ export const exportImportSection: BenchSection = {
     const rootfsBytes = existsSync(out('docker.tar')) ? sizeOf(out('docker.tar')) : 0;
     spawnSync('docker', ['rm', '-f', CONTAINER], { env, stdio: 'ignore' });
     const exportRows: Row[] = [
-      { what: `docker export | zstd -T0 (${mb(out('docker.tar.zst'))})`, m: dockerZstd, bytes: rootfsBytes },
+      { what: `docker export piped to zstd -T0 (${mb(out('docker.tar.zst'))})`, m: dockerZstd, bytes: rootfsBytes },
       { what: `baler export --compress zstd, from its store (${mb(out('baler.tar.zst'))})`, m: balerZstd, bytes: rootfsBytes },
       { what: `baler export --compress zstd docker-archive:… (${mb(out('baler-archive.tar.zst'))})`, m: balerZstdArchive, bytes: rootfsBytes },
-      { what: `docker export | gzip (${mb(out('docker.tar.gz'))})`, m: dockerGzip, bytes: rootfsBytes },
+      { what: `docker export piped to gzip (${mb(out('docker.tar.gz'))})`, m: dockerGzip, bytes: rootfsBytes },
       { what: `baler export --compress gzip, from its store (${mb(out('baler.tar.gz'))})`, m: balerGzip, bytes: rootfsBytes },
       { what: `docker export -o (plain tar, ${mb(out('docker.tar'))})`, m: dockerPlain, bytes: rootfsBytes },
       { what: `baler export -o (plain tar, ${mb(out('baler.tar'))})`, m: balerPlain, bytes: rootfsBytes },
@@ -122,8 +122,8 @@ export const exportImportSection: BenchSection = {
       '',
       table(exportRows, undefined),
       '',
-      ratioLine('baler export zstd / docker export | zstd -T0', balerZstd, dockerZstd, 'target <= 1'),
-      ratioLine('baler export gzip / docker export | gzip', balerGzip, dockerGzip, 'target <= 1'),
+      ratioLine('baler export zstd / docker export piped to zstd -T0', balerZstd, dockerZstd, 'target <= 1'),
+      ratioLine('baler export gzip / docker export piped to gzip', balerGzip, dockerGzip, 'target <= 1'),
       `- baler export peak RSS: ${peak([balerZstd, balerZstdArchive, balerGzip, balerPlain])}`,
       '',
       `Import: ${rootfsNote}; MB/s are of the compressed input.`,

@@ -82,6 +82,30 @@ export function sortedUnique(ds: Iterable<Digest>): Digest[] {
   return [...new Set(ds)].sort();
 }
 
+/**
+ * One inventory of several parts of the same destination (e.g. a registry's repositories, one
+ * `--from` each). Parts must agree on how the destination holds layers.
+ */
+export function mergeInventories(parts: readonly Inventory[]): Inventory {
+  const first = parts[0];
+  if (!first) throw new BalerError('E_INTERNAL', 'Internal error: mergeInventories of nothing');
+  const mixed = parts.find((p) => p.holds !== first.holds);
+  if (mixed) {
+    throw new BalerError('E_USAGE', `${first.source} holds ${first.holds} but ${mixed.source} holds ${mixed.holds}: an inventory describes one kind of destination`);
+  }
+  if (parts.length === 1) return first;
+  const layers = new Map<Digest, InventoryLayer>();
+  for (const p of parts) for (const l of p.layers) layers.set(l.digest, l);
+  return {
+    ...first,
+    source: parts.map((p) => p.source).join(' '),
+    blobs: sortedUnique(parts.flatMap((p) => p.blobs)),
+    layers: [...layers.values()].sort((a, b) => a.digest.localeCompare(b.digest)),
+    diffIds: sortedUnique(parts.flatMap((p) => p.diffIds)),
+    images: parts.flatMap((p) => p.images),
+  };
+}
+
 /** Canonical bytes (two-space JSON, trailing newline), so `inventoryDigest` is stable. */
 export function serializeInventory(inv: Inventory): Buffer {
   return Buffer.from(`${JSON.stringify(inv, null, 2)}\n`, 'utf8');

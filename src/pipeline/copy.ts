@@ -44,6 +44,11 @@ export interface CopyRequest {
   onEvent?: CopyEventHandler;
   /** save --have/--since: layers the destination holds are left out and recorded (pipeline/delta-recorder.ts). */
   delta?: DeltaRecorder;
+  /**
+   * Called once every selected manifest and config is verified, before anything is written, with the
+   * layers each image needs: a last check that may throw (load of a delta checks its base here).
+   */
+  preflight?: (images: ReadonlyArray<{ image: string; layers: readonly Descriptor[] }>) => Promise<void>;
 }
 
 export interface CopiedImage {
@@ -119,6 +124,7 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
     check();
   }
   emitPlan(nodes, emit);
+  await req.preflight?.(nodes.map(({ sel, node }) => ({ image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), layers: imagesOf(node).flatMap((i) => i.manifest.layers) })));
 
   // === copy blobs, manifests and names, image by image
   const totals: Totals = { blobsCopied: 0, blobsSkipped: 0, bytesRead: 0, bytesWritten: 0 };

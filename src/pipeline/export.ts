@@ -10,7 +10,7 @@ import micromatch from 'micromatch';
 import { compressor } from '../codecs/index.js';
 import { BalerError, fromSystemError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
-import { HashingStream } from '../io/hashing.js';
+import { CountingStream } from '../io/hashing.js';
 import type { Digest } from '../model/digest.js';
 import type { LayerCompression } from '../model/media-types.js';
 import type { Platform } from '../model/platform.js';
@@ -111,7 +111,7 @@ export interface TarOutput {
  */
 export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) => Promise<T>): Promise<{ result: T; bytesWritten: number; location: string }> {
   const comp = compressor(o.compression, o.level);
-  const counter = new HashingStream();
+  const counter = new CountingStream(); // bytes written, for the report
   const run = async (): Promise<T> => {
     try {
       return await produce(comp);

@@ -68,6 +68,15 @@ export interface PositionedReader {
 
 /** Header-only scan of a seekable tar file. `what` names the file in errors. */
 export async function buildToc(file: string, what: string): Promise<Toc> {
+  return withFile(file, what, (fh, size) => buildTocFromReader(fh, size, what));
+}
+
+/** scanTocFromReader over a tar file: every entry to `onEntry`, none kept. Returns the end offset. */
+export async function scanToc(file: string, what: string, onEntry: (e: TocEntry) => void): Promise<number> {
+  return withFile(file, what, (fh, size) => scanTocFromReader(fh, size, what, onEntry));
+}
+
+async function withFile<T>(file: string, what: string, fn: (fh: FileHandle, size: number) => Promise<T>): Promise<T> {
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
@@ -75,7 +84,7 @@ export async function buildToc(file: string, what: string): Promise<Toc> {
     throw fromSystemError(err, what);
   }
   try {
-    return await buildTocFromReader(fh, (await fh.stat()).size, what);
+    return await fn(fh, (await fh.stat()).size);
   } finally {
     await fh.close();
   }
@@ -83,10 +92,19 @@ export async function buildToc(file: string, what: string): Promise<Toc> {
 
 /** buildToc over the first `size` bytes of any positioned reader. */
 export async function buildTocFromReader(fh: PositionedReader, size: number, what: string): Promise<Toc> {
+  const entries: TocEntry[] = [];
+  const endOffset = await scanTocFromReader(fh, size, what, (e) => entries.push(e));
+  return makeToc(entries, endOffset);
+}
+
+/**
+ * The header-only scan behind buildTocFromReader, handing each entry to `onEntry` instead of keeping
+ * them (memory stays flat for any number of entries). Returns the end offset.
+ */
+export async function scanTocFromReader(fh: PositionedReader, size: number, what: string, onEntry: (e: TocEntry) => void): Promise<number> {
   if (size === 0) throw new BalerError('E_FORMAT', `${what}: empty file, not a tar archive`);
   const win = new HeaderWindow(fh, size);
   const meta = new ExtendedHeaderState();
-  const entries: TocEntry[] = [];
   let offset = 0;
   let entryStart = 0;
   let endOffset = -1;
@@ -112,7 +130,7 @@ export async function buildTocFromReader(fh: PositionedReader, size: number, wha
     if (dataOffset + h.size > size) {
       throw truncated(what, `entry "${h.name}" needs ${h.size} bytes at offset ${dataOffset}, the file has ${size - dataOffset}`);
     }
-    entries.push({ ...h, path: normalizeEntryPath(h.name, what), headerOffset: entryStart, dataOffset });
+    onEntry({ ...h, path: normalizeEntryPath(h.name, what), headerOffset: entryStart, dataOffset });
     offset = dataOffset + padded(h.size);
     entryStart = offset;
   }
@@ -121,7 +139,7 @@ export async function buildTocFromReader(fh: PositionedReader, size: number, wha
     if (meta.pending) throw truncated(what, 'extended header without an entry at the end');
     endOffset = offset;
   }
-  return makeToc(entries, endOffset);
+  return endOffset;
 }
 
 function padded(n: number): number {

@@ -60,6 +60,8 @@ interface FileTarget {
   discard(): Promise<void>;
   readonly journal?: SaveJournal;
   readonly location?: string;
+  /** discard() keeps what was written (save --resume): buffered bytes are flushed to it first. */
+  readonly keepsOnDiscard?: boolean;
 }
 
 function fileOutput(codec: Transform, file: FileTarget): ArchiveOutput {
@@ -83,7 +85,11 @@ function fileOutput(codec: Transform, file: FileTarget): ArchiveOutput {
     async discard() {
       if (done) return;
       done = true;
-      codec.destroy();
+      if (file.keepsOnDiscard && !codec.destroyed) {
+        // what is buffered is whole entries plus at most one cut short; the next --resume verifies it
+        codec.end();
+        await flowing.catch(() => undefined);
+      } else codec.destroy();
       await file.discard();
     },
     ...(file.journal ? { journal: file.journal } : {}),

@@ -110,6 +110,9 @@ for (const driver of ['overlay2', 'vfs'] as StorageDriver[]) {
       assert.deepEqual(doc.Images.flatMap((i) => i.RepoTags).sort(), ['bb:1', 'c2:latest', 'feat:1']);
       assert.deepEqual(doc.Containers.map((c) => [c.Name, c.Image, c.State]), [['c2', 'feat:1', 'exited']]);
       assert.match(doc.Containers[0]?.Status ?? '', /^Exited \(0\)/);
+      const ps = await runBaler(['ps', '--from', 'docker'], { env: { DOCKER_HOST: d.host } });
+      assert.equal(ps.code, 0, describeRun(['ps', '--from', 'docker'], ps));
+      assert.match(ps.stdout, /^CONTAINER ID\s+IMAGE\s+CREATED\s+STATUS\s+NAMES\n[0-9a-f]{12}\s+feat:1\s+.+ago\s+Exited \(0\) .+ago\s+c2\n$/);
     });
 
     test('with the daemon stopped, baler export --from docker-root matches docker export exactly', { skip: d.skip, timeout: 300_000 }, async () => {

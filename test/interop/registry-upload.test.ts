@@ -1,7 +1,8 @@
 /**
  * The upload paths the CLI's small fixture blobs do not reach, against the real docker-registry 2.8:
  * chunked PATCH uploads (tiny chunks), an unknown digest computed while uploading, a digest mismatch that
- * leaves nothing, and a manifest whose blob is missing (the registry's error code in one line).
+ * leaves nothing, a manifest whose blob is missing (the registry's error code in one line), and the
+ * PREFIX naming rule of the sink.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,7 +15,9 @@ import { uploadBlob } from '../../src/transports/oci-registry/blob-upload.js';
 import { RegistryClient } from '../../src/transports/oci-registry/client.js';
 import { MANIFEST_ACCEPT } from '../../src/transports/oci-registry/manifests.js';
 import { registryRef } from '../../src/transports/oci-registry/transport.js';
+import { fixture } from '../helpers/paths.js';
 import { withRegistry } from '../helpers/registry.js';
+import { runBaler } from '../helpers/run-baler.js';
 
 const reg = withRegistry();
 
@@ -78,8 +81,6 @@ test('a manifest whose blob is missing fails with the registry code, naming regi
 });
 
 test('a PREFIX sink finds a blob under the prefix before any image starts, then mounts it into the image repository', { skip: reg.skip }, async () => {
-  const { runBaler } = await import('../helpers/run-baler.js');
-  const { fixture } = await import('../helpers/paths.js');
   const pushed = await runBaler(['load', '-i', fixture('docker20-multi.tar'), 'imga:1', '--into', `registry://${reg.host}/pre`]);
   assert.equal(pushed.code, 0, pushed.stderr);
   const tags = (await (await fetch(`http://${reg.host}/v2/pre/library/imga/tags/list`)).json()) as { tags: string[] };
@@ -95,6 +96,19 @@ test('a PREFIX sink finds a blob under the prefix before any image starts, then 
     await sink.startImage?.([{ domain: 'docker.io', path: 'library/imgb', tag: '1' }]);
     assert.equal(await sink.hasBlob(base), true, 'mounted into pre/library/imgb');
     assert.ok(await blobInRegistry(reg.host, 'pre/library/imgb', base));
+  } finally {
+    await sink[Symbol.asyncDispose]();
+  }
+});
+
+test('a sink at the registry root pushes each image to its own repository path; an unnamed image is refused', { skip: reg.skip }, async () => {
+  const r = await runBaler(['load', '-i', fixture('docker20-multi.tar'), 'imgo:1', '--into', `registry://${reg.host}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(((await (await fetch(`http://${reg.host}/v2/library/imgo/tags/list`)).json()) as { tags: string[] }).tags, ['1']);
+
+  const sink = await registryRef(`registry://${reg.host}/unnamed`).openSink();
+  try {
+    await assert.rejects(sink.startImage?.([]) ?? Promise.resolve(), /an image without a name cannot be pushed under a prefix; name it \(load --tag NAME\)/);
   } finally {
     await sink[Symbol.asyncDispose]();
   }

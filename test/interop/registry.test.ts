@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { sha256Hex } from '../helpers/image-archives.js';
 import { fixture } from '../helpers/paths.js';
 import { cuttingProxy, withRegistry } from '../helpers/registry.js';
 import { runChecked } from '../helpers/run-process.js';
@@ -42,7 +43,6 @@ function archiveImages(file: string): ArchiveImage[] {
 
 async function skopeoFacts(ref: string): Promise<{ config: string; diffIds: string[] }> {
   const config = (await runChecked('skopeo', ['inspect', '--tls-verify=false', '--config', '--raw', ref])).stdout;
-  const { sha256Hex } = await import('../helpers/image-archives.js');
   return { config: `sha256:${sha256Hex(config)}`, diffIds: (JSON.parse(config) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids };
 }
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { createAtomicFile } from '../../io/atomic-file.js';
-import { inventoryDigest, serializeInventory } from '../../model/inventory.js';
+import { inventoryDigest, mergeInventories, serializeInventory, type Inventory } from '../../model/inventory.js';
 import { takeInventory } from '../../pipeline/inventory.js';
 import { resolveStorePath } from '../../store/location.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
@@ -11,8 +11,10 @@ import type { Command, CommandContext } from '../spec.js';
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { flags, io } = ctx;
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
-  const fromRef = parseTransportRef(flags.string('from') ?? 'store', refs);
-  const inventory = await takeInventory(fromRef, { signal: io.signal });
+  const specs = flags.list('from');
+  const parts: Inventory[] = [];
+  for (const spec of specs.length ? specs : ['store']) parts.push(await takeInventory(parseTransportRef(spec, refs), { signal: io.signal }));
+  const inventory = mergeInventories(parts);
   const bytes = serializeInventory(inventory);
   const output = flags.string('output');
   if (output === undefined || output === '-') {
@@ -46,12 +48,13 @@ export const inventoryCommand: Command = {
     ].join('\n\n'),
     args: [],
     flags: [
-      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Take the inventory of SOURCE instead of the store: store:DIR, oci:DIR, docker-archive:FILE, oci-archive:FILE, docker (the running daemon) or docker-root:DIR.' },
+      { name: 'from', type: 'string', multiple: true, placeholder: 'SOURCE', description: 'Take the inventory of SOURCE instead of the store: store:DIR, oci:DIR, docker-archive:FILE, oci-archive:FILE, docker (the running daemon), docker-root:DIR or registry://HOST/REPO:TAG. Repeat it to describe one destination made of several parts (e.g. every repository of a mirror); the parts must be of one kind.' },
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the inventory to FILE (atomically) instead of stdout; prints a one-line summary on stderr (with --json: a summary object on stdout).' },
     ],
     examples: [
       { command: 'baler inventory -o have.json', description: 'On the air-gapped side: record what the store holds.' },
       { command: 'baler inventory --from docker -o have.json', description: 'Record what the local Docker daemon holds.' },
+      { command: 'baler inventory --from registry://mirror:5000/apps/web:1 --from registry://mirror:5000/apps/db:1 -o have.json', description: 'Record two images of a private registry in one inventory.' },
       { command: 'baler save --have have.json -o update.tar app:2', description: 'On the connected side: write only what the other side lacks.' },
     ],
     sections: [

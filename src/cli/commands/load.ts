@@ -60,10 +60,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (flags.bool('resume')) sinkOptions.resume = true;
     const sink = await intoRef.openSink(sinkOptions);
     try {
-      // a delta archive: its base must be at the destination, checked before anything is written
+      // a delta archive: its base must be at the destination, checked (preflight) before anything is written
       await using delta = await prepareDeltaLoad(source, intoRef, sink, input === '-' ? 'stdin' : input);
       const report = await copyImages({
         from: delta.from,
+        ...(delta.preflight ? { preflight: delta.preflight } : {}),
         to: sink,
         select: ctx.args.length ? { kind: 'refs', refs: [...ctx.args] } : { kind: 'all' },
         ...(platform ? { platform } : {}),
@@ -94,7 +95,7 @@ export const loadCommand: Command = {
       'Reads an archive written by docker save (any version, including the Docker 25 hybrid), podman save, skopeo or baler save, an oci-archive, or an OCI layout directory, and stores its images with all their names. The input kind is recognised from its content; a gzip, zstd, xz or bzip2 wrapping is undone first. Without -i the archive is read from stdin.',
       'Every manifest, config and layer is verified against its digest, and every layer against the diff_id in its config, before anything is committed: a corrupted archive leaves the destination as it was. A name that pointed at another image moves to the loaded one, and baler says so.',
       'IMAGE arguments load only those images of the archive (name, image ID or manifest digest). --into writes to another place instead of the store, which turns load into a format conversion.',
-      'A delta archive (baler save --have or --since) is loaded only when every layer it leaves out is already at the destination: checked before anything is written, by blob digest in a store or OCI layout, by diff_id in a docker daemon. Otherwise load fails with exit status 3 and one line giving how many blobs are missing, the first few digests and the images that need them. The result is exactly what the full archive would give: the same image IDs, manifest digests and names. Into a docker daemon, which needs whole layers, the left-out layers are read back from the daemon itself (docker save of an image that has them); a delta whose left-out layers are compressed cannot be loaded there: load it into the store, then save a full archive for docker.',
+      'A delta archive (baler save --have or --since) is loaded only when every layer it leaves out that the loaded images need is already at the destination: checked after the manifests and configs are read and before anything is written, by blob digest in a store or OCI layout, by diff_id in a docker daemon. Otherwise load fails with exit status 3 and one line giving how many blobs are missing, the first few digests and the images that need them. The result is exactly what the full archive would give: the same image IDs, manifest digests and names. Into a docker daemon, which needs whole layers, the left-out layers are read back from the daemon itself (docker save of an image that has them); a delta whose left-out layers are compressed cannot be loaded there: load it into the store, then save a full archive for docker.',
       'With --into registry://HOST[:PORT]/PREFIX the images are pushed to a registry (the air-gapped half of save registry://…): an image named docker.io/library/app:1 goes to HOST/PREFIX/library/app:1 (PREFIX, then its repository path, then its tag; its old registry host is dropped). --into registry://HOST/REPO:TAG pushes exactly one image under that name. Blobs the registry already has are not sent again, blobs shared between repositories are mounted, and tags are written last, after every blob and manifest is in. Credentials come from --creds or the auths of ~/.docker/config.json ($DOCKER_CONFIG); plain HTTP needs --insecure except on loopback.',
     ].join('\n\n'),
     args: [{ name: 'IMAGE', description: 'Load only this image of the archive (default: all).', optional: true, multiple: true }],
@@ -118,7 +119,11 @@ export const loadCommand: Command = {
     sections: [
       {
         title: 'OUTPUT',
-        body: 'One line per loaded name, "Loaded image: NAME", or "Loaded image ID: sha256:…" for an image without a name, as docker load prints them; a name taken from another image is reported first. With --json, one JSON object instead: images (names, id, digest), moved, blobsCopied, blobsSkipped, bytesRead, bytesWritten, durationMs, location, warnings.',
+        body: 'One line per loaded name, "Loaded image: NAME", or "Loaded image ID: sha256:…" for an image without a name, as docker load prints them; a name taken from another image is reported first. With --json, one JSON object instead: images (names, id, digest), moved, blobsCopied, blobsSkipped, bytesRead, bytesWritten, durationMs, location, warnings; with --resume also resumed (blobs, bytes: what the destination already had).',
+      },
+      {
+        title: 'SPLIT SETS',
+        body: 'A set written by baler save --split is read from its first part (NAME.tar.001) or its NAME.baler.json. Every part is checked against the size and sha256 the JSON records before anything is read, and the first bad part is named: "set.tar.003: missing" (exit 3), "set.tar.004: truncated (expected N bytes, got M)" (exit 4), "set.tar.002: sha256 mismatch (expected …, got …)" (exit 5); nothing is loaded then. Parts without their JSON are read in order (NAME.tar.001, .002, … up to the first gap) with a warning that their digests could not be checked.',
       },
     ],
   },

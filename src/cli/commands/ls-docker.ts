@@ -12,7 +12,7 @@ import { imageIdLines, imageLines, renderImageTable, type ListedImage } from '..
 import type { CommandContext } from '../spec.js';
 import { printJson, storePathFor } from '../store-context.js';
 
-interface PlaceListing {
+export interface PlaceListing {
   /** `docker-root:DIR` or the daemon's socket: which reader was used. */
   source: string;
   images: ListedImage[];
@@ -49,20 +49,25 @@ async function listDaemon(engine: DockerEngine): Promise<PlaceListing> {
 }
 
 /**
+ * The images and containers of `docker-root:DIR` or `docker` (the live daemon, or its data root when it
+ * is down: said on stderr). `verb` names the command in a usage error.
+ */
+export async function readDockerPlace(ctx: CommandContext, from: string, verb: string): Promise<PlaceListing> {
+  const ref = parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd });
+  if (ref.transport.name === 'docker-root') return listRoot(ref.location);
+  if (!(ref instanceof DockerDaemonRef)) throw new BalerError('E_USAGE', `${verb}: --from ${JSON.stringify(from)}: expected docker-root:DIR or docker`);
+  const place = await ref.reach();
+  if (place.kind === 'daemon') return listDaemon(place.engine);
+  if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${place.reason}\n`);
+  return listRoot(place.root);
+}
+
+/**
  * `baler ls --from docker-root:DIR|docker`: the images there (like docker images) and a second table of
- * its containers (like docker ps -a). `docker` is the live daemon, or its data root when it is down.
+ * its containers (like docker ps -a).
  */
 export async function listDockerPlace(ctx: CommandContext, from: string): Promise<ExitCode> {
-  const ref = parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd });
-  let listing: PlaceListing;
-  if (ref.transport.name === 'docker-root') listing = await listRoot(ref.location);
-  else if (ref instanceof DockerDaemonRef) {
-    const place = await ref.reach();
-    if (place.kind === 'docker-root' && !ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${place.reason}\n`);
-    listing = place.kind === 'daemon' ? await listDaemon(place.engine) : await listRoot(place.root);
-  } else {
-    throw new BalerError('E_USAGE', `ls: --from ${JSON.stringify(from)}: ls lists the store (default), docker-root:DIR or docker`);
-  }
+  const listing = await readDockerPlace(ctx, from, 'ls');
   const lines = imageLines(listing.images, ctx.args);
   const noTrunc = ctx.flags.bool('no-trunc');
   if (ctx.flags.bool('json')) {

@@ -17,8 +17,12 @@ import { FsTree, type FsEntry } from './tree.js';
 /** Opens the layers of one image, base first, as decompressed tar streams. */
 export interface LayerTars {
   readonly count: number;
-  /** A fresh decompressed stream of layer `i`; it should fail at its end when the bytes do not verify. */
-  open(i: number, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * A fresh decompressed stream of layer `i`; it should fail at its end when the bytes do not verify.
+   * `again`: an earlier read of this layer verified it completely (pass 2), so checking the stored
+   * digest alone is enough.
+   */
+  open(i: number, signal?: AbortSignal, o?: { again?: boolean }): Promise<Readable>;
   /** Names layer `i` in errors, e.g. `layer 2 (sha256:ab12…) of app:1`. */
   what(i: number): string;
 }
@@ -107,7 +111,7 @@ export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer
     if (!wanted || wanted.size === 0) continue;
     const what = layers.what(i);
     let left = wanted.size;
-    await forEachEntry(await layers.open(i, signal), what, signal, async (h, body, ordinal) => {
+    await forEachEntry(await layers.open(i, signal, { again: true }), what, signal, async (h, body, ordinal) => {
       const emit = wanted.get(ordinal);
       if (!emit) {
         await skipBody(body);

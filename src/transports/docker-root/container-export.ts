@@ -23,7 +23,8 @@ export interface ContainerExportOptions extends ContainerLayerOptions {
  */
 export async function writeContainerExport(root: string, container: string, out: Writable, o: ContainerExportOptions = {}): Promise<ContainerExportResult> {
   const opened = await openContainerLayers(root, container, o);
-  const tree = await scanLayers(opened.layers, o.signal);
+  // pass 1 reads headers only: skeleton tars, so every file is read once, in pass 2
+  const tree = await scanLayers(opened.skeletons, o.signal);
   const plan = planFlatten(tree, o.filter);
   const writer = new TarWriter(out);
   const result = await emitFlattened(opened.layers, plan, writer, o.signal);

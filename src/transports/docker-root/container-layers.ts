@@ -7,12 +7,32 @@ import { findContainer, listContainers, type StoredContainer } from './container
 import { dirTarStream } from './dir-tar.js';
 import { detectStorageDriver, layerDataDir, mountDataDir } from './drivers.js';
 import { readLayerDbEntry, readMountEntry, type LayerDbEntry } from './layerdb.js';
-import { planLayerTar, regenerateLayerTar } from './layer-tar.js';
+import { planLayerTar, regenerateLayerTar, skeletonLayerTar } from './layer-tar.js';
 
 export interface ContainerLayers {
   container: StoredContainer;
   /** Layers whose flattening (tar/flatten) is the container's file system, as `docker export` writes it. */
   layers: LayerTars;
+  /** The same layers with zeros for file contents (no file is read): enough for pass 1, which only reads headers. */
+  skeletons: LayerTars;
+}
+
+interface LayerOpener {
+  what: string;
+  open: () => Readable;
+  skeleton: () => Readable;
+}
+
+function layerTarsOf(openers: readonly LayerOpener[], label: string, pick: (l: LayerOpener) => () => Readable): LayerTars {
+  return {
+    count: openers.length,
+    what: (i) => openers[i]?.what ?? `${label}: layer ${i}`,
+    open: async (i) => {
+      const l = openers[i];
+      if (!l) throw new BalerError('E_INTERNAL', `Internal error: ${label} has no layer ${i}`);
+      return pick(l)();
+    },
+  };
 }
 
 export interface ContainerLayerOptions {
@@ -46,39 +66,32 @@ export async function openContainerLayers(root: string, want: string, o: Contain
   const mount = await readMountEntry(root, driver, container.id);
   const label = `container ${container.name || container.id.slice(0, 12)}`;
   const common = { ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}) };
+  const opens: LayerOpener[] = [];
+  const fromDir = (dir: string, mode: 'rootfs' | 'overlay-diff', what: string): LayerOpener => ({
+    what,
+    open: () => dirTarStream({ dir, mode, what, ...common }),
+    skeleton: () => dirTarStream({ dir, mode, what, skeleton: true, ...common }),
+  });
+  const done = (): ContainerLayers => ({ container, layers: layerTarsOf(opens, label, (l) => l.open), skeletons: layerTarsOf(opens, label, (l) => l.skeleton) });
   if (driver === 'vfs') {
     const dir = mountDataDir(root, driver, mount.mountId);
-    return {
-      container,
-      layers: { count: 1, what: () => `${label} (${dir})`, open: async () => dirTarStream({ dir, mode: 'rootfs', what: `${label} (${dir})`, ...common }) },
-    };
+    opens.push(fromDir(dir, 'rootfs', `${label} (${dir})`));
+    return done();
   }
-  const opens: Array<{ what: string; open: () => Readable }> = [];
   for (const e of await imageLayerChain(root, driver, mount.parent)) {
     const dir = layerDataDir(root, driver, e.cacheId);
     const what = `${label}: image layer ${shortId(e.diffId)}`;
     const tarSplit = e.tarSplitPath;
     const exact = tarSplit !== undefined && (await planLayerTar(tarSplit, dir)).problem === undefined;
-    opens.push({
-      what,
-      open: exact ? () => regenerateLayerTar(tarSplit, dir, what, o.signal) : () => dirTarStream({ dir, mode: 'overlay-diff', what, ...common }),
-    });
+    opens.push(
+      exact
+        ? { what, open: () => regenerateLayerTar(tarSplit, dir, what, o.signal), skeleton: () => skeletonLayerTar(tarSplit, what, o.signal) }
+        : fromDir(dir, 'overlay-diff', what),
+    );
   }
   for (const id of [mount.initId ?? `${mount.mountId}-init`, mount.mountId]) {
     const dir = mountDataDir(root, driver, id);
-    const what = `${label}: ${id.endsWith('-init') ? 'init' : 'read-write'} layer (${dir})`;
-    opens.push({ what, open: () => dirTarStream({ dir, mode: 'overlay-diff', what, ...common }) });
+    opens.push(fromDir(dir, 'overlay-diff', `${label}: ${id.endsWith('-init') ? 'init' : 'read-write'} layer (${dir})`));
   }
-  return {
-    container,
-    layers: {
-      count: opens.length,
-      what: (i) => opens[i]?.what ?? `${label}: layer ${i}`,
-      open: async (i) => {
-        const l = opens[i];
-        if (!l) throw new BalerError('E_INTERNAL', `Internal error: ${label} has no layer ${i}`);
-        return l.open();
-      },
-    },
-  };
+  return done();
 }

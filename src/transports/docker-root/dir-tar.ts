@@ -9,6 +9,7 @@ import { HashingStream } from '../../io/hashing.js';
 import type { TarHeader } from '../../tar/header.js';
 import { TarWriter } from '../../tar/write.js';
 import { OPAQUE_MARKER } from '../../tar/whiteouts.js';
+import { zeroStream } from './zero-fill.js';
 import { hostOwnerNames, type OwnerNames } from './host-owners.js';
 import { CAPABILITY_XATTR, dockerCapability, OPAQUE_XATTR, readLayerXattrs, type XattrMap } from './layer-xattrs.js';
 
@@ -28,6 +29,8 @@ export interface DirTarRequest {
   what: string;
   signal?: AbortSignal;
   onWarning?: (code: string, message: string) => void;
+  /** Zeros instead of file contents (a skeleton for header-only readers); no regular file is opened. */
+  skeleton?: boolean;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface DirTarRequest {
 export async function writeDirTar(req: DirTarRequest, out: Writable): Promise<void> {
   const tar = new TarWriter(out);
   const xattrs = await readLayerXattrs(req.dir, req.signal);
-  if (!xattrs) {
+  if (!xattrs && !req.skeleton) {
     const lost = req.mode === 'overlay-diff' ? 'opaque directories (a directory deleted and re-created may show files it no longer has) and file capabilities' : 'file capabilities (security.capability)';
     req.onWarning?.('W_NO_XATTRS', `${req.what}: neither getfattr (attr package) nor GNU tar is installed, so ${lost} under ${req.dir} are not carried`);
   }
@@ -218,6 +221,7 @@ class DirEmitter {
       if (first !== undefined) return this.tar.add({ ...this.header(parts, st, 'hardlink'), linkname: first });
       this.inodes.set(key, tarName(parts));
     }
+    if (this.req.skeleton) return this.tar.add({ ...this.header(parts, st, 'file'), size: Number(st.size) }, zeroStream(Number(st.size)));
     // O_NOFOLLOW: a file swapped for a symlink after the lstat is refused, never followed
     const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => {
       throw fromSystemError(err, displayPath(this.req.dir, parts));

@@ -3,6 +3,7 @@ import { BalerError } from '../../errors.js';
 import { Crc64 } from './crc64.js';
 import { LayerDir } from './layer-files.js';
 import { readTarSplitFile } from './tar-split.js';
+import { zeroChunks } from './zero-fill.js';
 
 /** What a look at the tar-split records (and a stat of each file) tells before any byte is served. */
 export interface LayerTarPlan {
@@ -74,6 +75,22 @@ export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what
       if (r.crc && !crc.digestBytes().equals(r.crc)) {
         throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${dir.display(parts)} does not match its recorded CRC-64 (the layer directory was changed after Docker stored it)`);
       }
+    }
+  }
+  return Readable.from(generate(), { objectMode: false, highWaterMark: READ_CHUNK });
+}
+
+/**
+ * The layer tar with every file's content replaced by zeros, from tar-split alone: the exact headers and
+ * sizes without opening a single file, for readers that skip bodies (pass 1 of a container export).
+ */
+export function skeletonLayerTar(tarSplitPath: string, what: string, signal?: AbortSignal): Readable {
+  async function* generate(): AsyncGenerator<Buffer> {
+    for await (const r of readTarSplitFile(tarSplitPath)) {
+      if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
+      if (r.kind === 'segment') {
+        if (r.bytes.length > 0) yield r.bytes;
+      } else yield* zeroChunks(r.size);
     }
   }
   return Readable.from(generate(), { objectMode: false, highWaterMark: READ_CHUNK });

@@ -59,8 +59,8 @@ export class Authenticator {
   }
 
   /**
-   * Learns from a 401's WWW-Authenticate. Returns true when a retry can succeed (new scheme, or a token
-   * for a scope the cache did not cover); false when the credentials were already tried.
+   * Learns from a 401's WWW-Authenticate. Returns true when a retry can succeed (new scheme, or a fresh
+   * token for the scopes); false when there is nothing new to try (Basic credentials already sent).
    */
   async onUnauthorized(res: HttpResponse, scopes: readonly string[]): Promise<boolean> {
     const header = res.headers['www-authenticate'];
@@ -73,9 +73,11 @@ export class Authenticator {
     if (challenge?.scheme === 'bearer' && challenge.params.realm) {
       const wanted = challenge.params.scope ? [...new Set([...scopes, ...challenge.params.scope.split(' ')])] : scopes;
       const key = scopeKey(wanted);
-      const hadToken = this.tokens.has(key);
       this.bearer = { realm: challenge.params.realm, ...(challenge.params.service !== undefined ? { service: challenge.params.service } : {}) };
-      if (hadToken) return false;
+      // a cached token refused again has expired (long pushes outlive short-lived tokens): ask once more;
+      // the client allows two rounds, so wrong credentials still end in the registry's UNAUTHORIZED
+      this.tokens.delete(key);
+      this.tokens.delete(scopeKey(scopes));
       await this.token(wanted);
       // the request will ask headerFor(scopes); make the challenge's scope set the one it finds
       if (scopeKey(scopes) !== key) this.tokens.set(scopeKey(scopes), this.tokens.get(key) as Promise<string>);

@@ -19,6 +19,8 @@ export interface ResumableFile {
   readonly journal: SaveJournal;
   /** How many journaled entries an earlier run left that failed verification and are rewritten. */
   readonly dropped: number;
+  /** Always true: discard() keeps the partial for the next --resume. */
+  readonly keepsOnDiscard: true;
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function openResumableFile(output: string): Promise<ResumableFile> 
     stream,
     journal,
     dropped: prefix.dropped,
+    keepsOnDiscard: true,
     async commit() {
       if (state !== 'open') return;
       try {

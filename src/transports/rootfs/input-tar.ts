@@ -20,6 +20,7 @@ import type { Digest } from '../../model/digest.js';
 import type { TarHeader } from '../../tar/header.js';
 import { normalizeEntryPath } from '../../tar/paths.js';
 import { readTarEntries } from '../../tar/read.js';
+import { scanToc } from '../../tar/toc.js';
 import { TarWriter } from '../../tar/write.js';
 
 export interface LayerFile {
@@ -56,12 +57,14 @@ async function drain(body: Readable): Promise<void> {
   }
 }
 
-/** Reads every header (skipping data) to decide whether the tar can be kept as it is. */
+/**
+ * Reads every header to decide whether the tar can be kept as it is. Data is skipped by offset, never
+ * read: the spooled file is seekable, and its bytes were hashed while it was written.
+ */
 async function scanTar(file: string, what: string): Promise<{ entries: number; clean: boolean }> {
   let entries = 0;
   let clean = true;
-  for await (const { header, body } of readTarEntries(createReadStream(file, { highWaterMark: 1024 * 1024 }), what)) {
-    await drain(body);
+  await scanToc(file, what, (header) => {
     entries++;
     if (needsCleaning(header)) {
       clean = false;
@@ -69,7 +72,7 @@ async function scanTar(file: string, what: string): Promise<{ entries: number; c
       cleanName(header.name, what);
       if (header.type === 'hardlink' && header.linkname !== undefined) cleanName(header.linkname, `${what}: hard link ${JSON.stringify(header.name)}, target`);
     }
-  }
+  });
   return { entries, clean };
 }
 

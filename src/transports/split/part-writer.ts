@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { Writable } from 'node:stream';
-import { fromSystemError } from '../../errors.js';
+import { BalerError, fromSystemError } from '../../errors.js';
 import { createAtomicFile, fsyncDir, tempNameFor } from '../../io/atomic-file.js';
 import { onInterruptCleanup } from '../../io/cleanup.js';
 import type { LayerCompression } from '../../model/media-types.js';
@@ -33,6 +33,8 @@ export class SplitPartWriter extends Writable {
   private readonly done: DonePart[] = [];
   private current: OpenPart | undefined;
   private readonly renamed: string[] = [];
+  /** Every temp name ever created, so a discard racing an open or a close still removes it. */
+  private readonly temps = new Set<string>();
   private state: 'open' | 'committed' | 'discarded' = 'open';
   private readonly unregister: () => void;
   readonly manifestPath: string;
@@ -48,7 +50,7 @@ export class SplitPartWriter extends Writable {
     super({ highWaterMark: 1024 * 1024 });
     this.manifestPath = manifestPathFor(output);
     this.location = this.manifestPath;
-    this.unregister = onInterruptCleanup(() => this.removeAll());
+    this.unregister = onInterruptCleanup(() => this.discard());
   }
 
   /** The Writable archive bytes go to (this object; FileTarget shape for archive-output.ts). */
@@ -63,6 +65,11 @@ export class SplitPartWriter extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.writeChunk(chunk).then(() => cb(), (err: unknown) => cb(err as Error));
+  }
+
+  /** Chunks that queued up while a write was in flight (tar headers are 512 bytes each) go out as one. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    this.writeChunk(Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), (err: unknown) => cb(err as Error));
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -98,11 +105,18 @@ export class SplitPartWriter extends Writable {
   private async openNext(): Promise<OpenPart> {
     const target = partPath(this.output, this.done.length + 1);
     const temp = tempNameFor(target);
+    this.temps.add(temp);
     let fh: FileHandle;
     try {
       fh = await open(temp, 'wx', 0o644);
     } catch (err) {
       throw fromSystemError(err, dirname(target));
+    }
+    if (this.state !== 'open') {
+      // discarded while the file was being created: removeAll() may have run before it existed
+      await fh.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw new BalerError('E_CANCELLED', `${target}: not written, the save was stopped`);
     }
     this.current = { fh, temp, target, hash: createHash('sha256'), size: 0 };
     return this.current;
@@ -176,7 +190,7 @@ export class SplitPartWriter extends Writable {
       await cur.fh.close().catch(() => undefined);
       await unlink(cur.temp).catch(() => undefined);
     }
-    for (const p of this.done) await unlink(p.temp).catch(() => undefined);
+    for (const t of this.temps) await unlink(t).catch(() => undefined);
     for (const t of this.renamed) await unlink(t).catch(() => undefined);
   }
 }

@@ -34,8 +34,15 @@ export interface SplitSet {
  */
 export async function findSplitSet(path: string, what: string): Promise<SplitSet | undefined> {
   if (path.endsWith(SET_MANIFEST_SUFFIX)) return fromManifest(path, what);
-  if (!isFirstPartName(path)) return undefined;
-  const output = outputOfPart(path) as string;
+  const output = outputOfPart(path);
+  if (output === undefined) return undefined;
+  if (!isFirstPartName(path)) {
+    // a later part read alone is a tar cut at an arbitrary byte: point at the start of the set instead
+    if (await exists(partPath(output, 1))) {
+      throw new BalerError('E_USAGE', `${what}: a later part of a split set; give ${basename(partPath(output, 1))} or ${basename(manifestPathFor(output))}`);
+    }
+    return undefined;
+  }
   const manifest = manifestPathFor(output);
   if (await exists(manifest)) {
     const set = await fromManifest(manifest, join(dirname(what), basename(manifest)));

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../../src/errors.js';
-import { inventoryDigest, parseInventory } from '../../../src/model/inventory.js';
+import { inventoryDigest, mergeInventories, parseInventory, type Inventory } from '../../../src/model/inventory.js';
 import { balerInProcess, balerInProcessOk } from '../../helpers/cli-in-process.js';
 import { fixture } from '../../helpers/paths.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
@@ -57,6 +57,23 @@ describe('baler inventory', () => {
     assert.equal(summary.digest, inventoryDigest(bytes));
     assert.equal(summary.images, 4);
     assert.equal(parseInventory(bytes, out).images.length, 4);
+  });
+
+  test('--from twice merges two parts of one destination', async () => {
+    const a = `oci-archive:${fixture('skopeo-gzip.oci-archive.tar')}`;
+    const b = `oci-archive:${fixture('skopeo-zstd.oci-archive.tar')}`;
+    const one = parseInventory(Buffer.from((await balerInProcessOk(['inventory', '--from', a], dir)).stdout), 'a');
+    const two = parseInventory(Buffer.from((await balerInProcessOk(['inventory', '--from', b], dir)).stdout), 'b');
+    const both = parseInventory(Buffer.from((await balerInProcessOk(['inventory', '--from', a, '--from', b], dir)).stdout), 'both');
+    assert.equal(both.source, `${one.source} ${two.source}`);
+    assert.deepEqual(both.blobs, [...new Set([...one.blobs, ...two.blobs])].sort());
+    assert.deepEqual(both.diffIds, [...new Set([...one.diffIds, ...two.diffIds])].sort());
+    assert.deepEqual(both.images.map((i) => i.names), [['imga:1'], ['imgb:1']]);
+  });
+
+  test('parts that hold layers differently cannot be merged', () => {
+    const part = (holds: 'blobs' | 'layers', source: string): Inventory => ({ kind: 'baler-inventory', version: 1, created: '', source, holds, blobs: [], layers: [], diffIds: [], images: [] });
+    assert.throws(() => mergeInventories([part('blobs', 'store:/s'), part('layers', 'docker')]), /store:\/s holds blobs but docker holds layers/);
   });
 
   test('a source that does not exist: exit 3, naming it', async () => {

@@ -8,6 +8,7 @@ import { InventoryIndex, parseInventory, serializeInventory, type Inventory } fr
 import type { Digest } from '../../../src/model/digest.js';
 import { ensureLayout } from '../../../src/store/layout.js';
 import { balerInProcess, balerInProcessOk } from '../../helpers/cli-in-process.js';
+import { sha256Hex } from '../../helpers/image-archives.js';
 import { fixture } from '../../helpers/paths.js';
 import { storeState } from '../../helpers/store-state.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
@@ -117,6 +118,27 @@ describe('delta archives: inventory, save --have/--since, load', () => {
     assert.deepEqual(await storeState(storeE), beforeState);
   });
 
+  test('the base check covers only the images being loaded', async () => {
+    // a delta made against a store holding imgb:1 leaves out imgb's own layer too
+    const storeH = join(dir, 'H');
+    await balerInProcessOk(['load', '--store', storeH, '-i', MULTI, 'imgb:1'], dir);
+    await balerInProcessOk(['inventory', '--store', storeH, '-o', 'have-b.json'], dir);
+    const deltaB = join(dir, 'delta-b.tar');
+    await balerInProcessOk(['save', '--from', `docker-archive:${MULTI}`, '--have', 'have-b.json', '-o', deltaB, 'imga:1', 'imgb:1'], dir);
+    const expected = parseDeltaManifest((await tarFiles(deltaB)).get('baler-delta.json') as Buffer, 'delta-b');
+    assert.equal(expected.expected.length, 2);
+    const onlyB = expected.expected.find((e) => e.digest !== baseLayer);
+    assert.deepEqual(onlyB?.images, ['imgb:1']);
+    // Given a store with only the base: all images need imgb's layer, imga:1 alone does not
+    const storeP = join(dir, 'P');
+    await balerInProcessOk(['load', '--store', storeP, '-i', MULTI, 'bbbase:1'], dir);
+    const all = await balerInProcess(['load', '--store', storeP, '-i', deltaB], dir);
+    assert.equal(all.code, ExitCode.notFound, all.stderr);
+    assert.match(all.stderr, new RegExp(`1 layer blob it leaves out is not in store:.*: ${onlyB?.digest} \\(imgb:1\\);`));
+    await balerInProcessOk(['load', '--store', storeP, '-i', deltaB, 'imga:1'], dir);
+    assert.deepEqual(await lsRows(storeP, dir, ['imga:1']), await lsRows(storeA, dir, ['imga:1']));
+  });
+
   test('--since an earlier archive gives the same delta as --have', async () => {
     const old = join(dir, 'old.tar');
     await balerInProcessOk(['save', '--from', `docker-archive:${MULTI}`, '-o', old, 'bbbase:1'], dir);
@@ -134,6 +156,15 @@ describe('delta archives: inventory, save --have/--since, load', () => {
     const again = join(dir, 'since2.tar');
     await balerInProcessOk(['save', '--from', `docker-archive:${MULTI}`, '--since', old, '-o', again, 'imga:1', 'imgb:1'], dir);
     assert.deepEqual(await readFile(again), await readFile(since));
+  });
+
+  test('save --json says what the delta leaves out; the text output says it is a delta', async () => {
+    const r = await balerInProcessOk(['save', '--json', '--from', `docker-archive:${MULTI}`, '--have', 'have.json', '-o', join(dir, 'j.tar'), 'imgb:1'], dir);
+    const report = JSON.parse(r.stdout) as { delta?: { base: string; leftOut: number; leftOutBytes: number }; blobsSkipped: number };
+    const baseBytes = readTar(await readFile(MULTI)).find((e) => e.type === 'file' && `sha256:${sha256Hex(e.data)}` === baseLayer)?.data.length;
+    assert.deepEqual(report.delta, { base: `store:${storeA}`, leftOut: 1, leftOutBytes: baseBytes });
+    const text = await balerInProcessOk(['save', '--from', `docker-archive:${MULTI}`, '--have', 'have.json', '-o', join(dir, 't.tar'), 'imgb:1'], dir);
+    assert.match(text.stderr, /Delta against store:.*: 1 layer \([\d.]+[kM]B\) left out; load it with baler load where its base is/);
   });
 
   test('verify reports the left-out layers as expected, not as failures', async () => {

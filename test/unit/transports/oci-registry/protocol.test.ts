@@ -18,16 +18,22 @@ const blobDigest = `sha256:${createHash('sha256').update(blob).digest('hex')}` a
 const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: blobDigest, size: blob.length }, layers: [] }));
 const seen = { tokenQueries: [] as string[], tokenAuth: [] as string[], manifest503: 0, rangeRequests: [] as string[], cuts: 0 };
 let host = '';
+/** Tokens of older generations are refused, as an expired token is. */
+let generation = 1;
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', `http://${host}`);
   if (url.pathname === '/token') {
     seen.tokenQueries.push(url.search);
     seen.tokenAuth.push(req.headers.authorization ?? '');
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: 'tok-123' }));
+    if (req.headers.authorization !== `Basic ${Buffer.from('alice:pw').toString('base64')}`) {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: `tok-${generation}` }));
     return;
   }
-  if (req.headers.authorization !== 'Bearer tok-123') {
+  if (req.headers.authorization !== `Bearer tok-${generation}`) {
     res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${host}/token",service="fake-registry",scope="repository:app:pull"`, 'Content-Type': 'application/json' });
     res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
     return;
@@ -88,4 +94,25 @@ test('token auth, a 503 retry and a cut blob body resumed with Range give the ex
   const q = new URLSearchParams(seen.tokenQueries[0]);
   assert.deepEqual([q.get('service'), q.getAll('scope')], ['fake-registry', ['repository:app:pull']]);
   assert.equal(seen.tokenAuth[0], `Basic ${Buffer.from('alice:pw').toString('base64')}`);
+});
+
+test('an expired token is renewed once; wrong credentials end in the token service\'s UNAUTHORIZED', async () => {
+  const ref = registryRef(`registry://${host}/app:1`, { creds: 'alice:pw', env: {} }, { retry: { attempts: 3, baseDelayMs: 1 } });
+  const source = await ref.openSource();
+  try {
+    await source.list();
+    const before = seen.tokenQueries.length;
+    generation++;
+    const [entry] = await source.list();
+    assert.ok(entry);
+    assert.equal(seen.tokenQueries.length, before + 1, 'one new token after the old one was refused');
+  } finally {
+    await source[Symbol.asyncDispose]();
+  }
+  const wrong = await registryRef(`registry://${host}/app:1`, { creds: 'alice:nope', env: {} }).openSource();
+  try {
+    await assert.rejects(wrong.list(), (e: unknown) => e instanceof Error && /^registry:\/\/127\.0\.0\.1:[0-9]+: UNAUTHORIZED: bad credentials$/.test(e.message));
+  } finally {
+    await wrong[Symbol.asyncDispose]();
+  }
 });

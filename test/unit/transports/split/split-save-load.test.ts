@@ -78,6 +78,12 @@ describe('save --split / load of a split set', () => {
     }
   });
 
+  it('points at the first part when given a later one', async () => {
+    const r = await balerInProcess(['load', '--store', join(dir, 'unused'), '-i', 'set.tar.002'], dir);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'baler: set.tar.002: a later part of a split set; give set.tar.001 or set.baler.json\n');
+  });
+
   it('reads the set as a --from source too', async () => {
     await balerInProcessOk(['save', '--from', 'docker-archive:set.baler.json', '-o', 'again.tar', ...IMAGES], dir);
     assert.ok((await readFile(join(dir, 'again.tar'))).equals(plain));
