@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BalerError } from '../errors.js';
+import { PARTIAL_SUFFIX, partialPathFor } from '../transports/resume/save-journal.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
 import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
 import type { OpenOptions } from '../transports/types.js';
@@ -40,6 +42,8 @@ export interface SaveVolumes {
   jsonFields(): Promise<Record<string, unknown>>;
   /** Extra lines for the human summary on stderr. */
   summaryLines(): Promise<string[]>;
+  /** After the sink is disposed: with --resume, says on stderr where a failed save's partial was kept. */
+  noteKeptPartial(stderr: { write(s: string): unknown }): void;
 }
 
 /**
@@ -69,6 +73,11 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
       if (manifest) out.split = { manifest, parts: await parts() };
       if (counter) out.resumed = counter.result();
       return out;
+    },
+    noteKeptPartial(stderr) {
+      if (!resume || o.output === '-') return;
+      const partial = partialPathFor(resolve(o.cwd, o.output));
+      if (existsSync(partial)) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX} and its journal; run the same save with --resume to continue\n`);
     },
     async summaryLines() {
       const lines: string[] = [];

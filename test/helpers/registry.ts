@@ -173,27 +173,43 @@ export interface CuttingProxy {
 }
 
 /**
- * A TCP proxy in front of a real registry that, once, closes a connection after it has carried more than
- * `cutAfterBytes` from the registry: a download broken mid-blob, as a flaky network would break it.
+ * A TCP proxy in front of a real registry that breaks one connection, once, as a flaky network would:
+ * `download` closes it after more than `cutAfterBytes` came from the registry (a blob broken mid-body);
+ * `lose-response` closes the connection of the first answer after more than `cutAfterBytes` went to the
+ * registry (the registry handled the upload request, the client never hears so). Bytes are counted over
+ * all connections.
  */
-export async function cuttingProxy(target: string, cutAfterBytes: number): Promise<CuttingProxy> {
+export async function cuttingProxy(target: string, cutAfterBytes: number, mode: 'download' | 'lose-response' = 'download'): Promise<CuttingProxy> {
   const { createConnection } = await import('node:net');
   const [targetHost, targetPort] = [target.replace(/:[0-9]+$/, ''), Number(target.replace(/^.*:/, ''))];
   let cuts = 0;
+  // counted over all connections: a client may or may not reuse one
+  let sent = 0;
+  let received = 0;
   const sockets = new Set<import('node:net').Socket>();
   const server = createServer((client) => {
     const upstream = createConnection({ host: targetHost, port: targetPort });
     sockets.add(client);
     sockets.add(upstream);
-    let carried = 0;
-    client.on('data', (b: Buffer) => upstream.write(b));
+    let broken = false;
+    const cut = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (b: Buffer) => {
+      sent += b.length;
+      if (!broken) upstream.write(b);
+    });
     upstream.on('data', (b: Buffer) => {
-      carried += b.length;
-      if (cuts === 0 && carried > cutAfterBytes) {
+      received += b.length;
+      if (broken) return;
+      const lose = mode === 'lose-response' ? sent > cutAfterBytes : received > cutAfterBytes;
+      if (cuts === 0 && lose) {
         cuts++;
-        client.write(b.subarray(0, b.length - (carried - cutAfterBytes)));
-        client.destroy();
-        upstream.destroy();
+        broken = true;
+        // download: pass on the bytes up to the cut; lose-response: pass on nothing of the answer
+        const keep = mode === 'download' ? b.length - (received - cutAfterBytes) : 0;
+        client.write(b.subarray(0, keep), cut);
         return;
       }
       client.write(b);

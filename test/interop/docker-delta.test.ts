@@ -81,3 +81,28 @@ test('a delta into a daemon without its base fails before loading anything', { s
   // docker itself cannot load it either: the layer is not in the tar
   assert.notEqual((await d.docker(['load', '-i', delta])).code, 0);
 });
+
+test('a delta whose left-out layers are compressed is refused by a daemon, with the way out', { skip }, async () => {
+  const dir = await tmp.make('baler-docker-delta-');
+  const env = { DOCKER_HOST: d.host };
+  // the daemon holds imga:1's layers (uncompressed); skopeo's copy of imga:1 carries them gzip-compressed
+  await d.reset();
+  await d.dockerChecked(['load', '-i', MULTI]);
+  const have = join(dir, 'have.json');
+  const delta = join(dir, 'delta.tar');
+  for (const args of [
+    ['inventory', '--from', 'docker', '-o', have],
+    ['save', '--from', `oci-archive:${fixture('skopeo-gzip.oci-archive.tar')}`, '--have', have, '-o', delta, 'imga:1'],
+  ]) {
+    const r = await runBaler(args, { env });
+    assert.equal(r.code, 0, describeRun(args, r));
+  }
+  const blobs = readTar(await readFile(delta)).filter((e) => e.type === 'file' && e.name.startsWith('blobs/sha256/'));
+  assert.equal(blobs.length, 2, 'only the manifest and the config: every gzip layer is left out by diff_id');
+  const before = await dockerImageFacts(d);
+  const load = ['load', '-i', delta, '--into', 'docker'];
+  const r = await runBaler(load, { env });
+  assert.equal(r.code, ExitCode.badInput, describeRun(load, r));
+  assert.match(r.stderr, /a docker daemon cannot take this delta: layer sha256:[0-9a-f]{64} is compressed.*load the delta into the store .*then baler save a full archive for docker/);
+  assert.deepEqual(await dockerImageFacts(d), before);
+});

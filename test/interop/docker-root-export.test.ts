@@ -9,9 +9,10 @@
  * `docker export`; `--from docker` then falls back to the data root and says so.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readLayerXattrs } from '../../src/transports/docker-root/layer-xattrs.js';
 import { withDockerd, type StorageDriver } from '../helpers/dockerd.js';
 import { describeRun, runBaler } from '../helpers/run-baler.js';
 import { runChecked } from '../helpers/run-process.js';
@@ -100,6 +101,11 @@ for (const driver of ['overlay2', 'vfs'] as StorageDriver[]) {
       assert.equal(r.code, 0, describeRun(args, r));
       assert.match(r.stderr, /^Exported container c2 from docker daemon at unix:\/\//);
       assert.deepEqual(factLines(await tarFacts(out)), factLines(await tarFacts(dockerExport)));
+      const image = join(dir, 'api-image.tar');
+      const img = await runBaler(['export', '--from', 'docker', '-o', image, 'feat:1'], { env: { DOCKER_HOST: d.host } });
+      assert.equal(img.code, 0, describeRun(['export', '--from', 'docker', 'feat:1'], img));
+      const imgFacts = await tarFacts(image);
+      assert.ok(imgFacts.files.has('keep.txt') && !imgFacts.files.has('.dockerenv'), 'an image name exports the image');
     });
 
     test('baler ls --from docker lists the daemon\'s images and containers', { skip: d.skip, timeout: 120_000 }, async () => {
@@ -122,6 +128,15 @@ for (const driver of ['overlay2', 'vfs'] as StorageDriver[]) {
       const r = await runBaler(args);
       assert.equal(r.code, 0, describeRun(args, r));
       assert.doesNotMatch(r.stderr, /warning/);
+      if (driver === 'overlay2') {
+        // the read-write layer really holds overlay whiteouts (char 0/0) and an opaque directory
+        const [cid] = await readdir(join(d.dataRoot, 'containers')); // c2 is the only container
+        const mountId = (await readFile(join(d.dataRoot, 'image', 'overlay2', 'layerdb', 'mounts', cid as string, 'mount-id'), 'utf8')).trim();
+        const upper = join(d.dataRoot, 'overlay2', mountId, 'diff');
+        const wh = await lstat(join(upper, 'keep.txt'));
+        assert.ok(wh.isCharacterDevice() && wh.rdev === 0, 'keep.txt is a 0/0 whiteout in the upper dir');
+        assert.equal((await readLayerXattrs(upper))?.attrs.get('opq')?.['trusted.overlay.opaque'], 'y');
+      }
       const mine = await tarFacts(out);
       const theirs = await tarFacts(dockerExport);
       assert.deepEqual(factLines(mine), factLines(theirs));

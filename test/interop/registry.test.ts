@@ -96,6 +96,12 @@ test('save registry://… pulls what skopeo pushed, with the same digests, and t
   const ls = await balerOk(['ls', '--json', '--store', store]);
   assert.match(ls.stdout, new RegExp(imgb.config.slice(7, 19)));
   assert.match(ls.stdout, /from-skopeo\/imgb/);
+
+  // load -i registry://… pulls straight into the store (docker pull), under the same name and ID
+  const pulledStore = join(dir, 'pulled-store');
+  const pulled = await balerOk(['load', '-i', `registry://${reg.host}/from-skopeo/imgb:2`, '--store', pulledStore]);
+  assert.equal(pulled.stdout, `Loaded image: ${reg.host}/from-skopeo/imgb:2\n`);
+  assert.match((await balerOk(['ls', '--json', '--store', pulledStore])).stdout, new RegExp(imgb.config.slice(7, 19)));
 });
 
 test('a pull whose connection breaks in the middle of a layer resumes with Range and verifies', { skip }, async () => {

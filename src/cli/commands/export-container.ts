@@ -3,7 +3,8 @@ import type { LayerCompression } from '../../model/media-types.js';
 import type { ExportTarget } from '../../pipeline/export.js';
 import { exportContainer, findContainerToExport, type ContainerPlace } from '../../pipeline/export-container.js';
 import type { PathFilter } from '../../tar/flatten/plan.js';
-import { DockerDaemonRef } from '../../transports/docker-daemon/transport.js';
+import { DockerDaemonRef, dockerDaemonRefAt } from '../../transports/docker-daemon/transport.js';
+import { dockerRootTransport } from '../../transports/docker-root/transport.js';
 import type { ImageRef } from '../../transports/types.js';
 import { formatBytes } from '../render/units.js';
 import type { CommandContext } from '../spec.js';
@@ -16,6 +17,17 @@ export interface ExportPlan {
   compression: LayerCompression;
   level?: number;
   filter?: PathFilter;
+}
+
+/**
+ * `--from docker|docker-root:DIR` narrowed to the one image SOURCE names, so the daemon saves only that
+ * image (not all of them) and the data root resolves only its layers. Other places are left as they are.
+ */
+export function narrowToImage(ref: ImageRef, image: string): ImageRef {
+  if (ref.image !== undefined) return ref;
+  if (ref instanceof DockerDaemonRef) return dockerDaemonRefAt(ref.location, image, ref.offlineRoot);
+  if (ref.transport.name === 'docker-root') return dockerRootTransport.parse(`docker-root:${ref.location}:${image}`);
+  return ref;
 }
 
 /**

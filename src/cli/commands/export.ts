@@ -8,7 +8,7 @@ import { parseTransportRef } from '../../transports/registry.js';
 import { storeRef } from '../../transports/store/transport.js';
 import type { ImageRef } from '../../transports/types.js';
 import { formatBytes } from '../render/units.js';
-import { exportIfContainer } from './export-container.js';
+import { exportIfContainer, narrowToImage } from './export-container.js';
 import type { Command, CommandContext } from '../spec.js';
 import { printJson, storePathFor } from '../store-context.js';
 
@@ -18,7 +18,7 @@ const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:',
 /** SOURCE → where to read and which image (or container) there; a bare name is an image of the embedded store. */
 export function exportSource(ctx: CommandContext, spec: string): { ref: ImageRef; image?: string } {
   const from = ctx.flags.string('from');
-  if (from !== undefined) return { ref: parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin }), image: spec };
+  if (from !== undefined) return { ref: narrowToImage(parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin }), spec), image: spec };
   if (TRANSPORT_PREFIXES.some((p) => spec.startsWith(p))) {
     const ref = parseTransportRef(spec, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin });
     return ref.image !== undefined ? { ref, image: ref.image } : { ref };

@@ -10,7 +10,7 @@ import { parseTransportRef, type RefContext } from '../../transports/registry.js
 import type { OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
-import { registryAccess, registryFlags } from '../registry-flags.js';
+import { isRegistrySpec, registryAccess, registryFlags } from '../registry-flags.js';
 import type { CliIo, Command, CommandContext } from '../spec.js';
 import { loadResumeFlagSpec, loadResumeFromFlags } from '../volume-flags.js';
 
@@ -53,7 +53,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (progress) progress.handle({ kind: 'warning', code, message });
     else io.stderr.write(`baler: warning: ${message}\n`);
   };
-  const source = await openInputSource(input, refs, io.signal, onWarning);
+  // -i registry://HOST/REPO[:TAG] pulls straight from a registry (docker pull into the destination)
+  const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning);
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
@@ -96,11 +97,11 @@ export const loadCommand: Command = {
       'Every manifest, config and layer is verified against its digest, and every layer against the diff_id in its config, before anything is committed: a corrupted archive leaves the destination as it was. A name that pointed at another image moves to the loaded one, and baler says so.',
       'IMAGE arguments load only those images of the archive (name, image ID or manifest digest). --into writes to another place instead of the store, which turns load into a format conversion.',
       'A delta archive (baler save --have or --since) is loaded only when every layer it leaves out that the loaded images need is already at the destination: checked after the manifests and configs are read and before anything is written, by blob digest in a store or OCI layout, by diff_id in a docker daemon. Otherwise load fails with exit status 3 and one line giving how many blobs are missing, the first few digests and the images that need them. The result is exactly what the full archive would give: the same image IDs, manifest digests and names. Into a docker daemon, which needs whole layers, the left-out layers are read back from the daemon itself (docker save of an image that has them); a delta whose left-out layers are compressed cannot be loaded there: load it into the store, then save a full archive for docker.',
-      'With --into registry://HOST[:PORT]/PREFIX the images are pushed to a registry (the air-gapped half of save registry://…): an image named docker.io/library/app:1 goes to HOST/PREFIX/library/app:1 (PREFIX, then its repository path, then its tag; its old registry host is dropped). --into registry://HOST/REPO:TAG pushes exactly one image under that name. Blobs the registry already has are not sent again, blobs shared between repositories are mounted, and tags are written last, after every blob and manifest is in. Credentials come from --creds or the auths of ~/.docker/config.json ($DOCKER_CONFIG); plain HTTP needs --insecure except on loopback.',
+      'With --into registry://HOST[:PORT]/PREFIX the images are pushed to a registry (the air-gapped half of save registry://…): an image named docker.io/library/app:1 goes to HOST/PREFIX/library/app:1 (PREFIX, then its repository path, then its tag; its old registry host is dropped). --into registry://HOST/REPO:TAG pushes exactly one image under that name. Blobs the registry already has are not sent again, blobs shared between repositories are mounted, and tags are written last, after every blob and manifest is in. Credentials come from --creds or the auths of ~/.docker/config.json ($DOCKER_CONFIG); plain HTTP needs --insecure except on loopback. -i registry://HOST/REPO[:TAG] reads from a registry instead (a pull; REPO without a tag: all its tags).',
     ].join('\n\n'),
     args: [{ name: 'IMAGE', description: 'Load only this image of the archive (default: all).', optional: true, multiple: true }],
     flags: [
-      { name: 'input', short: 'i', type: 'string', placeholder: 'FILE', description: 'Read from FILE (an archive, or an OCI layout directory); - is stdin (the default when stdin is not a terminal).' },
+      { name: 'input', short: 'i', type: 'string', placeholder: 'FILE', description: 'Read from FILE (an archive, or an OCI layout directory); - is stdin (the default when stdin is not a terminal); registry://HOST/REPO[:TAG] pulls from a registry.' },
       { name: 'into', type: 'string', placeholder: 'DEST', description: 'Where to load: store (default), store:DIR, docker (the running daemon), oci:DIR, docker-archive:FILE, oci-archive:FILE, or a registry: registry://HOST[:PORT]/PREFIX or registry://HOST/REPO:TAG.' },
       { name: 'tag', short: 't', type: 'string', placeholder: 'NAME[:TAG]', description: 'Name the loaded image NAME[:TAG] instead of its own names (the archive must hold one image, or name one).' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, load only this platform (the store keeps every platform otherwise).' },
@@ -115,6 +116,7 @@ export const loadCommand: Command = {
       { command: 'baler load -i apps.tar --into oci:/srv/layout', description: 'Convert a docker-archive into an OCI layout directory.' },
       { command: 'baler load -i apps.tar --into registry://10.0.0.5:5000/mirror --insecure', description: 'Push every image of an archive into a private plain-HTTP registry under mirror/ (imga:1 becomes 10.0.0.5:5000/mirror/library/imga:1).' },
       { command: 'baler load -i app.tar --into registry://registry.internal/team/app:1.4 --creds ci:secret', description: 'Push the one image of an archive under an exact name.' },
+      { command: 'baler load -i registry://127.0.0.1:5000/team/app:1.4', description: 'Pull an image from a registry into the store.' },
     ],
     sections: [
       {

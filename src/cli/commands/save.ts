@@ -113,6 +113,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     } finally {
       progress?.finish();
       await sink[Symbol.asyncDispose]();
+      volumes.noteKeptPartial(io.stderr);
       device?.stream.destroy();
     }
   } finally {

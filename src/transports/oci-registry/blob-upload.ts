@@ -44,30 +44,59 @@ function withDigest(location: string, digest: Digest, base: string): string {
   return url.toString();
 }
 
+/** Times a session the registry dropped (BLOB_UPLOAD_INVALID after a broken PATCH/PUT) is opened again. */
+const SESSION_RESTARTS = 2;
+
+function isSessionLost(err: unknown): boolean {
+  return err instanceof BalerError && /: BLOB_UPLOAD_(INVALID|UNKNOWN): /.test(err.message);
+}
+
 /**
  * Uploads one blob into `repo` (formats.md §8): POST opens a session; a blob that fits one chunk goes in a
  * single `PUT <Location>&digest=` with the body (never POST-with-body: registry 2.8 answers 202 and drops
- * it); a larger one goes in sequential `PATCH` chunks with Content-Range, then `PUT ?digest=`. A chunk the
- * registry refused with 416 after a broken connection is resent from the offset it reports. The bytes
+ * it); a larger one goes in sequential `PATCH` chunks with Content-Range, then `PUT ?digest=`. The bytes
  * are hashed on the way and checked against `info` before the final PUT; on any failure the session is
  * cancelled, so nothing is left under the digest.
+ *
+ * Broken connections: requests are retried (client.ts). A registry that kept part of a chunk answers the
+ * resent chunk with 416 and the rest is sent from the offset it reports. Registry 2.8 instead drops the
+ * whole session (BLOB_UPLOAD_INVALID): while everything sent is still in memory (the first chunk) a new
+ * session starts over; later, the error says to run again, which skips the blobs already pushed.
  */
 export async function uploadBlob(client: RegistryClient, repo: string, body: Readable, info: BlobInfo, opts: { chunkSize?: number; signal?: AbortSignal } = {}): Promise<Descriptor> {
   const label = client.label(repo);
   const signal = opts.signal ? { signal: opts.signal } : {};
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const what = `upload blob ${info.digest ?? '(digest computed while uploading)'}`;
-  const start = await client.expect({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, repo, push: true, action: what, ...signal }, [202]);
-  drain(start);
-  let location = locationOf(start, what, label);
-  const base = start.url.toString();
+  const openSession = async (): Promise<{ location: string; base: string }> => {
+    const res = await client.expect({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, repo, push: true, action: what, ...signal }, [202]);
+    drain(res);
+    return { location: locationOf(res, what, label), base: res.url.toString() };
+  };
+  let session = await openSession();
+  const withRestarts = async <T>(fromStart: boolean, op: (location: string) => Promise<T>): Promise<T> => {
+    for (let restarts = 0; ; restarts++) {
+      try {
+        return await op(session.location);
+      } catch (err) {
+        if (!isSessionLost(err)) throw err;
+        if (!fromStart || restarts >= SESSION_RESTARTS) {
+          throw new BalerError('E_IO', `${label}: ${what}: the registry dropped the upload session after a broken connection and cannot resume it; run the command again (blobs already pushed are skipped)`, { cause: err });
+        }
+        session = await openSession();
+      }
+    }
+  };
   const hash = createHash('sha256');
   let offset = 0;
   let finished = false;
   try {
     let pending: Buffer | undefined;
     for await (const chunk of chunksOf(body, chunkSize)) {
-      if (pending) location = await patchChunk(client, repo, location, pending, offset - pending.length, what, opts.signal);
+      if (pending) {
+        const [part, at] = [pending, offset - pending.length];
+        session.location = await withRestarts(at === 0, (location) => patchChunk(client, repo, location, part, at, what, opts.signal));
+      }
       hash.update(chunk);
       offset += chunk.length;
       if (info.size !== undefined && offset > info.size) throw sizeMismatch(label, info, offset);
@@ -79,15 +108,18 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
       throw new BalerError('E_DIGEST_MISMATCH', `${label}: blob ${info.digest}: digest mismatch, expected ${info.digest}, got ${digest}`);
     }
     // the last (or only) chunk travels with the closing PUT: one request for a small blob
-    const put = await client.expect(
-      { method: 'PUT', path: withDigest(location, digest, base), repo, push: true, action: what, headers: { 'Content-Type': 'application/octet-stream' }, ...(pending ? { body: pending } : {}), ...signal },
-      [201, 204],
+    const last = pending;
+    const put = await withRestarts(last === undefined || last.length === offset, (location) =>
+      client.expect(
+        { method: 'PUT', path: withDigest(location, digest, session.base), repo, push: true, action: what, headers: { 'Content-Type': 'application/octet-stream' }, ...(last ? { body: last } : {}), ...signal },
+        [201, 204],
+      ),
     );
     drain(put);
     finished = true;
     return { mediaType: info.mediaType, digest, size: offset };
   } finally {
-    if (!finished) await cancelUpload(client, repo, location, base);
+    if (!finished) await cancelUpload(client, repo, session.location, session.base);
   }
 }
 
