@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const onSignal = (): void => {
     interrupted++;
     if (interrupted > 1) process.exit(ExitCode.cancelled);
-    controller.abort(new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind'));
+    // --resume runs keep what they verified on purpose (save: FILE.baler-partial; load: unreferenced blobs)
+    const outcome = process.argv.includes('--resume') ? 'verified work was kept; run the same command with --resume to continue' : 'nothing partial was left behind';
+    controller.abort(new BalerError('E_CANCELLED', `interrupted; ${outcome}`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -16,8 +16,9 @@ export interface FileCrc {
 
 /**
  * Regenerating a layer costs a CRC-64 over every byte (as much CPU as the sha256 the pipeline computes),
- * so it runs on a worker thread when there is a second core: read buffers are SharedArrayBuffers the
- * worker reads in place while the main thread hashes and writes the same bytes.
+ * so it runs on a worker thread when there is a second core. Each chunk is copied to the worker (a memcpy
+ * is far cheaper than the CRC); shared memory would avoid it, but the worker then keeps every block alive
+ * until its own rarely-running GC, and memory would grow with the layer instead of staying flat.
  */
 class CrcOffload {
   private readonly worker: Worker;
@@ -109,7 +110,3 @@ export function fileCrc(): FileCrc {
   };
 }
 
-/** A read buffer the CRC worker can see without a copy (shared memory when the worker runs). */
-export function readBuffer(size: number): Buffer {
-  return sharedOffload() ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
-}
