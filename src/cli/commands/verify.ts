@@ -13,9 +13,11 @@ import type { CliIo, Command, CommandContext } from '../spec.js';
 /** A transport reference (`oci:DIR`, `store:DIR`…) is opened as such; anything else is a file or directory, recognised by content. */
 const TRANSPORT_PREFIX = /^(store|oci|oci-archive|docker-archive|docker-root|docker|registry)(:|$)/;
 
-async function openTarget(target: string, refs: RefContext, signal: AbortSignal): Promise<ImageSource> {
-  if (TRANSPORT_PREFIX.test(target)) return parseTransportRef(target, refs).openSource({ signal });
-  return openInputSource(target, refs, signal);
+type WarningHandler = (code: string, message: string) => void;
+
+async function openTarget(target: string, refs: RefContext, signal: AbortSignal, onWarning: WarningHandler): Promise<ImageSource> {
+  if (TRANSPORT_PREFIX.test(target)) return parseTransportRef(target, refs).openSource({ signal, onWarning });
+  return openInputSource(target, refs, signal, onWarning);
 }
 
 function plural(n: number, noun: string): string {
@@ -51,7 +53,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
   let report: VerifyReport;
   try {
-    const source = await openTarget(target, refs, io.signal);
+    // e.g. a split set without its .baler.json: the parts could not be checked against their digests
+    const onWarning: WarningHandler = (_code, message) => void io.stderr.write(`baler: warning: ${message}\n`);
+    const source = await openTarget(target, refs, io.signal, onWarning);
     try {
       const progress = progressFor(io, { quiet: true, json });
       report = await verifySource(source, target, { signal: io.signal, ...(progress ? { onEvent: progress.handle } : {}) });

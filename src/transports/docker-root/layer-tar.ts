@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { BalerError } from '../../errors.js';
-import { fileCrc } from './crc64-offload.js';
+import { Crc64 } from './crc64.js';
 import { LayerDir } from './layer-files.js';
 import { readTarSplitFile } from './tar-split.js';
 import { zeroChunks } from './zero-fill.js';
@@ -46,15 +46,6 @@ const READ_CHUNK = 1024 * 1024;
  */
 export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what: string, signal?: AbortSignal): Readable {
   const dir = new LayerDir(layerRoot);
-  // CRCs are computed off the main thread and checked as they come in; the stream fails before it ends
-  const pending: Array<{ got: Promise<Buffer>; want: Buffer; file: string }> = [];
-  const check = async (upTo: number): Promise<void> => {
-    for (const p of pending.splice(0, upTo)) {
-      if (!(await p.got).equals(p.want)) {
-        throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${p.file} does not match its recorded CRC-64 (the layer directory was changed after Docker stored it)`);
-      }
-    }
-  };
   async function* generate(): AsyncGenerator<Buffer> {
     for await (const r of readTarSplitFile(tarSplitPath)) {
       if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
@@ -65,7 +56,7 @@ export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what
       if (r.size === 0) continue;
       const parts = LayerDir.components(r.name, tarSplitPath);
       const fh = await dir.openFile(parts, r.size);
-      const crc = fileCrc();
+      const crc = new Crc64();
       try {
         let left = r.size;
         while (left > 0) {
@@ -74,21 +65,17 @@ export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what
           const { bytesRead } = await fh.read(buf, 0, buf.length, null);
           if (bytesRead === 0) throw new BalerError('E_IO', `${dir.display(parts)}: file shrank while it was read`);
           const got = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-          await crc.update(got);
+          crc.update(got);
           left -= bytesRead;
           yield got;
         }
       } finally {
         await fh.close();
       }
-      if (r.crc) {
-        const got = crc.digest();
-        got.catch(() => undefined); // awaited by check(); a stream abandoned early must not leave a rejection
-        pending.push({ got, want: r.crc, file: dir.display(parts) });
-        if (pending.length > 256) await check(128);
+      if (r.crc && !crc.digestBytes().equals(r.crc)) {
+        throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${dir.display(parts)} does not match its recorded CRC-64 (the layer directory was changed after Docker stored it)`);
       }
     }
-    await check(pending.length);
   }
   return Readable.from(generate(), { objectMode: false, highWaterMark: READ_CHUNK });
 }
