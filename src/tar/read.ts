@@ -107,6 +107,14 @@ class EntryBody extends Readable {
   /** Waits until the body's bytes are off the source, reading the rest if nobody else does. */
   async settle(): Promise<void> {
     if (this.failure) throw this.failure;
+    if (this.left > 0 && this.untouched()) {
+      // nobody asked for the data (a header-only scan): skip it on the source, no stream machinery per chunk
+      this.destroy();
+      const wanted = this.left;
+      const got = await this.waitAndSkip(wanted);
+      if (got < wanted) throw this.onShort();
+      return;
+    }
     if (this.left > 0 && !this.destroyed) {
       if (this.listenerCount('data') === 0 && !this.readableFlowing) this.resume();
       await finished(this).catch(() => undefined);
@@ -118,6 +126,11 @@ class EntryBody extends Readable {
       const got = await this.waitAndSkip(wanted);
       if (got < wanted) throw this.onShort();
     }
+  }
+
+  /** True while no consumer has read from or subscribed to this body. */
+  private untouched(): boolean {
+    return !this.destroyed && !this.reading && this.readableFlowing === null && this.readableLength === 0 && this.listenerCount('data') === 0 && this.listenerCount('readable') === 0;
   }
 
   private async waitAndSkip(n: number): Promise<number> {

@@ -71,19 +71,13 @@ async function forEachEntry(
   }
 }
 
-async function skipBody(body: Readable): Promise<void> {
-  for await (const _ of body) {
-    // data is skipped in pass 1
-  }
-}
-
 /** Pass 1: the merged tree of all layers, metadata only. */
 export async function scanLayers(layers: LayerTars, signal?: AbortSignal): Promise<FsTree> {
   const tree = new FsTree();
   for (let i = 0; i < layers.count; i++) {
     const what = layers.what(i);
-    await forEachEntry(await layers.open(i, signal), what, signal, async (h, body, ordinal) => {
-      await skipBody(body);
+    await forEachEntry(await layers.open(i, signal), what, signal, async (h, _body, ordinal) => {
+      // the body is left unread: the reader skips it (its bytes still pass through the digest check)
       tree.apply(i, ordinal, toFsEntry(h, what), what);
     });
   }
@@ -113,10 +107,7 @@ export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer
     let left = wanted.size;
     await forEachEntry(await layers.open(i, signal, { again: true }), what, signal, async (h, body, ordinal) => {
       const emit = wanted.get(ordinal);
-      if (!emit) {
-        await skipBody(body);
-        return;
-      }
+      if (!emit) return; // left unread: the reader skips it
       if (h.size !== emit.file.size) {
         // the layer changed between the passes: never write a file whose size does not match its header
         throw new BalerError('E_DIGEST_MISMATCH', `${what}: entry ${JSON.stringify(h.name)} changed between reads`);
