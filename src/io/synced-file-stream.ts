@@ -16,17 +16,21 @@ export interface SyncedFileStreamOptions {
   highWaterMark?: number;
   /** Start a background fdatasync after this many new bytes (default SYNC_EVERY_BYTES; 0 = never). */
   syncEvery?: number;
+  /** File offset of the first byte written (default 0: a new file; the size of one being continued). */
+  start?: number;
 }
 
 /**
- * A Writable over an open file (written from offset 0, in order) that starts an fdatasync in the
+ * A Writable over an open file (written in order from `start`, 0 by default) that starts an fdatasync in the
  * background every `syncEvery` bytes while writing goes on. A file that is fsynced before it is
  * published (atomic-file.ts, store blobs) then has only its tail left to flush at the end: the disk
  * writes while the CPU reads and hashes, instead of afterwards, and the page cache never fills up with
  * dirty pages that throttle the writer. Buffered chunks go out in one writev. The caller owns `fh`.
  */
 export class SyncedFileStream extends Writable {
+  /** Bytes written so far by this stream (not counting `start`). */
   bytesWritten = 0;
+  private readonly start: number;
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
   private syncError: Error | undefined;
@@ -38,6 +42,7 @@ export class SyncedFileStream extends Writable {
   ) {
     super({ highWaterMark: o.highWaterMark ?? FILE_BUFFER_BYTES });
     this.syncEvery = o.syncEvery ?? SYNC_EVERY_BYTES;
+    this.start = o.start ?? 0;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -62,7 +67,7 @@ export class SyncedFileStream extends Writable {
     let left = bufs;
     while (left.length > 0) {
       // writev may write less than asked (a signal, a huge batch); go on from where it stopped
-      const { bytesWritten } = await this.fh.writev(left, this.bytesWritten);
+      const { bytesWritten } = await this.fh.writev(left, this.start + this.bytesWritten);
       if (bytesWritten === 0 && left.some((b) => b.length > 0)) throw Object.assign(new Error('write wrote nothing'), { code: 'EIO' });
       this.bytesWritten += bytesWritten;
       this.unsynced += bytesWritten;

@@ -132,4 +132,9 @@ export interface ImageSink extends AsyncDisposable {
    */
   markDelta?(delta: DeltaManifest): void;
   commit(): Promise<CommitResult>;
+  /**
+   * Where an image written under `name` ends up, when that differs from the name itself (a registry
+   * prefix sink: `imga:1` → `10.0.0.5:5000/mirror/library/imga:1`), so the CLI can say so. Optional.
+   */
+  destinationName?(name: ImageName | undefined): string | undefined;
 }

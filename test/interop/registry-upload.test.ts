@@ -84,6 +84,7 @@ test('a manifest whose blob is missing fails with the registry code, naming regi
 test('a PREFIX sink finds a blob under the prefix before any image starts, then mounts it into the image repository', { skip: reg.skip }, async () => {
   const pushed = await runBaler(['load', '-i', fixture('docker20-multi.tar'), 'imga:1', '--into', `registry://${reg.host}/pre`]);
   assert.equal(pushed.code, 0, pushed.stderr);
+  assert.equal(pushed.stdout, `Pushed image: imga:1 -> ${reg.host}/pre/library/imga:1\n`, 'the output says where the image went');
   const tags = (await (await fetch(`http://${reg.host}/v2/pre/library/imga/tags/list`)).json()) as { tags: string[] };
   assert.deepEqual(tags.tags, ['1']);
   const manifest = (await (await fetch(`http://${reg.host}/v2/pre/library/imga/manifests/1`, { headers: { Accept: MANIFEST_ACCEPT } })).json()) as { layers: Array<{ digest: Digest }> };

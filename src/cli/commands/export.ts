@@ -90,7 +90,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
 export const exportCommand: Command = {
   spec: {
     name: 'export',
-    summary: "Write an image's flattened root file system as one tar",
+    summary: "Write an image's (or a Docker container's) flattened root file system as one tar",
     description: `Flattens SOURCE — an image of the embedded store, or an image in an archive or layout (docker-archive:FILE[:IMAGE], oci:DIR[:REF], oci-archive:FILE[:REF]) — into the single tar \`docker export\` would give for a container of it: layers are applied base to top, whiteouts delete what lower layers added (and never appear in the output), opaque directories hide lower content, hard links keep the content they had even when their original name was later replaced or deleted. Types, permission bits including setuid/setgid/sticky, owners (ids and names), modification times, symlink targets, device numbers, FIFOs, extended attributes (PAX SCHILY.xattr.*) and long or non-ASCII names are kept. Unlike docker export, the container-runtime files (.dockerenv, /etc/hostname, /etc/hosts, /etc/resolv.conf, /dev/console…) are not added.
 
 Output order: directories, symlinks, devices and empty files first (parents before children), then regular files in layer order; the first name of a hard-linked file carries its content, later names are hard links to it. Memory use is bounded by the number of entries, never their size: each layer is read twice as a stream and file contents are copied straight to the output.

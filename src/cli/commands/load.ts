@@ -1,13 +1,13 @@
 import type { Writable } from 'node:stream';
 import { BalerError, ExitCode } from '../../errors.js';
-import { familiarName, parseImageName } from '../../model/image-name.js';
+import { familiarName, parseImageName, type ImageName } from '../../model/image-name.js';
 import { parsePlatform } from '../../model/platform.js';
 import { copyImages, type CopyReport } from '../../pipeline/copy.js';
 import { prepareDeltaLoad } from '../../pipeline/delta-load.js';
 import { resolveStorePath } from '../../store/location.js';
 import { openInputSource } from '../../transports/detect.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
-import type { OpenOptions } from '../../transports/types.js';
+import type { ImageSink, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
 import { isRegistrySpec, registryAccess, registryFlags } from '../registry-flags.js';
@@ -23,13 +23,18 @@ function inputOf(ctx: CommandContext): string {
 }
 
 /** docker load's lines, on stdout: moved names first, then one line per loaded name (or ID). */
-function printLoaded(io: CliIo, report: CopyReport): void {
+function printLoaded(io: CliIo, report: CopyReport, sink: ImageSink): void {
   for (const m of report.moved) {
     io.stdout.write(`The name ${familiarName(m.name)} moved: ${m.from} -> ${m.to} (the old image is kept, without this name)\n`);
   }
   for (const image of report.images) {
-    if (image.names.length === 0) io.stdout.write(`Loaded image ID: ${image.id}\n`);
-    for (const n of image.names) io.stdout.write(`Loaded image: ${familiarName(n)}\n`);
+    // a registry prefix sink renames (imga:1 -> HOST/PREFIX/library/imga:1): say where it went
+    const pushed = (n: ImageName | undefined): string | undefined => sink.destinationName?.(n);
+    if (image.names.length === 0) io.stdout.write(pushed(undefined) !== undefined ? `Pushed image: ${pushed(undefined)} (ID ${image.id})\n` : `Loaded image ID: ${image.id}\n`);
+    for (const n of image.names) {
+      const to = pushed(n);
+      io.stdout.write(to !== undefined ? `Pushed image: ${familiarName(n)} -> ${to}\n` : `Loaded image: ${familiarName(n)}\n`);
+    }
   }
 }
 
@@ -76,7 +81,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       progress?.finish();
       const reused = resume.result();
       if (json) writeJson(io, { ...copyReportJson(report), ...(reused ? { resumed: reused } : {}) });
-      else if (intoRef.location !== '-') printLoaded(io, report);
+      else if (intoRef.location !== '-') printLoaded(io, report, sink);
       if (!json && !quiet && reused) io.stderr.write(`${resume.line()}\n`);
       return ExitCode.ok;
     } finally {

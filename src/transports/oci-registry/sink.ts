@@ -72,6 +72,15 @@ export class RegistrySink implements ImageSink {
     return this.target.repo ? `${this.target.repo}/${name.path}` : name.path;
   }
 
+  destinationName(name: ImageName | undefined): string | undefined {
+    if (this.single) {
+      const t = this.target;
+      return `${t.host}/${t.repo}${t.tag !== undefined ? `:${t.tag}` : t.digest !== undefined ? `@${t.digest}` : ''}`;
+    }
+    if (!name) return undefined;
+    return `${this.target.host}/${this.repositoryFor(name)}${name.tag !== undefined ? `:${name.tag}` : name.digest !== undefined ? `@${name.digest}` : ''}`;
+  }
+
   async startImage(names: readonly ImageName[]): Promise<void> {
     this.started = true;
     if (this.single) return;

@@ -43,6 +43,20 @@ test('writes every byte in order whether chunks come one by one or batched into 
   assert.ok((await readFile(path)).equals(data));
 });
 
+test('with `start` it continues a file after the bytes already there', async () => {
+  const dir = await tmp.make();
+  const data = pattern(100_000);
+  const path = join(dir, 'continued.bin');
+  const fh = await open(path, 'w+');
+  await fh.write(data.subarray(0, 4321), 0, 4321, 0);
+  const out = new SyncedFileStream(fh, { start: 4321, highWaterMark: 1000 });
+  await pipeline(Readable.from(pieces(data.subarray(4321), [321, 5000])), out);
+  await out.settled();
+  await fh.close();
+  assert.equal(out.bytesWritten, data.length - 4321);
+  assert.ok((await readFile(path)).equals(data));
+});
+
 test('an atomic file written through it appears only at commit, with the exact bytes', async () => {
   const dir = await tmp.make();
   const target = join(dir, 'archive.tar');
