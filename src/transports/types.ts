@@ -32,6 +32,12 @@ export interface OpenOptions {
    * gets a new ID); the caller shows it like a pipeline warning. Sources may also keep their own list.
    */
   onWarning?: (code: string, message: string) => void;
+  /**
+   * Sources: the images the caller will ask for (names or IDs as the user typed them), so a source whose
+   * listing is costly (a daemon exporting, a data root planning every layer) can skip the others. A hint:
+   * list() may still return more, and must when it cannot tell what an entry matches.
+   */
+  wanted?: readonly string[];
 }
 
 export interface ImageRef {

@@ -116,6 +116,11 @@ for (const driver of ['overlay2', 'vfs'] as StorageDriver[]) {
       assert.deepEqual(doc.Images.flatMap((i) => i.RepoTags).sort(), ['bb:1', 'c2:latest', 'feat:1']);
       assert.deepEqual(doc.Containers.map((c) => [c.Name, c.Image, c.State]), [['c2', 'feat:1', 'exited']]);
       assert.match(doc.Containers[0]?.Status ?? '', /^Exited \(0\)/);
+      // the data root of a live daemon can still be read offline, with a word that the API is the safer way
+      const offline = await runBaler(['ls', '--json', '--from', `docker-root:${d.dataRoot}`], { env: { DOCKER_HOST: d.host, BALER_DOCKER_ROOT: d.dataRoot } });
+      assert.equal(offline.code, 0, describeRun(['ls', '--from', 'docker-root:'], offline));
+      assert.match(offline.stderr, /^baler: warning: \S+ belongs to the running docker daemon at unix:\/\/\S+; it is read offline as asked, but --from docker \(its API\) sees a consistent state while the daemon works\n$/);
+      assert.deepEqual((JSON.parse(offline.stdout) as typeof doc).Images.flatMap((i) => i.RepoTags).sort(), ['bb:1', 'c2:latest', 'feat:1']);
       const ps = await runBaler(['ps', '--from', 'docker'], { env: { DOCKER_HOST: d.host } });
       assert.equal(ps.code, 0, describeRun(['ps', '--from', 'docker'], ps));
       assert.match(ps.stdout, /^CONTAINER ID\s+IMAGE\s+CREATED\s+STATUS\s+NAMES\n[0-9a-f]{12}\s+feat:1\s+.+ago\s+Exited \(0\) .+ago\s+c2\n$/);

@@ -3,6 +3,7 @@ import type { LayerCompression } from '../../model/media-types.js';
 import type { ExportTarget } from '../../pipeline/export.js';
 import { exportContainer, findContainerToExport, type ContainerPlace } from '../../pipeline/export-container.js';
 import type { PathFilter } from '../../tar/flatten/plan.js';
+import { liveDaemonOf } from '../../transports/docker-daemon/client.js';
 import { DockerDaemonRef, dockerDaemonRefAt } from '../../transports/docker-daemon/transport.js';
 import { dockerRootTransport } from '../../transports/docker-root/transport.js';
 import type { ImageRef } from '../../transports/types.js';
@@ -54,6 +55,8 @@ export async function exportIfContainer(ctx: CommandContext, plan: ExportPlan): 
   if (!container) return undefined;
   const quiet = ctx.flags.bool('quiet');
   if (where.fallback && !quiet) ctx.io.stderr.write(`baler: warning: ${where.fallback}\n`);
+  const live = where.place.kind === 'docker-root' && !where.fallback ? await liveDaemonOf(where.place.root) : undefined;
+  if (live && !quiet) ctx.io.stderr.write(`baler: warning: ${live}\n`);
   const report = await exportContainer({
     container,
     to: plan.to,

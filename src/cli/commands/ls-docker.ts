@@ -4,7 +4,7 @@ import { familiarName, parseImageName, type ImageName } from '../../model/image-
 import { listContainers } from '../../transports/docker-root/containers.js';
 import { detectStorageDriver } from '../../transports/docker-root/drivers.js';
 import { listRootImages } from '../../transports/docker-root/image-list.js';
-import type { DockerEngine } from '../../transports/docker-daemon/client.js';
+import { liveDaemonOf, type DockerEngine } from '../../transports/docker-daemon/client.js';
 import { DockerDaemonRef } from '../../transports/docker-daemon/transport.js';
 import { parseTransportRef } from '../../transports/registry.js';
 import { containerJson, renderContainerTable, rowFromEngine, rowFromStored, type ContainerRow } from '../render/containers.js';
@@ -19,8 +19,10 @@ export interface PlaceListing {
   containers: ContainerRow[];
 }
 
-async function listRoot(root: string): Promise<PlaceListing> {
+async function listRoot(ctx: CommandContext, root: string): Promise<PlaceListing> {
   await detectStorageDriver(root); // a clear error when DIR is not a Docker data root
+  const live = await liveDaemonOf(root);
+  if (live && !ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${live}\n`);
   const [images, containers] = await Promise.all([listRootImages(root), listContainers(root)]);
   return { source: `docker-root:${root}`, images, containers: containers.map(rowFromStored) };
 }
@@ -54,12 +56,12 @@ async function listDaemon(engine: DockerEngine): Promise<PlaceListing> {
  */
 export async function readDockerPlace(ctx: CommandContext, from: string, verb: string): Promise<PlaceListing> {
   const ref = parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd });
-  if (ref.transport.name === 'docker-root') return listRoot(ref.location);
+  if (ref.transport.name === 'docker-root') return listRoot(ctx, ref.location);
   if (!(ref instanceof DockerDaemonRef)) throw new BalerError('E_USAGE', `${verb}: --from ${JSON.stringify(from)}: expected docker-root:DIR or docker`);
   const place = await ref.reach();
   if (place.kind === 'daemon') return listDaemon(place.engine);
   if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${place.reason}\n`);
-  return listRoot(place.root);
+  return listRoot(ctx, place.root);
 }
 
 /**

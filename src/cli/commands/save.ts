@@ -78,7 +78,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     else io.stderr.write(`baler: warning: ${message}\n`);
   };
   const delta = await deltaFromFlags(flags, refs, signal);
-  const source = await fromRef.openSource({ signal, onWarning });
+  // the images asked for, so a daemon exports only those and a data root plans only their layers
+  const source = await fromRef.openSource({ signal, onWarning, wanted: [...ctx.args] });
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;

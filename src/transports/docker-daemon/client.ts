@@ -1,4 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
+import { resolve } from 'node:path';
+import { DEFAULT_DOCKER_ROOT } from '../docker-root/ref.js';
 import type { Readable } from 'node:stream';
 import { BalerError } from '../../errors.js';
 import { readAtMost } from '../../io/read-all.js';
@@ -13,6 +15,32 @@ export function dockerSocketFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   if (host.startsWith('unix://')) return host.slice('unix://'.length);
   if (host.startsWith('/')) return host;
   throw new BalerError('E_UNSUPPORTED', `DOCKER_HOST=${host}: only unix:// sockets are supported`);
+}
+
+/**
+ * Where the daemon at `socket` keeps its data, for reading it offline: $BALER_DOCKER_ROOT when set,
+ * else /var/lib/docker for the default socket; none for another socket (its data root is unknown).
+ */
+export function offlineRootFor(socket: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.BALER_DOCKER_ROOT) return resolve(env.BALER_DOCKER_ROOT);
+  return socket === DEFAULT_DOCKER_SOCKET ? DEFAULT_DOCKER_ROOT : undefined;
+}
+
+/**
+ * When `root` is the data root of a daemon that answers, the reason to prefer its API (a running
+ * daemon may be writing while the files are read); undefined when no such daemon answers.
+ */
+export async function liveDaemonOf(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  let socket: string;
+  try {
+    socket = dockerSocketFromEnv(env);
+  } catch {
+    return undefined;
+  }
+  if (offlineRootFor(socket, env) !== resolve(root)) return undefined;
+  const engine = new DockerEngine(socket);
+  const alive = await engine.ping().then(() => true, () => false);
+  return alive ? `${root} belongs to the running ${engine.label}; it is read offline as asked, but --from docker (its API) sees a consistent state while the daemon works` : undefined;
 }
 
 /** True for "nothing listens on the socket" (no file, connection refused), not for "permission denied". */

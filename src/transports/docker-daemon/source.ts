@@ -24,10 +24,22 @@ export class DockerDaemonSource implements ImageSource {
 
   private archive(): Promise<ImageSource> {
     this.inner ??= (async () => {
-      const names = this.ref.image !== undefined ? [this.ref.image] : await this.allImageNames();
-      if (names.length === 0) throw new BalerError('E_NOT_FOUND', `${this.engine.label}: holds no images`);
+      // only what the caller will ask for (o.wanted), else every image; a word the daemon does not know
+      // (a manifest digest…) makes it export everything and lets the pipeline choose
+      const wanted = this.ref.image !== undefined ? [this.ref.image] : [...(this.o.wanted ?? [])];
       this.temp = await makeTempDir('baler-docker-save-');
-      const body = await this.engine.exportImages(names, this.o.signal);
+      let body: Readable | undefined;
+      if (wanted.length > 0) {
+        body = await this.engine.exportImages(wanted, this.o.signal).catch((err: unknown) => {
+          if (this.ref.image !== undefined || !(err instanceof BalerError) || err.code !== 'E_NOT_FOUND') throw err;
+          return undefined;
+        });
+      }
+      if (!body) {
+        const names = await this.allImageNames();
+        if (names.length === 0) throw new BalerError('E_NOT_FOUND', `${this.engine.label}: holds no images`);
+        body = await this.engine.exportImages(names, this.o.signal);
+      }
       const spooled = await spoolToFile(body, this.temp.path, 'save.tar', this.o.signal);
       return dockerArchiveTransport.parse(`docker-archive:${spooled.path}`).openSource(this.o.signal ? { signal: this.o.signal } : {});
     })();

@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { BalerError } from '../../errors.js';
-import { DEFAULT_DOCKER_ROOT } from '../docker-root/ref.js';
 import { dockerRootTransport } from '../docker-root/transport.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
-import { DEFAULT_DOCKER_SOCKET, DockerEngine, dockerSocketFromEnv, isDaemonDown } from './client.js';
+import { DockerEngine, dockerSocketFromEnv, isDaemonDown, offlineRootFor } from './client.js';
 import { DockerDaemonSink } from './sink.js';
 import { DockerDaemonSource } from './source.js';
 
@@ -60,15 +59,6 @@ export class DockerDaemonRef implements ImageRef {
     }
     return DockerDaemonSink.open(this, new DockerEngine(this.location), o);
   }
-}
-
-/**
- * Where the daemon at `socket` keeps its data, for the offline fallback: $BALER_DOCKER_ROOT when set,
- * else /var/lib/docker for the default socket; none for another socket (its data root is unknown).
- */
-export function offlineRootFor(socket: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.BALER_DOCKER_ROOT) return env.BALER_DOCKER_ROOT;
-  return socket === DEFAULT_DOCKER_SOCKET ? DEFAULT_DOCKER_ROOT : undefined;
 }
 
 export const dockerDaemonTransport: Transport = {

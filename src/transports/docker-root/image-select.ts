@@ -1,7 +1,7 @@
 import type { Digest } from '../../model/digest.js';
 import { hexOf } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
-import { fullName, parseImageName } from '../../model/image-name.js';
+import { fullName, parseImageName, repositoryOf } from '../../model/image-name.js';
 
 /**
  * Does `want` (a name as the user typed it, `imga`, `imga:1`, `docker.io/library/imga:1`, or an image
@@ -18,4 +18,19 @@ export function imageMatches(want: string, id: Digest, names: readonly ImageName
   }
   const wanted = fullName(parsed);
   return names.some((n) => fullName(n) === wanted);
+}
+
+/**
+ * Does `want` as `save` reads it pick this image? Like imageMatches, but a repository without a tag
+ * means every tag of it (`save debian` saves debian:12 and debian:13). Pure.
+ */
+export function selectionMatches(want: string, id: Digest, names: readonly ImageName[]): boolean {
+  if (imageMatches(want, id, names)) return true;
+  let parsed: ImageName;
+  try {
+    parsed = parseImageName(want);
+  } catch {
+    return false;
+  }
+  return parsed.tag === undefined && parsed.digest === undefined && names.some((n) => repositoryOf(n) === repositoryOf(parsed));
 }

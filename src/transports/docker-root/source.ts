@@ -13,8 +13,9 @@ import { MediaTypes } from '../../model/media-types.js';
 import { serializeManifest } from '../../model/manifest.js';
 import { makeTempDir, type TempDir } from '../../io/temp.js';
 import type { ImageRef, ImageSource, OpenOptions, SourceEntry } from '../types.js';
+import { liveDaemonOf } from '../docker-daemon/client.js';
 import { detectStorageDriver, layerDataDir, type StorageDriver } from './drivers.js';
-import { imageMatches } from './image-select.js';
+import { imageMatches, selectionMatches } from './image-select.js';
 import { readLayerDbEntry, type LayerDbEntry } from './layerdb.js';
 import { planLayerTar, regenerateLayerTar, verifyLayerContent } from './layer-tar.js';
 import { listStoredImages, readConfigBytes, readRepositories, type StoredImage } from './repositories.js';
@@ -91,6 +92,11 @@ export class DockerRootSource implements ImageSource {
         if (picked.length === 0) throw new BalerError('E_NOT_FOUND', `${this.ref.toString()}: no such image ${JSON.stringify(wanted)} in ${this.root}`);
         return picked;
       }
+      // the caller's hint: resolve only the images it will ask for, unless one of its words matches none
+      // here (a manifest digest from an earlier listing…): then list everything and let the pipeline choose
+      const hint = this.options.wanted ?? [];
+      const matching = (w: string): VisibleImage[] => all.filter((v) => selectionMatches(w, v.stored.id, v.names));
+      if (hint.length > 0 && hint.every((w) => matching(w).length > 0)) return [...new Set(hint.flatMap(matching))];
       return withoutBuildSteps(all);
     })();
     return this.visible;
@@ -270,5 +276,7 @@ function reidentifiedConfig(stored: Buffer, parsed: ImageConfig, diffIds: Digest
 
 export async function openDockerRootSource(ref: ImageRef, o: DockerRootSourceOptions = {}): Promise<DockerRootSource> {
   const driver = await detectStorageDriver(ref.location);
+  const live = await liveDaemonOf(ref.location);
+  if (live) o.onWarning?.('W_DAEMON_RUNNING', live);
   return new DockerRootSource(ref, ref.location, driver, o);
 }

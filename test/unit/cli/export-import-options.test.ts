@@ -13,6 +13,7 @@ import { balerOk, describeRun, runBaler } from '../../helpers/run-baler.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 import { writeTar } from '../../helpers/tiny-tar.js';
 import { skipUnlessTools } from '../../helpers/tools.js';
+import { repoRoot } from '../../helpers/paths.js';
 
 const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
 const tmp = new TempDirs();
@@ -98,5 +99,14 @@ describe('baler export: compression from the -o suffix, --level limits', () => {
       assert.match(r.stderr, msg);
     }
     await balerOk(['export', '-q', '-o', join(dir, 'fast.tar.zst'), '--level', '1', `docker-archive:${FIXTURE}`]);
+  });
+
+  test('without -o, a terminal on stdout is refused (script(1) gives the CLI a pty)', { skip: skipUnlessTools('script') }, async () => {
+    const command = ['node', '--import', 'tsx', 'src/cli/main.ts', 'export', `docker-archive:${FIXTURE}`].join(' ');
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT; // the CLI must run as a user starts it, not as a test-runner child
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', env });
+    assert.equal(r.status, 2, r.stdout);
+    assert.match(r.stdout, /export: refusing to write a tar archive to a terminal; use -o FILE or redirect stdout/);
   });
 });
