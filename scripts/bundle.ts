@@ -2,8 +2,7 @@
  * `npm run build` step 2: bundles the CLI into dist/bundle/ with esbuild (ESM, code-split), so starting
  * `baler` loads a handful of files instead of ~200 modules. Node 20 has no compile cache for ES modules;
  * resolving, reading and compiling each module was ~0.15 s of every command (0.34 s → 0.20 s for
- * `baler --version` on the bench machine). Packages in node_modules stay external (zstd-napi is native;
- * Ink and React load only with the TUI, through the split chunk of its dynamic import).
+ * `baler --version` on the bench machine).
  * bin/baler.js runs the bundle when it exists, else dist/cli/main.js (plain tsc output).
  * Type checking is tsc's job (step 1); esbuild only strips types.
  */
@@ -25,7 +24,11 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // native or heavy packages stay in node_modules (Ink and React load only with the TUI); the small
+  // CommonJS ones (micromatch, proper-lockfile and their ~40 files) are bundled, and get a real
+  // `require` for the Node built-ins they load
+  external: ['ink', 'react', 'react/*', 'zstd-napi', 'zstd-napi/*', 'zstd-codec', 'zstd-codec/*'],
+  banner: { js: "import { createRequire as __balerCreateRequire } from 'node:module'; const require = __balerCreateRequire(import.meta.url);" },
   sourcemap: true,
   logLevel: 'warning',
 });

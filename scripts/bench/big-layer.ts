@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, BenchSection } from './context.js';
-import { benchDir, fmt, measureOrFailure, randomBytesFor, sh, sizeOf, table, textFor, type Measured, type Row } from './lib.js';
+import { benchDir, fmt, measureOrFailure, randomBytesFor, ratio, sh, sizeOf, table, textFor, type Measured, type Row } from './lib.js';
 
 /** The image with one big layer, in the bench's private dockerd. */
 const BIG_IMAGE = 'bench/big:1';
@@ -66,14 +66,10 @@ export const bigLayerSection: BenchSection = {
       worst === undefined
         ? 'Peak RSS: not measured (a step failed or GNU time is missing).'
         : `Largest baler peak RSS: ${fmt(worst, 0)} MB (target <= ${RSS_LIMIT_MB} MB: ${worst <= RSS_LIMIT_MB ? 'met' : 'NOT met'}); ` +
-          `baler save / docker save = ${ratioOf(balerSave, dockerSave)}, baler save / floor = ${ratioOf(balerSave, floor)}.`,
+          `docker save / baler save = ${ratio(dockerSave, balerSave)}; baler save / floor = ${ratio(balerSave, floor)}; docker load / baler load --into oci = ${ratio(dockerLoad, balerInto)}.`,
     ].join('\n');
   },
 };
-
-function ratioOf(a: Measured | string, b: Measured | string): string {
-  return typeof a === 'string' || typeof b === 'string' ? 'n/a' : fmt(a.seconds / b.seconds);
-}
 
 /** Builds BIG_IMAGE once (stamp file per size); the source tree and tar are removed afterwards. */
 function ensureBigImage(env: NodeJS.ProcessEnv): void {
