@@ -1,13 +1,15 @@
+import { instantiateCrc64Wasm, WASM_CHUNK, WASM_DATA, WASM_SLICES, WASM_STATE, WASM_TABLES, type Crc64Wasm } from './crc64-wasm.js';
+
 /**
  * CRC-64 as Go's `hash/crc64` computes it with the ISO table: reflected polynomial 0xD800000000000000,
  * initial value and final xor all ones (CRC-64/GO-ISO). tar-split stores this checksum, big-endian, for
  * every file's content (formats.md §5.1).
  *
- * The 64-bit state is kept as two 32-bit halves (BigInt would be far too slow) and the bulk of the input
- * is processed 8 bytes at a time with slicing-by-8 tables: every layer file passes through here.
+ * Every layer file passes through here. The slicing-by-16 tables are built in JS as 32-bit halves (no
+ * BigInt) and the bulk loop runs in WebAssembly with native 64-bit integers (crc64-wasm.ts).
  */
 
-const SLICES = 8;
+const SLICES = WASM_SLICES;
 /** TABLE_LO[k * 256 + i] / TABLE_HI[…]: low and high halves of slice table k for byte i. */
 const TABLE_LO = new Int32Array(SLICES * 256);
 const TABLE_HI = new Int32Array(SLICES * 256);
@@ -36,6 +38,20 @@ const TABLE_HI = new Int32Array(SLICES * 256);
   }
 }
 
+let wasm: Crc64Wasm | undefined;
+
+/** The WebAssembly bulk loop, created on first use with the slice tables copied into its memory. */
+function bulk(): Crc64Wasm {
+  if (!wasm) {
+    wasm = instantiateCrc64Wasm();
+    for (let i = 0; i < SLICES * 256; i++) {
+      wasm.view.setInt32(WASM_TABLES + i * 8, TABLE_LO[i]!, true);
+      wasm.view.setInt32(WASM_TABLES + i * 8 + 4, TABLE_HI[i]!, true);
+    }
+  }
+  return wasm;
+}
+
 /** Incremental CRC-64/GO-ISO. */
 export class Crc64 {
   // the state is kept inverted (Go's `crc = ^crc` on entry and exit)
@@ -43,33 +59,18 @@ export class Crc64 {
   private hi = -1;
 
   update(data: Uint8Array): this {
-    let lo = this.lo;
-    let hi = this.hi;
-    const n = data.length;
-    let i = 0;
-    const T = TABLE_LO;
-    const H = TABLE_HI;
-    for (const end = n - (n % 8); i < end; i += 8) {
-      const xl = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
-      const xh = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
-      const a = 7 * 256 + (xl & 0xff);
-      const b = 6 * 256 + ((xl >>> 8) & 0xff);
-      const c = 5 * 256 + ((xl >>> 16) & 0xff);
-      const d = 4 * 256 + (xl >>> 24);
-      const e = 3 * 256 + (xh & 0xff);
-      const f = 2 * 256 + ((xh >>> 8) & 0xff);
-      const g = 256 + ((xh >>> 16) & 0xff);
-      const h = xh >>> 24;
-      lo = T[a]! ^ T[b]! ^ T[c]! ^ T[d]! ^ T[e]! ^ T[f]! ^ T[g]! ^ T[h]!;
-      hi = H[a]! ^ H[b]! ^ H[c]! ^ H[d]! ^ H[e]! ^ H[f]! ^ H[g]! ^ H[h]!;
+    if (data.length === 0) return this;
+    // the module has one state slot: load ours, run, save it (synchronous, so nothing interleaves)
+    const w = bulk();
+    w.view.setInt32(WASM_STATE, this.lo, true);
+    w.view.setInt32(WASM_STATE + 4, this.hi, true);
+    for (let off = 0; off < data.length; off += WASM_CHUNK) {
+      const part = data.subarray(off, off + WASM_CHUNK);
+      w.memory.set(part, WASM_DATA);
+      w.update(part.length);
     }
-    for (; i < n; i++) {
-      const idx = (lo ^ data[i]!) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ T[idx]!;
-      hi = (hi >>> 8) ^ H[idx]!;
-    }
-    this.lo = lo;
-    this.hi = hi;
+    this.lo = w.view.getInt32(WASM_STATE, true);
+    this.hi = w.view.getInt32(WASM_STATE + 4, true);
     return this;
   }
 

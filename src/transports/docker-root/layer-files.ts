@@ -69,6 +69,25 @@ export class LayerDir {
     }
   }
 
+  /**
+   * The whole content of a small regular file in one exact-size buffer (one open, fstat, read, close;
+   * no stream object), with the same checks as openFile.
+   */
+  async readWhole(parts: readonly string[], size: number): Promise<Buffer> {
+    const fh = await this.openFile(parts, size);
+    try {
+      const buf = Buffer.allocUnsafe(size);
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await fh.read(buf, at, size - at, at);
+        if (bytesRead === 0) throw new BalerError('E_IO', `${this.display(parts)}: file shrank while it was read`);
+        at += bytesRead;
+      }
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Opens a regular file for reading (O_NOFOLLOW, O_NONBLOCK so a fifo put in its place cannot hang us). */
   async openFile(parts: readonly string[], size: number): Promise<FileHandle> {
     const problem = await this.checkParents(parts);

@@ -37,44 +37,109 @@ export async function planLayerTar(tarSplitPath: string, layerRoot: string): Pro
 }
 
 const READ_CHUNK = 1024 * 1024;
+/** Files up to this size are read whole, ahead of the output, several at a time. */
+const SMALL_FILE = 1024 * 1024;
+/** Read-ahead bounds: entries queued, and bytes of small files read but not yet served. */
+const AHEAD_ENTRIES = 64;
+const AHEAD_BYTES = 8 * 1024 * 1024;
+
+/** One entry of the regenerated tar, in order: raw tar bytes, a small file being read, or a large file. */
+type Pending =
+  | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  | { readonly kind: 'small'; readonly parts: string[]; readonly size: number; readonly crc?: Buffer; readonly data: Promise<Buffer> }
+  | { readonly kind: 'large'; readonly parts: string[]; readonly size: number; readonly crc?: Buffer };
 
 /**
  * The layer tar, byte for byte as Docker stored it: segments from tar-split, file contents from the
- * layer directory, each file checked against its CRC-64. Streams; holds at most one read chunk.
+ * layer directory, each file checked against its CRC-64. Streams with bounded memory: small files are
+ * read whole and ahead of the output (up to AHEAD_BYTES, several reads in flight so the disk and the
+ * consumer overlap), large files in READ_CHUNK pieces when their turn comes.
  * A changed file fails the stream with E_DIGEST_MISMATCH naming it (the pipeline would also catch the
  * wrong sha256, but this says which file).
  */
 export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what: string, signal?: AbortSignal): Readable {
   const dir = new LayerDir(layerRoot);
+  const cancelled = (): BalerError => new BalerError('E_CANCELLED', `${what}: cancelled`);
+  const checkCrc = (crc: Crc64, expected: Buffer | undefined, parts: readonly string[]): void => {
+    if (expected && !crc.digestBytes().equals(expected)) {
+      throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${dir.display(parts)} does not match its recorded CRC-64 (the layer directory was changed after Docker stored it)`);
+    }
+  };
+
+  async function* largeFile(item: { parts: string[]; size: number; crc?: Buffer }): AsyncGenerator<Buffer> {
+    const fh = await dir.openFile(item.parts, item.size);
+    const crc = new Crc64();
+    try {
+      for (let at = 0; at < item.size; ) {
+        if (signal?.aborted) throw cancelled();
+        // a fresh buffer per chunk: the consumer may still hold the previous one
+        const buf = Buffer.allocUnsafe(Math.min(item.size - at, READ_CHUNK));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) throw new BalerError('E_IO', `${dir.display(item.parts)}: file shrank while it was read`);
+        const got = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+        crc.update(got);
+        at += bytesRead;
+        yield got;
+      }
+    } finally {
+      await fh.close();
+    }
+    checkCrc(crc, item.crc, item.parts);
+  }
+
   async function* generate(): AsyncGenerator<Buffer> {
-    for await (const r of readTarSplitFile(tarSplitPath)) {
-      if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
-      if (r.kind === 'segment') {
-        if (r.bytes.length > 0) yield r.bytes;
-        continue;
-      }
-      if (r.size === 0) continue;
-      const parts = LayerDir.components(r.name, tarSplitPath);
-      const fh = await dir.openFile(parts, r.size);
-      const crc = new Crc64();
-      try {
-        let left = r.size;
-        while (left > 0) {
-          if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what}: cancelled`);
-          const buf = Buffer.allocUnsafe(Math.min(left, READ_CHUNK));
-          const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-          if (bytesRead === 0) throw new BalerError('E_IO', `${dir.display(parts)}: file shrank while it was read`);
-          const got = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-          crc.update(got);
-          left -= bytesRead;
-          yield got;
+    const records = readTarSplitFile(tarSplitPath);
+    const queue: Pending[] = [];
+    let aheadBytes = 0;
+    let exhausted = false;
+    // pulls records until a bound is reached, starting the read of every small file on the way
+    const fill = async (): Promise<void> => {
+      while (!exhausted && queue.length < AHEAD_ENTRIES && aheadBytes < AHEAD_BYTES) {
+        const next = await records.next();
+        if (next.done) {
+          exhausted = true;
+          return;
         }
-      } finally {
-        await fh.close();
+        const r = next.value;
+        if (r.kind === 'segment') {
+          if (r.bytes.length > 0) queue.push({ kind: 'bytes', bytes: r.bytes });
+          continue;
+        }
+        if (r.size === 0) continue;
+        const parts = LayerDir.components(r.name, tarSplitPath);
+        const crc = r.crc ? { crc: r.crc } : {};
+        if (r.size > SMALL_FILE) {
+          queue.push({ kind: 'large', parts, size: r.size, ...crc });
+          continue;
+        }
+        const data = dir.readWhole(parts, r.size);
+        data.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
+        queue.push({ kind: 'small', parts, size: r.size, ...crc, data });
+        aheadBytes += r.size;
       }
-      if (r.crc && !crc.digestBytes().equals(r.crc)) {
-        throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${dir.display(parts)} does not match its recorded CRC-64 (the layer directory was changed after Docker stored it)`);
+    };
+    try {
+      await fill();
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        if (signal?.aborted) throw cancelled();
+        if (item.kind === 'bytes') {
+          yield item.bytes;
+        } else if (item.kind === 'large') {
+          yield* largeFile(item);
+        } else {
+          const data = await item.data;
+          aheadBytes -= item.size;
+          checkCrc(new Crc64().update(data), item.crc, item.parts);
+          await fill();
+          yield data;
+          continue;
+        }
+        await fill();
       }
+    } finally {
+      // a failed or abandoned stream: let reads in flight finish (they close their files) and stop the reader
+      await Promise.allSettled(queue.map((q) => (q.kind === 'small' ? q.data : undefined)));
+      await records.return(undefined);
     }
   }
   return Readable.from(generate(), { objectMode: false, highWaterMark: READ_CHUNK });

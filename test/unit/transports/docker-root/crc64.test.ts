@@ -29,3 +29,21 @@ test('incremental updates in 321-byte chunks equal one update; digest bytes are 
   be.writeBigUInt64BE(crc64(data));
   assert.deepEqual(c.digestBytes(), be);
 });
+
+test('inputs longer than the 1 MiB bulk chunk, at an unaligned offset, with two checksums interleaved', () => {
+  const backing = Buffer.alloc(2_500_003);
+  for (let i = 0; i < backing.length; i++) backing[i] = (i * 2654435761) >>> 24;
+  const data = backing.subarray(3); // not 4-byte aligned
+  const whole = crc64(data);
+  const a = new Crc64();
+  const b = new Crc64();
+  for (let o = 0; o < data.length; o += 100_003) {
+    a.update(data.subarray(o, o + 100_003));
+    b.update(data.subarray(o, o + 100_003).subarray(0, 17)); // a second state between a's updates
+  }
+  assert.equal(a.digestBigInt(), whole);
+  const ref = new Crc64();
+  for (let o = 0; o < data.length; o += 100_003) ref.update(data.subarray(o, o + 17));
+  assert.equal(b.digestBigInt(), ref.digestBigInt());
+  assert.equal(crc64(data.subarray(0, 4099)), referenceCrc64(data.subarray(0, 4099)));
+});

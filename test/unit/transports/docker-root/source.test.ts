@@ -119,6 +119,24 @@ test('a file changed after Docker stored it fails the layer stream naming the fi
   );
 });
 
+test('a layer mixing a file over 1 MiB with many small files (read ahead) regenerates exactly; a change in the big one is named', async () => {
+  const big = Buffer.alloc(1024 * 1024 + 4099);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  const small = Array.from({ length: 150 }, (_, i) => ({ name: `s/${i}`, data: `file ${i}\n`.repeat(i) }));
+  const MIXED: FixtureImage = { names: ['mixed:1'], layers: [{ entries: [{ name: 's/', type: 'dir' }, ...small.slice(0, 70), { name: 'big.bin', data: big }, ...small.slice(70)] }] };
+  const { root, built } = await store([MIXED]);
+  await using src = await dockerRootTransport.parse(`docker-root:${root}`).openSource();
+  const [e] = await src.list();
+  const m = JSON.parse(Buffer.from(await src.fetchManifest(e!.descriptor)).toString()) as { layers: Descriptor[] };
+  const blob = (): Promise<Readable> => src.fetchBlob(m.layers[0]!);
+  const tar = await bytesOf(await blob());
+  assert.deepEqual(tar, built[0]!.layerTars[0]);
+  assert.equal(sha(tar), built[0]!.diffIds[0]);
+  big[big.length - 1] ^= 1; // same size, last byte differs
+  await writeFile(join(built[0]!.layerDirs[0]!, 'big.bin'), big);
+  await assert.rejects(bytesOf(await blob()), (err: unknown) => err instanceof BalerError && err.code === 'E_DIGEST_MISMATCH' && err.message.includes('big.bin'));
+});
+
 test('deepCheck, a missing/resized file or a missing/damaged tar-split rebuilds the layer from the directory, warns and re-identifies the image', async () => {
   for (const damage of ['crc', 'size', 'no-tar-split', 'bad-tar-split'] as const) {
     const { root, built } = await store([BASE]);
