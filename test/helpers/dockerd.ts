@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerdUpScript } from './paths.js';
+import { stopByPid } from './stop-process.js';
 import { runChecked, runProcess, type ProcessResult, type RunOptions } from './run-process.js';
 import { isRoot, skipUnlessTools } from './tools.js';
 
@@ -42,25 +42,6 @@ function execRootOf(pid: number): string | undefined {
     return i >= 0 ? argv[i + 1] : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopByPid(pid: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 150 && isAlive(pid); i++) await sleep(200);
-  if (isAlive(pid)) {
-    process.kill(pid, 'SIGKILL');
-    for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
   }
 }
 
@@ -104,7 +85,7 @@ export function withDockerd(driver: StorageDriver = 'vfs'): PrivateDockerd {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 1) {
       const execRoot = execRootOf(pid);
-      await stopByPid(pid);
+      await stopByPid(pid, 30_000);
       if (execRoot?.startsWith('/tmp/')) await rm(execRoot, { recursive: true, force: true }).catch(() => undefined);
     }
   };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { skipUnlessTools } from './tools.js';
+import { isAlive, stopByPid } from './stop-process.js';
 
 /**
  * A real registry for tests: Debian's `docker-registry` (distribution 2.8) on 127.0.0.1 and a free port,
@@ -65,21 +66,8 @@ export function registryConfig(dir: string, port: number, auth: boolean, tls = f
   ].join('\n');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function stopPid(pid: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
+/** Stops a registry the tests started (SIGTERM, then SIGKILL after 5 s). */
+export const stopPid = (pid: number): Promise<void> => stopByPid(pid);
 
 async function waitUntilServing(host: string, pid: number, tls: boolean): Promise<void> {
   for (let i = 0; i < 100; i++) {

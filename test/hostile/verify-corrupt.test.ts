@@ -32,7 +32,7 @@ test('a flipped byte inside an uncompressed layer: exit 5, naming the layer', as
   const layer = entries.find((e) => e.type === 'file' && e.name.endsWith('/layer.tar') && e.data.length > 5000);
   assert.ok(layer);
   const data = Buffer.from(layer.data);
-  data[600] ^= 0x01; // inside the first member's bytes, not tar padding
+  data.writeUInt8(data.readUInt8(600) ^ 0x01, 600); // inside the first member's bytes, not tar padding
   const file = await writeInput(tmp, 'flipped.tar', writeTar(rebuild(entries.map((e) => (e === layer ? { ...e, data } : e)))));
   await assertVerifyFails(file, ExitCode.integrity, /layer \d+.*(digest mismatch|does not match rootfs\.diff_ids)/);
 });
@@ -42,7 +42,7 @@ test('a flipped byte inside a gzip layer of an OCI archive, wrapped in gzip: exi
   const biggest = entries.filter((e) => e.name.startsWith('blobs/sha256/')).sort((a, b) => b.data.length - a.data.length)[0];
   assert.ok(biggest && biggest.data.length > 10_000);
   const data = Buffer.from(biggest.data);
-  data[data.length - 9] ^= 0x40; // inside the deflate stream / trailer
+  data.writeUInt8(data.readUInt8(data.length - 9) ^ 0x40, data.length - 9); // inside the deflate stream / trailer
   const file = await writeInput(tmp, 'flipped.oci.tar.gz', gzipSync(writeTar(rebuild(entries.map((e) => (e === biggest ? { ...e, data } : e))))));
   await assertVerifyFails(file, ExitCode.integrity, /mismatch/);
 });

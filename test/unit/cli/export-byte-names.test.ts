@@ -72,7 +72,7 @@ describe('non-UTF-8 file names survive export byte for byte', { skip: gnuTar }, 
   for (const format of ['gnu', 'posix']) {
     test(`a ${format} tar made by GNU tar`, async () => {
       const layer = join(dir, `${format}.tar`);
-      const r = spawnSync('tar', ['--format', format, '-cf', layer, '-C', src, '.']);
+      const r = spawnSync('tar', ['--format', format, '-cf', layer, '-C', src.toString(), '.']);
       assert.equal(r.status, 0, r.stderr.toString());
       await balerOk(['import', '--store', store, layer, `bytes:${format}`]);
       assert.deepEqual(await exportAndExtract(`bytes:${format}`, format), want);

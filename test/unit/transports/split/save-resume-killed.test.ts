@@ -16,7 +16,7 @@ after(() => tmp.removeAll());
 
 /** Starts `baler ARGS` as a child (like runBaler) and SIGKILLs it once `ready()` holds; false if it ended first. */
 async function killWhen(args: readonly string[], cwd: string, ready: () => Promise<boolean>): Promise<boolean> {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.NODE_TEST_CONTEXT;
   delete env.BALER_STORE;
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), ...args], { cwd, env, stdio: 'ignore' });
