@@ -33,6 +33,8 @@ export class SplitPartWriter extends Writable {
   private readonly done: DonePart[] = [];
   private current: OpenPart | undefined;
   private readonly renamed: string[] = [];
+  /** fsync+close of finished parts, running while the next part fills; _final waits for all of them. */
+  private readonly closing: Array<Promise<void>> = [];
   /** Every temp name ever created, so a discard racing an open or a close still removes it. */
   private readonly temps = new Set<string>();
   private state: 'open' | 'committed' | 'discarded' = 'open';
@@ -73,7 +75,8 @@ export class SplitPartWriter extends Writable {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.closeCurrent().then(() => cb(), (err: unknown) => cb(err as Error));
+    this.closeCurrent();
+    Promise.all(this.closing).then(() => cb(), (err: unknown) => cb(err as Error));
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -89,16 +92,17 @@ export class SplitPartWriter extends Writable {
       const part = this.current ?? (await this.openNext());
       const n = Math.min(chunk.length - at, this.partSize - part.size);
       const slice = chunk.subarray(at, at + n);
-      let off = 0;
+      // the write runs in libuv's pool while this thread hashes the same bytes
+      const written = writeFully(part.fh, slice);
+      part.hash.update(slice);
       try {
-        while (off < slice.length) off += (await part.fh.write(slice, off, slice.length - off)).bytesWritten;
+        await written;
       } catch (err) {
         throw fromSystemError(err, part.target);
       }
-      part.hash.update(slice);
       part.size += n;
       at += n;
-      if (part.size === this.partSize) await this.closeCurrent();
+      if (part.size === this.partSize) this.closeCurrent();
     }
   }
 
@@ -122,25 +126,28 @@ export class SplitPartWriter extends Writable {
     return this.current;
   }
 
-  private async closeCurrent(): Promise<void> {
+  /** Seals the open part (its hash is final) and starts its fsync+close without waiting for it. */
+  private closeCurrent(): void {
     const part = this.current;
     if (!part) return;
     this.current = undefined;
-    try {
-      await part.fh.sync();
-      await part.fh.close();
-    } catch (err) {
-      await part.fh.close().catch(() => undefined);
-      this.done.push({ name: basename(part.target), size: part.size, sha256: '', temp: part.temp, target: part.target });
-      throw fromSystemError(err, part.target);
-    }
     this.done.push({ name: basename(part.target), size: part.size, sha256: part.hash.digest('hex'), temp: part.temp, target: part.target });
+    const closing = part.fh.sync().then(
+      () => part.fh.close(),
+      async (err: unknown) => {
+        await part.fh.close().catch(() => undefined);
+        throw fromSystemError(err, part.target);
+      },
+    );
+    closing.catch(() => undefined); // reported through _final, which waits for every part
+    this.closing.push(closing);
   }
 
   /** Call after the stream finished: parts into place in order, then the JSON, atomically, last. */
   async commit(): Promise<void> {
     if (this.state !== 'open') return;
     try {
+      await Promise.all(this.closing); // every part is on disk before any is renamed
       for (const p of this.done) {
         await rename(p.temp, p.target);
         this.renamed.push(p.target);
@@ -193,4 +200,9 @@ export class SplitPartWriter extends Writable {
     for (const t of this.temps) await unlink(t).catch(() => undefined);
     for (const t of this.renamed) await unlink(t).catch(() => undefined);
   }
+}
+
+async function writeFully(fh: FileHandle, bytes: Buffer): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
 }
