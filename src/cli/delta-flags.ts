@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BalerError, fromSystemError } from '../errors.js';
 import { formatBytes } from './render/units.js';
@@ -27,13 +27,15 @@ export async function deltaFromFlags(flags: ParsedFlags, refs: RefContext, signa
   if (have !== undefined && since !== undefined) throw new BalerError('E_USAGE', 'save: give --have or --since, not both');
   if (have !== undefined) {
     const path = resolve(refs.cwd, have);
+    const limit = 64 * JsonLimits.manifest;
     let bytes: Buffer;
     try {
+      // sized first: a wrong path (an archive given as --have) must not be read into memory whole
+      if ((await stat(path)).size > limit) throw new BalerError('E_FORMAT', `${have}: larger than ${limit} bytes, not an inventory`);
       bytes = await readFile(path);
     } catch (err) {
-      throw fromSystemError(err, have);
+      throw err instanceof BalerError ? err : fromSystemError(err, have);
     }
-    if (bytes.length > 64 * JsonLimits.manifest) throw new BalerError('E_FORMAT', `${have}: larger than ${64 * JsonLimits.manifest} bytes, not an inventory`);
     return recorderFor(parseInventory(bytes, have), inventoryDigest(bytes));
   }
   if (since !== undefined) {

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import assert from 'node:assert/strict';
-import { BalerError } from '../../../src/errors.js';
+export { rejectsWith } from '../../helpers/baler-error.js';
 
 /** Semi-compressible bytes (text-like with repeats and noise), deterministic for a given size. */
 export function sampleBytes(size: number): Buffer {
@@ -20,12 +19,3 @@ export function chunked(bytes: Uint8Array, size = 321): Readable {
   return Readable.from(parts);
 }
 
-export async function rejectsWith(p: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof BalerError, `expected a BalerError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}

@@ -16,6 +16,7 @@ import { fixture } from '../../helpers/paths.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 import { writeTar } from '../../helpers/tiny-tar.js';
 import { gnuTarCreate, makeTree } from './gnu-trees.js';
+import { rejectsWith } from '../../helpers/baler-error.js';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
@@ -38,15 +39,6 @@ async function readAll(s: Readable, what: string): Promise<Array<{ header: TarHe
   return out;
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof BalerError, `expected a BalerError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 async function assertSameAsToc(file: string): Promise<number> {
   const toc = await buildToc(file, file);

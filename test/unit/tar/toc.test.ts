@@ -6,7 +6,6 @@ import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
 import { after, describe, test } from 'node:test';
-import { BalerError } from '../../../src/errors.js';
 import { buildToc, openTocEntry, type TocEntry } from '../../../src/tar/toc.js';
 import { fixture, repoRoot } from '../../helpers/paths.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
@@ -14,6 +13,7 @@ import { writeTar } from '../../helpers/tiny-tar.js';
 import { isRoot } from '../../helpers/tools.js';
 import { gnuTarList, type GnuListing } from './gnu-tar-listing.js';
 import { LONG_DIR, LONG_TARGET, SPLITTABLE, UNICODE, VERY_LONG, gnuTarCreate, makeTree, setUserXattr } from './gnu-trees.js';
+import { rejectsWith } from '../../helpers/baler-error.js';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
@@ -34,15 +34,6 @@ async function assertMatchesGnuTar(file: string): Promise<TocEntry[]> {
   return toc.entries;
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof BalerError, `expected a BalerError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 const sharedFixtures = [join(repoRoot, '..', 'shared', 'docs', 'samples', 'fixtures'), '/work/shared/docs/samples/fixtures'].find((d) => existsSync(d));
 
