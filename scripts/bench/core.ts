@@ -31,6 +31,14 @@ export const coreSection: BenchSection = {
     ctx.floor = floor;
     const balerLoad = measureOrFailure(opts.runs, rm(store), baler.cmd, [...baler.prefix, 'load', '-q', '-i', dockerTar, '--store', store]);
     const balerSave = measureOrFailure(opts.runs, rm(balerTar), baler.cmd, [...baler.prefix, 'save', '-q', '-o', balerTar, '--store', store, ...names]);
+    // docker save -o does not fsync (its CLI copies to a temp file and renames it); baler -o does. Two
+    // more rows make that visible: baler writing to stdout (no fsync, like docker), and the durable-write
+    // floor of this disk (the same bytes through dd with fdatasync, no hashing).
+    const balerTarStdout = join(runDir, 'baler-save-stdout.tar');
+    const balerStdout = measureOrFailure(opts.runs, rm(balerTarStdout), 'bash', ['-c', `"$0" "$@" > ${JSON.stringify(balerTarStdout)}`, baler.cmd, ...baler.prefix, 'save', '-q', '--store', store, ...names]);
+    const durable = join(runDir, 'durable-floor.tar');
+    const durableFloor = measure(opts.runs, rm(durable), 'dd', [`if=${dockerTar}`, `of=${durable}`, 'bs=8M', 'conv=fdatasync', 'status=none']);
+    rm(durable, balerTarStdout)();
     const balerInto = measureOrFailure(opts.runs, rm(balerOci), baler.cmd, [...baler.prefix, 'load', '-q', '-i', dockerTar, '--into', `oci:${balerOci}`]);
     // skopeo copies one image per call; both calls together are the comparable job.
     const skopeoArgs = (dest: string, extra: string[]): string =>
@@ -42,7 +50,9 @@ export const coreSection: BenchSection = {
       { what: 'floor: cat docker-save.tar into sha256sum', m: floorCoreutils, bytes: input },
       ...(floorOpenssl ? [{ what: 'floor: cat docker-save.tar into openssl dgst -sha256', m: floorOpenssl, bytes: input }] : []),
       { what: `docker save ${names.join(' ')}`, m: dockerSave, bytes: input },
-      { what: 'baler save (from its store)', m: balerSave, bytes: input },
+      { what: 'floor for a durable write: dd conv=fdatasync of docker-save.tar (no hash)', m: durableFloor, bytes: input },
+      { what: 'baler save -o FILE (from its store; fsync before rename)', m: balerSave, bytes: input },
+      { what: 'baler save > FILE (stdout; no fsync, as docker save -o)', m: balerStdout, bytes: input },
       { what: 'baler load -i docker-save.tar (into its store)', m: balerLoad, bytes: input },
       { what: 'baler load -i docker-save.tar --into oci:DIR', m: balerInto, bytes: input },
       { what: 'skopeo copy docker-archive: oci: uncompressed (2 calls)', m: skopeoPlain, bytes: input },
@@ -57,7 +67,8 @@ export const coreSection: BenchSection = {
       table(rows, floor),
       '',
       `Ratios: docker save / baler save = ${ratio(dockerSave, balerSave)}; skopeo (default, gzip) / baler load --into oci = ${ratio(skopeoGzip, balerInto)}; ` +
-        `skopeo (uncompressed) / baler load --into oci = ${ratio(skopeoPlain, balerInto)}; baler save / floor = ${ratio(balerSave, floor)}.`,
+        `skopeo (uncompressed) / baler load --into oci = ${ratio(skopeoPlain, balerInto)}; baler save / floor = ${ratio(balerSave, floor)}; ` +
+        `docker save / baler save > FILE (neither fsyncs) = ${ratio(dockerSave, balerStdout)}; baler save / durable-write floor = ${ratio(balerSave, durableFloor)}.`,
       'The floor (× floor = 1.00) is the faster of the two hash pipes. Peak RSS is the largest process GNU time waited for (for docker save that is the CLI; the daemon does the work).',
     ].join('\n');
   },

@@ -1,15 +1,16 @@
 /**
  * `baler export` of a container (what `docker export` does): from an offline Docker data root the
  * container's layers are flattened here (transports/docker-root/container-export.ts); from a live daemon
- * its own export stream (GET /containers/ID/export) is passed through. Either way the tar goes through
+ * its own export stream (GET /containers/ID/export) is passed through, or, with --include/--exclude,
+ * filtered by the same flattener (docker-daemon/filtered-export.ts). Either way the tar goes through
  * the same codec and atomic output as an image export (writeTarOutput).
  */
 import { pipeline } from 'node:stream/promises';
-import { BalerError } from '../errors.js';
 import type { PathFilter } from '../tar/flatten/plan.js';
 import { lookupContainer } from '../transports/docker-root/containers.js';
 import { writeContainerExport } from '../transports/docker-root/container-export.js';
 import type { DockerEngine } from '../transports/docker-daemon/client.js';
+import { writeFilteredDaemonExport } from '../transports/docker-daemon/filtered-export.js';
 import { writeTarOutput, type TarOutput } from './export.js';
 
 /** Where containers live: an offline data root, or a running daemon. */
@@ -72,7 +73,11 @@ export async function exportContainer(req: ContainerExportRequest): Promise<Cont
     );
     return { ...base, entries: result.entries, fileBytes: result.bytes, bytesWritten, location };
   }
-  if (req.filter) throw new BalerError('E_USAGE', `export: --include/--exclude cannot filter a running daemon's container export; stop the daemon and use --from docker-root:DIR`);
+  const filter = req.filter;
+  if (filter) {
+    const { result, bytesWritten, location } = await writeTarOutput(req, (tar) => writeFilteredDaemonExport(place.engine, id, base.container, filter, tar, req.signal));
+    return { ...base, entries: result.entries, fileBytes: result.bytes, bytesWritten, location };
+  }
   const { bytesWritten, location } = await writeTarOutput(req, async (tar) => pipeline(await place.engine.exportContainer(id, req.signal), tar));
   return { ...base, bytesWritten, location };
 }

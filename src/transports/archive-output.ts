@@ -4,6 +4,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { compressor } from '../codecs/index.js';
 import { BalerError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
+import { archiveStdout, flushed } from '../io/stdout-stream.js';
 import type { LayerCompression } from '../model/media-types.js';
 import { openResumableFile, removeLeftoverPartial } from './resume/resumable-file.js';
 import type { SaveJournal } from './resume/save-journal.js';
@@ -38,7 +39,7 @@ export interface ArchiveOutputOptions {
 
 export async function openArchiveOutput(location: string, o: ArchiveOutputOptions = {}): Promise<ArchiveOutput> {
   const codec = o.outerCompression && o.outerCompression !== 'none' ? compressor(o.outerCompression) : new PassThrough({ highWaterMark: 1024 * 1024 });
-  if (location === '-') return stdoutOutput(codec, o.stdout ?? process.stdout);
+  if (location === '-') return stdoutOutput(codec, archiveStdout(o.stdout ?? process.stdout));
   if (!o.overwrite && existsSync(location)) throw new BalerError('E_CONFLICT', `${location}: already exists`);
   if (o.splitSize !== undefined || o.resume) {
     const compression = o.outerCompression ?? 'none';
@@ -109,6 +110,7 @@ function stdoutOutput(codec: PassThrough | Writable, out: Writable): ArchiveOutp
       done = true;
       if (!src.writableEnded) src.end();
       await finished(src);
+      await flushed(out);
     },
     async discard() {
       if (done) return;
