@@ -4,27 +4,24 @@ import type { Writable } from 'node:stream';
 const HIGH_WATER = 8 * 1024 * 1024;
 
 /**
- * A writable for an archive written to standard output. Node writes process.stdout synchronously when
- * it is a file or a pipe (on Linux), so the main thread stalls in write(2) for every chunk and cannot
- * hash the next one meanwhile. When `out` is the process's own stdout and fd 1 is a regular file or a
- * pipe, an fs stream on fd 1 does the writes on libuv's thread pool instead, overlapping them with
- * hashing. Anything else (a terminal, a socket, a test's stream) is returned as it is.
+ * A writable for an archive written to standard output. Node writes process.stdout synchronously when it
+ * is a regular file, so the main thread stalls in write(2) for every chunk and cannot hash the next one
+ * meanwhile. When `out` is the process's own stdout and fd 1 is a regular file (`baler save > FILE`), an fs
+ * stream on fd 1 does the writes on libuv's thread pool instead. A pipe stays with process.stdout: Node
+ * makes a pipe's fd non-blocking, and fs writes to it fail with EAGAIN once a slow reader lets it fill
+ * (`baler save | ctr images import -` broke that way). Anything else is returned as it is.
  * The fd is never closed: the process owns it.
  */
 export function archiveStdout(out: Writable): Writable {
   if (out !== process.stdout) return out;
-  let kind: 'file' | 'pipe' | 'other';
+  let regularFile: boolean;
   try {
-    const st = fstatSync(1);
-    kind = st.isFile() ? 'file' : st.isFIFO() ? 'pipe' : 'other';
+    regularFile = fstatSync(1).isFile();
   } catch {
-    kind = 'other';
+    regularFile = false;
   }
-  if (kind === 'other') return out;
-  const stream = createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER });
-  // the CLI watches process.stdout for EPIPE (a reader that went away); errors of this stream go the same way
-  stream.on('error', (err) => process.stdout.emit('error', err));
-  return stream;
+  if (!regularFile) return out;
+  return createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER });
 }
 
 /** Resolves when every chunk written to `out` so far has reached the kernel (the CLI may exit right after). */

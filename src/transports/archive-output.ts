@@ -102,6 +102,10 @@ function stdoutOutput(codec: PassThrough | Writable, out: Writable): ArchiveOutp
   // stdout is never ended: the process (or the test) owns it
   const src = codec as PassThrough;
   src.pipe(out, { end: false });
+  // pipe() does not pass a destination's failure (disk full, a reader gone) back: without this the
+  // archive would stall on back-pressure instead of failing
+  out.on('error', (err) => src.destroy(err));
+  src.on('error', () => undefined); // the writer into src and commit() both see the failure
   let done = false;
   return {
     stream: src,

@@ -4,6 +4,8 @@ import { readTar } from './tiny-tar.js';
 
 export interface OciImageFacts {
   refName: string | undefined;
+  /** The `io.containerd.image.name` annotation (the full name containerd and Docker >= 25 import under). */
+  containerdName: string | undefined;
   manifestDigest: string;
   configDigest: string;
   diffIds: string[];
@@ -34,6 +36,7 @@ export function ociArchiveFacts(file: string): OciImageFacts[] {
     const config = JSON.parse(blob(manifest.config.digest).toString()) as { rootfs: { diff_ids: string[] } };
     return {
       refName: m.annotations?.['org.opencontainers.image.ref.name'],
+      containerdName: m.annotations?.['io.containerd.image.name'],
       manifestDigest: m.digest,
       configDigest: manifest.config.digest,
       diffIds: config.rootfs.diff_ids,
