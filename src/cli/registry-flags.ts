@@ -2,9 +2,9 @@ import { BalerError } from '../errors.js';
 import type { RegistryAccess } from '../transports/oci-registry/credentials.js';
 import type { CliIo, FlagSpec, ParsedFlags } from './spec.js';
 
-/** `--creds` and `--insecure`, shared by the verbs that read or write `registry://` references. */
+/** `--creds` and `--insecure`, shared by the verbs that read or write `registry://` references (save, load, export, inventory, verify). */
 export const registryFlags: readonly FlagSpec[] = [
-  { name: 'creds', type: 'string', placeholder: 'USER:PASS', description: 'Registry credentials for registry:// references (default: the auths entry of $DOCKER_CONFIG/config.json or ~/.docker/config.json).' },
+  { name: 'creds', type: 'string', placeholder: 'USER:PASS', description: 'Registry credentials for registry:// references. Default: $DOCKER_CONFIG/config.json (else ~/.docker/config.json) as docker reads it (the credHelpers or credsStore credential helper, then the auths entry, identitytoken included), then $REGISTRY_AUTH_FILE (else $XDG_RUNTIME_DIR/containers/auth.json).' },
   { name: 'insecure', type: 'boolean', description: 'Allow plain HTTP and unverified TLS for registry:// references (loopback registries may use HTTP without it).' },
 ];
 

@@ -46,7 +46,15 @@ export function htpasswdLine(u: BasicAuthUser): string {
   return `${u.user}:${r.stdout}\n`;
 }
 
-export function registryConfig(dir: string, port: number, auth: boolean, tls = false): string {
+/** distribution's `auth: token:` section: JWTs from `realm`, signed by a key whose certificate is in `rootCertBundle`. */
+export interface TokenAuthConfig {
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  readonly rootCertBundle: string;
+}
+
+export function registryConfig(dir: string, port: number, auth: boolean, tls = false, token?: TokenAuthConfig): string {
   return [
     'version: 0.1',
     'log:',
@@ -62,6 +70,7 @@ export function registryConfig(dir: string, port: number, auth: boolean, tls = f
     `  addr: 127.0.0.1:${port}`,
     ...(tls ? ['  tls:', `    certificate: ${join(dir, 'cert.pem')}`, `    key: ${join(dir, 'key.pem')}`] : []),
     ...(auth ? ['auth:', '  htpasswd:', '    realm: baler-test', `    path: ${join(dir, 'htpasswd')}`] : []),
+    ...(token ? ['auth:', '  token:', `    realm: ${token.realm}`, `    service: ${token.service}`, `    issuer: ${token.issuer}`, `    rootcertbundle: ${token.rootCertBundle}`] : []),
     '',
   ].join('\n');
 }
@@ -88,6 +97,8 @@ export interface RegistryOptions {
   readonly basicAuth?: BasicAuthUser;
   /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (made with openssl). */
   readonly selfSignedTls?: boolean;
+  /** Bearer token auth against a token server the test runs (test/helpers/token-server.ts). */
+  readonly tokenAuth?: TokenAuthConfig;
 }
 
 function makeSelfSignedCert(dir: string): void {
@@ -101,7 +112,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   const port = await freePort();
   if (opts.basicAuth) await writeFile(join(dir, 'htpasswd'), htpasswdLine(opts.basicAuth));
   if (opts.selfSignedTls) makeSelfSignedCert(dir);
-  await writeFile(join(dir, 'config.yml'), registryConfig(dir, port, opts.basicAuth !== undefined, opts.selfSignedTls === true));
+  await writeFile(join(dir, 'config.yml'), registryConfig(dir, port, opts.basicAuth !== undefined, opts.selfSignedTls === true, opts.tokenAuth));
   const log = openSync(join(dir, 'registry.log'), 'a');
   const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', log, log], detached: false });
   closeSync(log);

@@ -5,12 +5,13 @@ import { inventoryDigest, mergeInventories, serializeInventory, type Inventory }
 import { takeInventory } from '../../pipeline/inventory.js';
 import { resolveStorePath } from '../../store/location.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
+import { registryAccess, registryFlags } from '../registry-flags.js';
 import { writeJson } from '../render/json.js';
 import type { Command, CommandContext } from '../spec.js';
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { flags, io } = ctx;
-  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
+  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
   const specs = flags.list('from');
   const parts: Inventory[] = [];
   for (const spec of specs.length ? specs : ['store']) parts.push(await takeInventory(parseTransportRef(spec, refs), { signal: io.signal }));
@@ -50,6 +51,7 @@ export const inventoryCommand: Command = {
     flags: [
       { name: 'from', type: 'string', multiple: true, placeholder: 'SOURCE', description: 'Take the inventory of SOURCE instead of the store: store:DIR, oci:DIR, docker-archive:FILE, oci-archive:FILE, docker (the running daemon), docker-root:DIR or registry://HOST/REPO:TAG. Repeat it to describe one destination made of several parts (e.g. every repository of a mirror); the parts must be of one kind.' },
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the inventory to FILE (atomically) instead of stdout; prints a one-line summary on stderr (with --json: a summary object on stdout).' },
+      ...registryFlags,
     ],
     examples: [
       { command: 'baler inventory -o have.json', description: 'On the air-gapped side: record what the store holds.' },

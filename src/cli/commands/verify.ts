@@ -5,6 +5,7 @@ import { resolveStorePath } from '../../store/location.js';
 import { openInputSource } from '../../transports/detect.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
 import type { ImageSource } from '../../transports/types.js';
+import { registryAccess, registryFlags } from '../registry-flags.js';
 import { writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
 import { formatBytes } from '../render/units.js';
@@ -50,7 +51,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const target = ctx.args[0] as string;
   const json = flags.bool('json');
   const quiet = flags.bool('quiet');
-  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
+  const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
   let report: VerifyReport;
   try {
     // e.g. a split set without its .baler.json: the parts could not be checked against their digests
@@ -81,7 +82,7 @@ export const verifyCommand: Command = {
       'It prints one line per image (names, image ID, layer count) and a summary; blob files nothing refers to are noted but are not an error. A delta archive (baler save --have) is reported with the layers it expects at its destination; those are not failures. The first problem found ends the check with one line saying what and where.',
     ].join('\n\n'),
     args: [{ name: 'FILE|SOURCE', description: 'The archive file, OCI layout directory or transport reference to check.' }],
-    flags: [],
+    flags: [...registryFlags],
     examples: [
       { command: 'baler verify apps.tar', description: 'Check an archive before carrying it across the air gap.' },
       { command: 'baler verify --json apps.tar.zst', description: 'The same for a compressed archive, as a JSON report.' },

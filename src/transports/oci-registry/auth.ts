@@ -1,14 +1,13 @@
-import { BalerError } from '../../errors.js';
-import type { Credentials } from './credentials.js';
+import type { CredentialLoader } from './credentials.js';
 import type { HttpResponse } from './http.js';
-import { readSmallBody } from './http.js';
-import { registryError } from './registry-error.js';
+import { basicAuthorization, fetchBearerToken, type TokenFetch } from './identity-token.js';
 
 /**
  * Registry auth (formats.md §8): anonymous until a 401; a `Basic` challenge means sending the credentials
  * on every request; a `Bearer realm=…,service=…,scope=…` challenge means asking the realm for a token for
- * the scopes a request needs (with Basic credentials when there are any) and sending `Bearer <token>`.
- * Tokens are cached per scope set; once the realm is known, new scopes get a token before the request.
+ * the scopes a request needs (identity-token.ts: Basic credentials, or an identity token's OAuth2 exchange)
+ * and sending `Bearer <token>`. Tokens are cached per scope set; once the realm is known, new scopes get a
+ * token before the request. Credentials are looked up (a credential helper run) only on the first 401.
  */
 export interface Challenge {
   readonly scheme: string;
@@ -32,10 +31,6 @@ export function repositoryScope(repo: string, push: boolean): string {
   return `repository:${repo}:${push ? 'pull,push' : 'pull'}`;
 }
 
-export type TokenFetch = (url: URL, headers: Record<string, string>) => Promise<HttpResponse>;
-
-const TOKEN_BODY_LIMIT = 1024 * 1024;
-
 export class Authenticator {
   private basicMode = false;
   private bearer: { realm: string; service?: string } | undefined;
@@ -43,12 +38,14 @@ export class Authenticator {
 
   constructor(
     private readonly label: string,
-    private readonly creds: Credentials | undefined,
+    private readonly creds: CredentialLoader,
     private readonly fetchToken: TokenFetch,
   ) {}
 
-  private basicHeader(): string | undefined {
-    return this.creds ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` : undefined;
+  /** An identity token alone is no Basic password (docker sends none either). */
+  private async basicHeader(): Promise<string | undefined> {
+    const c = await this.creds();
+    return c && (c.username !== '' || c.password !== '') ? basicAuthorization(c.username, c.password) : undefined;
   }
 
   /** The Authorization header for a request needing `scopes`, when the registry's scheme is known. */
@@ -66,7 +63,7 @@ export class Authenticator {
     const header = res.headers['www-authenticate'];
     const challenge = parseChallenge(Array.isArray(header) ? (header[0] ?? '') : (header ?? ''));
     if (challenge?.scheme === 'basic') {
-      if (this.basicMode || !this.creds) return false;
+      if (this.basicMode || (await this.basicHeader()) === undefined) return false;
       this.basicMode = true;
       return true;
     }
@@ -98,29 +95,7 @@ export class Authenticator {
   }
 
   private async requestToken(scopes: readonly string[]): Promise<string> {
-    const bearer = this.bearer as { realm: string; service?: string };
-    let url: URL;
-    try {
-      url = new URL(bearer.realm);
-    } catch {
-      throw new BalerError('E_PEER', `${this.label}: UNAUTHORIZED: the registry names an invalid token realm ${JSON.stringify(bearer.realm)}`);
-    }
-    if (bearer.service !== undefined) url.searchParams.set('service', bearer.service);
-    for (const s of scopes) url.searchParams.append('scope', s);
-    const basic = this.basicHeader();
-    const res = await this.fetchToken(url, basic ? { Authorization: basic } : {});
-    const body = await readSmallBody(res, TOKEN_BODY_LIMIT);
-    if (res.status !== 200) throw registryError(this.label, res.status, body, `token request to ${url.origin}${url.pathname}`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new BalerError('E_PEER', `${this.label}: UNAUTHORIZED: the token service answered with invalid JSON`);
-    }
-    const o = parsed as { token?: unknown; access_token?: unknown };
-    const token = typeof o.token === 'string' && o.token ? o.token : typeof o.access_token === 'string' ? o.access_token : undefined;
-    if (!token) throw new BalerError('E_PEER', `${this.label}: UNAUTHORIZED: the token service answered without a token`);
-    return token;
+    return fetchBearerToken(this.label, this.bearer as { realm: string; service?: string }, scopes, await this.creds(), this.fetchToken);
   }
 }
 

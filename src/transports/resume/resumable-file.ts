@@ -1,9 +1,10 @@
-import { closeSync, createWriteStream, openSync, writeSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, writeSync, type WriteStream } from 'node:fs';
 import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fromSystemError } from '../../errors.js';
 import { fsyncDir } from '../../io/atomic-file.js';
+import { lockPartial, lockPathFor } from './partial-lock.js';
 import { formatJournalLine, journalPathFor, partialPathFor, type JournalEntry, type SaveJournal } from './save-journal.js';
 import { verifyPartial } from './verify-partial.js';
 
@@ -12,7 +13,8 @@ import { verifyPartial } from './verify-partial.js';
  * journaled, and commit() renames the partial to FILE (fsynced) and drops the journal. Unlike an
  * atomic file, an error or interrupt KEEPS the partial and its journal: that is what the next
  * `--resume` continues from, after re-verifying it (verify-partial.ts). A run without --resume
- * removes them first (removeLeftoverPartial) and starts over.
+ * removes them first (removeLeftoverPartial) and starts over. Both hold the partial's lock
+ * (partial-lock.ts) while they touch it, so two runs on one FILE cannot interleave.
  */
 export interface ResumableFile {
   readonly stream: WriteStream;
@@ -28,10 +30,12 @@ export interface ResumableFile {
 export async function openResumableFile(output: string): Promise<ResumableFile> {
   const partial = partialPathFor(output);
   const journalPath = journalPathFor(output);
-  const prefix = await verifyPartial(partial, journalPath);
+  const lock = await lockPartial(output);
+  let prefix: Awaited<ReturnType<typeof verifyPartial>>;
   let fh: FileHandle;
   let journalFd: number;
   try {
+    prefix = await verifyPartial(partial, journalPath);
     fh = await open(partial, prefix.offset > 0 ? 'r+' : 'w', 0o644);
     await fh.truncate(prefix.offset);
     // the journal is rewritten to what was verified, then appended to
@@ -39,6 +43,7 @@ export async function openResumableFile(output: string): Promise<ResumableFile> 
     // a plain fd, written synchronously: one short line per blob, in order, before the next blob starts
     journalFd = openSync(journalPath, 'a');
   } catch (err) {
+    await lock.release();
     throw fromSystemError(err, partial);
   }
   const stream = createWriteStream('', { fd: fh.fd, autoClose: false, start: prefix.offset, highWaterMark: 1024 * 1024 } as Parameters<typeof createWriteStream>[1] & { fd: number });
@@ -89,10 +94,12 @@ export async function openResumableFile(output: string): Promise<ResumableFile> 
         await fsyncDir(dirname(output));
         closeJournal();
         await unlink(journalPath).catch(() => undefined);
+        await lock.release();
       } catch (err) {
         state = 'discarded';
         closeJournal();
         await fh.close().catch(() => undefined);
+        await lock.release();
         throw fromSystemError(err, output);
       }
     },
@@ -110,12 +117,20 @@ export async function openResumableFile(output: string): Promise<ResumableFile> 
       await fh.sync().catch(() => undefined);
       await fh.close().catch(() => undefined);
       closeJournal();
+      await lock.release();
     },
   };
 }
 
 /** A run without --resume starts over: an earlier run's partial and journal are removed. */
 export async function removeLeftoverPartial(output: string): Promise<void> {
-  await unlink(partialPathFor(output)).catch(() => undefined);
-  await unlink(journalPathFor(output)).catch(() => undefined);
+  // the usual case, nothing left over, touches nothing (no lock file either)
+  if (![partialPathFor(output), journalPathFor(output), lockPathFor(output)].some((p) => existsSync(p))) return;
+  const lock = await lockPartial(output);
+  try {
+    await unlink(partialPathFor(output)).catch(() => undefined);
+    await unlink(journalPathFor(output)).catch(() => undefined);
+  } finally {
+    await lock.release();
+  }
 }

@@ -1,0 +1,101 @@
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { BalerError, fromSystemError } from '../../errors.js';
+import { partialPathFor } from './save-journal.js';
+
+/**
+ * Only one `save --resume -o FILE` may write FILE.baler-partial at a time: two would interleave their
+ * bytes and journal lines. The lock is `FILE.baler-partial.lock` holding the owner's pid, created
+ * atomically (written under a private name, then hard-linked into place, which fails when it exists), so
+ * a reader never sees it half-written. A lock whose pid no longer runs (a SIGKILLed save) is taken over;
+ * breaking it happens under a second exclusive file, `.lock.break`, so two processes finding the same
+ * stale lock cannot both take it.
+ */
+export interface PartialLock {
+  readonly path: string;
+  /** Removes the lock (idempotent). */
+  release(): Promise<void>;
+}
+
+export const LOCK_SUFFIX = '.lock';
+
+export function lockPathFor(output: string): string {
+  return `${partialPathFor(output)}${LOCK_SUFFIX}`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in a lock file; 'gone' when there is no file, 'invalid' when it holds no pid (written by hand). */
+async function ownerOf(path: string): Promise<number | 'gone' | 'invalid'> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return 'gone';
+  }
+  const pid = /^[0-9]+\n?$/.test(text) ? Number(text.trim()) : 0;
+  return pid > 0 ? pid : 'invalid';
+}
+
+/** Places a file holding our pid at `path`; false when something is there already. */
+async function placeExclusive(path: string): Promise<boolean> {
+  const mine = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(mine, `${process.pid}\n`, { mode: 0o644 });
+    await link(mine, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fromSystemError(err, path);
+  } finally {
+    await unlink(mine).catch(() => undefined);
+  }
+}
+
+/** Removes `path` when it still names `owner` (a pid that no longer runs); under the break file, so only one process does. */
+async function breakStale(path: string, owner: number | 'invalid'): Promise<void> {
+  const breaker = `${path}.break`;
+  if (!(await placeExclusive(breaker))) {
+    // a breaker that died between placing and removing its file
+    const other = await ownerOf(breaker);
+    if (typeof other === 'number' && !isRunning(other)) await unlink(breaker).catch(() => undefined);
+    return;
+  }
+  try {
+    if ((await ownerOf(path)) === owner) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+/** Takes the lock of `output`'s partial file, or fails with E_LOCKED naming the process that holds it. */
+export async function lockPartial(output: string): Promise<PartialLock> {
+  const path = lockPathFor(output);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await placeExclusive(path)) {
+      let held = true;
+      return {
+        path,
+        async release() {
+          if (!held) return;
+          held = false;
+          await unlink(path).catch(() => undefined);
+        },
+      };
+    }
+    const owner = await ownerOf(path);
+    if (typeof owner === 'number' && isRunning(owner)) {
+      throw new BalerError('E_LOCKED', `${partialPathFor(output)}: another baler (pid ${owner}) is writing it; wait for it to end, or remove ${path} if that process is not baler`);
+    }
+    // a lock is never without its pid while held (it is linked into place complete), so 'invalid' is stale too
+    if (owner !== 'gone') await breakStale(path, owner);
+  }
+  throw new BalerError('E_LOCKED', `${partialPathFor(output)}: could not take ${path}; remove it if no baler is writing ${output}`);
+}
