@@ -50,7 +50,7 @@ export const exitDocs: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.badInput, 'the input is malformed, truncated or unsupported'],
   [ExitCode.integrity, 'a digest did not match, or fsck/verify found problems'],
   [ExitCode.io, 'an I/O, permission or peer (daemon, tool) failure'],
-  [ExitCode.conflict, 'the target exists, a name is ambiguous, or the store (or a resumed save's partial file) is locked'],
+  [ExitCode.conflict, 'the target exists, a name is ambiguous, or the store (or the partial file of save --resume) is locked'],
   [ExitCode.cancelled, 'interrupted (SIGINT); nothing partial was left behind'],
 ];
 
