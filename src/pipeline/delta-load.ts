@@ -107,6 +107,14 @@ class DeltaFillSource implements ImageSource {
     return this.fill.has(d.digest) ? this.fill.fetch(d, signal) : this.inner.fetchBlob(d, signal);
   }
 
+  async confirmIntact(signal?: AbortSignal): Promise<void> {
+    await this.inner.confirmIntact?.(signal);
+  }
+
+  async explainFailure(err: unknown, signal?: AbortSignal): Promise<unknown> {
+    return this.inner.explainFailure ? this.inner.explainFailure(err, signal) : err;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     // the inner source belongs to the caller; the fill is closed by the DeltaLoad
   }

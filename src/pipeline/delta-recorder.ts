@@ -47,11 +47,15 @@ export class DeltaRecorder {
     return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, bytesRead: 0, bytesWritten: 0 };
   }
 
-  /** What was left out so far: for the save report. */
-  summary(): { base: string; leftOut: number; leftOutBytes: number } {
+  /**
+   * What was left out so far: for the save report (and `save --json`'s `delta`). The layers are left
+   * out because the destination has them, which `leftOutBecause` says for scripts; the report's
+   * blobsSkipped still counts them, as it always did.
+   */
+  summary(): { base: string; leftOut: number; leftOutBytes: number; leftOutBecause: 'at destination' } {
     let bytes = 0;
     for (const e of this.expected.values()) bytes += e.size;
-    return { base: this.base.source, leftOut: this.expected.size, leftOutBytes: bytes };
+    return { base: this.base.source, leftOut: this.expected.size, leftOutBytes: bytes, leftOutBecause: 'at destination' };
   }
 
   /** Tells the sink what it leaves out; called once before commit. */

@@ -21,7 +21,16 @@ export type BlobState = 'queued' | 'hashing' | 'copying' | 'verified' | 'skipped
  */
 export type CopyEvent =
   | { kind: 'plan'; images: PlannedImage[]; totalBytes: number; sharedBytes: number; blobs: number }
-  | { kind: 'blob'; digest: Digest; role: 'layer' | 'config' | 'manifest'; state: BlobState; done: number; total?: number }
+  | {
+      kind: 'blob';
+      digest: Digest;
+      role: 'layer' | 'config' | 'manifest';
+      state: BlobState;
+      done: number;
+      total?: number;
+      /** With 'skipped-present': a delta (save --have/--since) leaves the layer out because the destination has it. */
+      leftOut?: true;
+    }
   | { kind: 'image-done'; names: ImageName[]; id: Digest; digest: Digest }
   | { kind: 'name-moved'; move: NameMove }
   | { kind: 'warning'; code: string; message: string };

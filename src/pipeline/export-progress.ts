@@ -2,7 +2,7 @@
  * Progress of a flattening export as the copy pipeline's events (pipeline/events.ts), so the CLI
  * and the TUI Progress screen show one row per layer. Each layer is read twice (pass 1 scans the
  * headers and verifies the bytes, pass 2 copies the surviving files), so a layer's total is twice its
- * stored size: `hashing` while pass 1 reads it, `copying` while pass 2 does, `verified` when no pass
+ * stored size (once when pass 1 reads only its headers by offset, and pass 2 reads and verifies it whole): `hashing` while pass 1 reads it, `copying` while pass 2 does, `verified` when no pass
  * needs it any more. Bytes are counted as stored (compressed), where the sizes are known up front.
  */
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
@@ -96,6 +96,19 @@ export class ExportProgress {
       fetchBlob,
       [Symbol.asyncDispose]: () => source[Symbol.asyncDispose](),
     };
+    const openBlobFile = source.openBlobFile?.bind(source);
+    if (openBlobFile) {
+      // pass 1 reads only the headers of such a layer: one counted read (pass 2's) instead of two
+      wrapped.openBlobFile = async (d: Descriptor) => {
+        const file = await openBlobFile(d);
+        const row = this.layers.get(d.digest);
+        if (file && row && this.pass === 1) {
+          row.total = Math.max(row.done, row.total - d.size);
+          this.report(d.digest);
+        }
+        return file;
+      };
+    }
     return wrapped;
   }
 

@@ -12,6 +12,8 @@ import type { ImageName } from '../model/image-name.js';
 import { shortId } from '../model/digest.js';
 import type { Platform } from '../model/platform.js';
 import type { LayerTars } from '../tar/flatten/emit.js';
+import type { TarHeader } from '../tar/header.js';
+import { scanTocFromReader } from '../tar/toc.js';
 import type { ImageSource, SinkCaps } from '../transports/types.js';
 import { imagesOf, listImages, loadNode, type ImageNode, type ManifestCache } from './image-graph.js';
 import { imageLabel, selectImages } from './plan.js';
@@ -73,9 +75,27 @@ export function layerTarsOf(source: ImageSource, image: SourceImage): LayerTars 
     const d = layers[i];
     return `layer ${i + 1}/${layers.length} (${d ? shortId(d.digest) : '?'}) of ${image.label}`;
   };
+  // layers whose headers pass 1 read by offset: their bytes are checked when pass 2 reads them whole
+  const headersOnly = new Set<number>();
   return {
     count: layers.length,
     what,
+    async scanHeaders(i: number, onHeader: (h: TarHeader) => void, signal?: AbortSignal): Promise<boolean> {
+      const d = layers[i];
+      // only a plain tar (digest = diff_id) in a local file can be walked header to header
+      if (!d || d.digest !== diffIds[i] || !source.openBlobFile) return false;
+      const file = await source.openBlobFile(d);
+      if (!file) return false;
+      try {
+        if (signal?.aborted) throw new BalerError('E_CANCELLED', `${what(i)}: cancelled`);
+        await scanTocFromReader(file, file.size, what(i), onHeader);
+      } finally {
+        await file.close();
+      }
+      headersOnly.add(i);
+      return true;
+    },
+    readWhole: (i: number) => headersOnly.has(i),
     async open(i: number, signal?: AbortSignal, o: { again?: boolean } = {}): Promise<Readable> {
       const d = layers[i];
       const diffId = diffIds[i];
@@ -85,7 +105,8 @@ export function layerTarsOf(source: ImageSource, image: SourceImage): LayerTars 
       pipeline(raw, stored, () => undefined); // errors surface on `stored` and flow on below
       const { stream } = await decompressAuto(stored, what(i));
       // One SHA-256 pass is enough when it proves both: an uncompressed layer's digest is its diff_id,
-      // and on a second read the stored digest fixes the decompressed bytes an earlier read verified.
+      // and on a second read the stored digest fixes the decompressed bytes an earlier read verified
+      // (or, after a header-only first pass, pass 2 reads the layer whole: readWhole).
       if (d.digest === diffId || o.again) return stream;
       const tar = new VerifyingStream(diffId, undefined, `${what(i)}: uncompressed (diff_id)`);
       pipeline(stream, tar, () => undefined);

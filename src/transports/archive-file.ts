@@ -10,7 +10,7 @@ import { makeTempDir, type TempDir } from '../io/temp.js';
 import { normalizeEntryPath } from '../tar/paths.js';
 import { buildToc, buildTocFromReader, openTocEntry, type Toc, type TocEntry } from '../tar/toc.js';
 import { MultiPartFile } from './split/multi-part-file.js';
-import { checkSplitSet, findSplitSet, type SplitSet } from './split/split-set.js';
+import { checkSplitSet, checkSplitSetSizes, findSplitSet, partCheckFor, type SplitSet } from './split/split-set.js';
 
 export type ArchiveKind = 'docker-archive' | 'oci-archive' | 'unknown-tar';
 
@@ -41,6 +41,13 @@ export interface ArchiveFile extends AsyncDisposable {
   /** Like resolve, but undefined when the member does not exist (escapes still throw). */
   find(path: string, role: string): TocEntry | undefined;
   open(e: TocEntry): Readable;
+  /**
+   * A split set opened with `partHashes: 'while-reading'`: hashes what was not read yet and throws the
+   * first corrupt part. Call after the last read, before anything is published. Absent otherwise.
+   */
+  confirmIntact?(signal?: AbortSignal): Promise<void>;
+  /** Same set: the error to report for a failed read, a corrupt part when there is one (else `err`). */
+  explainFailure?(err: unknown, signal?: AbortSignal): Promise<unknown>;
   /** Reads a small member (JSON) whole, refusing more than `limit` bytes. */
   readSmall(e: TocEntry, limit: number, role: string): Promise<Buffer>;
   /** The first `n` bytes of a member (magic-byte sniffing). */
@@ -54,6 +61,13 @@ export interface OpenArchiveOptions {
   stdin?: Readable;
   /** A problem worked around (a split set read without its JSON, so unchecked). */
   onWarning?: (code: string, message: string) => void;
+  /**
+   * A split set's part sha256s: 'before' (default) reads every part once to check it before opening;
+   * 'while-reading' checks only sizes up front and hashes the parts from the bytes the caller reads,
+   * which then MUST call confirmIntact() before it publishes anything (copyImages does, through
+   * ImageSource.confirmIntact) and may ask explainFailure() about an error.
+   */
+  partHashes?: 'before' | 'while-reading';
 }
 
 export async function openArchiveFile(path: string, what: string = path === '-' ? 'stdin' : path, o: OpenArchiveOptions = {}): Promise<ArchiveFile> {
@@ -75,14 +89,17 @@ export async function openArchiveFile(path: string, what: string = path === '-' 
 }
 
 /**
- * A split set (save --split) is checked part by part first, then read as one archive: in place
- * through positioned reads across the parts when uncompressed, else as one concatenated stream
- * through the usual decompress-and-spool path.
+ * A split set (save --split) is checked part by part (all present with their recorded sizes, and their
+ * sha256 either first or while read, OpenArchiveOptions.partHashes), then read as one archive: in place
+ * through positioned reads across the parts when uncompressed, else as one concatenated stream through
+ * the usual decompress-and-spool path (which reads it once, in order, so it is fully checked here).
  */
 async function openSplitSet(set: SplitSet, what: string, o: OpenArchiveOptions): Promise<ArchiveFile> {
   if (set.warning) o.onWarning?.('W_SPLIT_UNCHECKED', set.warning);
-  await checkSplitSet(set, o.signal);
-  const parts = new MultiPartFile(set.parts);
+  const whileReading = o.partHashes === 'while-reading';
+  if (whileReading) await checkSplitSetSizes(set);
+  else await checkSplitSet(set, o.signal);
+  const parts = new MultiPartFile(set.parts, whileReading ? partCheckFor(set) : undefined);
   try {
     if (parts.size === 0) throw emptyError(what);
     const head = Buffer.alloc(8);
@@ -90,6 +107,12 @@ async function openSplitSet(set: SplitSet, what: string, o: OpenArchiveOptions):
     const compression = sniffCompression(head.subarray(0, bytesRead));
     if (compression !== 'none') {
       const archive = await spoolAndIndex(parts.openAll(), what, o.signal);
+      try {
+        await parts.confirmIntact(o.signal);
+      } catch (err) {
+        await archive.close();
+        throw err;
+      }
       await parts.close();
       return archive;
     }
@@ -97,8 +120,9 @@ async function openSplitSet(set: SplitSet, what: string, o: OpenArchiveOptions):
     if (toc.entries.length === 0) throw new BalerError('E_FORMAT', `${what}: not an image archive (the tar has no entries)`);
     return new TocArchive(what, (set.parts[0] as { path: string }).path, 'none', toc, undefined, parts);
   } catch (err) {
+    const reported = await parts.explainFailure(err, o.signal);
     await parts.close();
-    throw err;
+    throw reported;
   }
 }
 
@@ -196,6 +220,14 @@ class TocArchive implements ArchiveFile {
 
   open(e: TocEntry): Readable {
     return this.parts ? this.parts.openRange(e.dataOffset, e.size) : openTocEntry(this.file, e);
+  }
+
+  async confirmIntact(signal?: AbortSignal): Promise<void> {
+    await this.parts?.confirmIntact(signal);
+  }
+
+  async explainFailure(err: unknown, signal?: AbortSignal): Promise<unknown> {
+    return this.parts ? this.parts.explainFailure(err, signal) : err;
   }
 
   async readSmall(e: TocEntry, limit: number, role: string): Promise<Buffer> {

@@ -108,6 +108,14 @@ export abstract class ArchiveSource implements ImageSource {
     return dec;
   }
 
+  async confirmIntact(signal?: AbortSignal): Promise<void> {
+    await this.archive.confirmIntact?.(signal);
+  }
+
+  async explainFailure(err: unknown, signal?: AbortSignal): Promise<unknown> {
+    return this.archive.explainFailure ? this.archive.explainFailure(err, signal) : err;
+  }
+
   private missing(d: Digest): BalerError {
     if (this.expectedExternal.has(d)) {
       return new BalerError('E_NOT_FOUND', `${this.archive.what}: blob ${d} is left out of this delta archive (see ${DELTA_FILE}); load the delta where its base images are`);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { BalerError, fromSystemError } from '../errors.js';
-import { openArchiveFile, type ArchiveFile } from './archive-file.js';
+import { openArchiveFile, type ArchiveFile, type OpenArchiveOptions } from './archive-file.js';
 import { DockerArchiveSource } from './docker-archive/source.js';
 import { dockerArchiveTransport } from './docker-archive/transport.js';
 import { OciArchiveSource } from './oci-archive/source.js';
@@ -22,6 +22,8 @@ export async function openInputSource(
   signal?: AbortSignal,
   /** Problems worked around while opening (a split set without its JSON). */
   onWarning?: (code: string, message: string) => void,
+  /** A split set's part sha256s: checked first (default), or while the copy reads (archive-file.ts). */
+  partHashes?: OpenArchiveOptions['partHashes'],
 ): Promise<ImageSource> {
   const what = pathOrDash === '-' ? 'stdin' : pathOrDash;
   const path = pathOrDash === '-' || isAbsolute(pathOrDash) ? pathOrDash : resolve(ctx.cwd, pathOrDash);
@@ -36,7 +38,7 @@ export async function openInputSource(
   }
   let archive: ArchiveFile;
   try {
-    archive = await openArchiveFile(path, what, { ...(signal ? { signal } : {}), ...(ctx.stdin ? { stdin: ctx.stdin } : {}), ...(onWarning ? { onWarning } : {}) });
+    archive = await openArchiveFile(path, what, { ...(signal ? { signal } : {}), ...(ctx.stdin ? { stdin: ctx.stdin } : {}), ...(onWarning ? { onWarning } : {}), ...(partHashes ? { partHashes } : {}) });
   } catch (err) {
     if (err instanceof BalerError && err.code === 'E_FORMAT') throw notAnArchive(what, err);
     throw err;

@@ -4,6 +4,7 @@ import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import type { ImageName } from '../model/image-name.js';
 import type { LayerCompression, MediaType } from '../model/media-types.js';
+import type { PositionedReader } from '../tar/toc.js';
 
 /**
  * c/image's transport triple: a Transport parses a reference string into an ImageRef, which opens a
@@ -79,6 +80,24 @@ export interface ImageSource extends AsyncDisposable {
   readTopLevelFile?(name: string): Promise<Uint8Array | undefined>;
   /** Archives and layouts only: every blob stored under `blobs/sha256/` (verify notes unreferenced ones). */
   storedBlobs?(): Promise<Digest[]>;
+  /**
+   * A source that checks its input as a whole while it is read (a split set's part sha256s): called by
+   * the copy after its last read and before the sink commits; throws naming what is damaged.
+   */
+  confirmIntact?(signal?: AbortSignal): Promise<void>;
+  /** Same sources: the error to report for a failed copy (the damaged part that caused it, else `err`). */
+  explainFailure?(err: unknown, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Layouts only: the blob as a local file read by offset, so a tar's headers can be read without its
+   * bodies; undefined when it is not a plain file of the descriptor's size. NOT verified.
+   */
+  openBlobFile?(d: Descriptor): Promise<BlobFile | undefined>;
+}
+
+/** A blob file read by offset (ImageSource.openBlobFile). */
+export interface BlobFile extends PositionedReader {
+  readonly size: number;
+  close(): Promise<void>;
 }
 
 export interface SinkCaps {

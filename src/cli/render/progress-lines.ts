@@ -7,10 +7,11 @@
  *   Copying 2 images: 4 layers, 7.05MB (1.20MB shared)
  *   0d4f23c8e1a2  done            3.10MB in 0.4s
  *   8b8b1f6d0a7e  already present
+ *   5e1d0c9b7a21  left out (at destination)
  *   44d0d9a1c2f3  copying   1.20MB / 3.90MB   12.3MB/s   ETA 1s
  *
  * Elsewhere (pipes, CI logs) one plain line per finished layer ("Copied layer 0d4f23c8e1a2 (3.1MB in
- * 0.4s)"), no plan line and no control codes.
+ * 0.4s)", "Left out layer 5e1d0c9b7a21: at destination" for a delta), no plan line and no control codes.
  */
 import type { Writable } from 'node:stream';
 import type { Digest } from '../../model/digest.js';
@@ -29,7 +30,8 @@ interface LayerRow {
   started?: number;
   done: number;
   total?: number;
-  finished?: 'copied' | 'skipped';
+  /** 'left-out': a delta save leaves it out because the destination has it (not "already present" here). */
+  finished?: 'copied' | 'skipped' | 'left-out';
   finishedAt?: number;
 }
 
@@ -67,7 +69,7 @@ export class ProgressLines {
       }
       case 'blob':
         if (e.role !== 'layer') return;
-        this.onLayer(e.digest, e.state, e.done, e.total);
+        this.onLayer(e.digest, e.state, e.done, e.total, e.leftOut === true);
         return;
       case 'warning':
         this.print(`baler: warning: ${e.message}`);
@@ -78,7 +80,7 @@ export class ProgressLines {
     }
   };
 
-  private onLayer(digest: Digest, state: string, done: number, total: number | undefined): void {
+  private onLayer(digest: Digest, state: string, done: number, total: number | undefined, leftOut: boolean): void {
     let row = this.rows.get(digest);
     if (!row) {
       row = { digest, done: 0 };
@@ -92,7 +94,7 @@ export class ProgressLines {
       if (total !== undefined) row.total = total;
       this.redraw(false);
     } else if (state === 'verified' || state === 'skipped-present') {
-      row.finished = state === 'verified' ? 'copied' : 'skipped';
+      row.finished = state === 'verified' ? 'copied' : leftOut ? 'left-out' : 'skipped';
       row.finishedAt = this.now();
       row.done = done;
       this.print(this.finishedLine(row));
@@ -102,6 +104,7 @@ export class ProgressLines {
   private finishedLine(row: LayerRow): string {
     const id = shortId(row.digest);
     if (row.finished === 'skipped') return this.tty ? `${id}  already present` : `Skipped layer ${id}: already present`;
+    if (row.finished === 'left-out') return this.tty ? `${id}  left out (at destination)` : `Left out layer ${id}: at destination`;
     const took = row.started !== undefined && row.finishedAt !== undefined ? ` in ${formatDuration(row.finishedAt - row.started)}` : '';
     return this.tty ? `${id}  done            ${formatBytes(row.done)}${took}` : `Copied layer ${id} (${formatBytes(row.done)}${took})`;
   }

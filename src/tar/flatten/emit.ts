@@ -11,7 +11,7 @@ import type { TarHeader } from '../header.js';
 import { normalizeEntryPath } from '../paths.js';
 import { readTarEntries } from '../read.js';
 import type { TarWriter } from '../write.js';
-import type { FlattenPlan } from './plan.js';
+import type { FlattenPlan, LayerEmit } from './plan.js';
 import { FsTree, type FsEntry } from './tree.js';
 
 /** Opens the layers of one image, base first, as decompressed tar streams. */
@@ -25,6 +25,14 @@ export interface LayerTars {
   open(i: number, signal?: AbortSignal, o?: { again?: boolean }): Promise<Readable>;
   /** Names layer `i` in errors, e.g. `layer 2 (sha256:ab12…) of app:1`. */
   what(i: number): string;
+  /**
+   * Pass 1 without reading bodies: hands layer `i`'s headers, in order, to `onHeader` by seeking from one
+   * to the next, and resolves true; false when the layer cannot be read by offset (then it is streamed).
+   * Its bytes are not verified then, so pass 2 reads such a layer whole (readWhole).
+   */
+  scanHeaders?(i: number, onHeader: (h: TarHeader) => void, signal?: AbortSignal): Promise<boolean>;
+  /** Pass 2 must read layer `i` to its end (its digest was not checked in pass 1). */
+  readWhole?(i: number): boolean;
 }
 
 /**
@@ -76,6 +84,8 @@ export async function scanLayers(layers: LayerTars, signal?: AbortSignal): Promi
   const tree = new FsTree();
   for (let i = 0; i < layers.count; i++) {
     const what = layers.what(i);
+    let ordinal = 0;
+    if (await layers.scanHeaders?.(i, (h) => tree.apply(i, ordinal++, toFsEntry(h, what), what), signal)) continue;
     await forEachEntry(await layers.open(i, signal), what, signal, async (h, _body, ordinal) => {
       // the body is left unread: the reader skips it (its bytes still pass through the digest check)
       tree.apply(i, ordinal, toFsEntry(h, what), what);
@@ -101,8 +111,10 @@ export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer
     entries++;
   }
   for (let i = 0; i < layers.count; i++) {
-    const wanted = plan.fromLayers.get(i);
-    if (!wanted || wanted.size === 0) continue;
+    const wanted = plan.fromLayers.get(i) ?? new Map<number, LayerEmit>();
+    // a layer pass 1 only looked at the headers of is read to its end here, so its digest is checked
+    const whole = layers.readWhole?.(i) ?? false;
+    if (wanted.size === 0 && !whole) continue;
     const what = layers.what(i);
     let left = wanted.size;
     await forEachEntry(await layers.open(i, signal, { again: true }), what, signal, async (h, body, ordinal) => {
@@ -120,7 +132,7 @@ export async function emitFlattened(layers: LayerTars, plan: FlattenPlan, writer
         entries++;
       }
       left--;
-      return left === 0 ? 'stop' : undefined;
+      return left === 0 && !whole ? 'stop' : undefined;
     });
     if (left !== 0) throw new BalerError('E_DIGEST_MISMATCH', `${what}: ${left} entries seen in the first read were missing in the second`);
     onLayerDone?.(i);

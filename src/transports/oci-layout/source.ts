@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BalerError, fromSystemError } from '../../errors.js';
@@ -9,7 +9,8 @@ import { familiarName, parseImageName, sameName } from '../../model/image-name.j
 import type { StoreImage } from '../../store/images.js';
 import { resolveImage } from '../../store/resolve.js';
 import type { Store } from '../../store/store.js';
-import type { ImageRef, ImageSource, SourceEntry } from '../types.js';
+import { blobPath } from '../../store/layout.js';
+import type { BlobFile, ImageRef, ImageSource, SourceEntry } from '../types.js';
 
 /**
  * Reads an OCI image layout: the embedded store or any `oci:DIR` written by skopeo, podman,
@@ -58,6 +59,21 @@ export class LayoutSource implements ImageSource {
 
   fetchBlob(d: Descriptor): Promise<Readable> {
     return this.store.openBlob(d.digest);
+  }
+
+  async openBlobFile(d: Descriptor): Promise<BlobFile | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(blobPath(this.store.root, d.digest), 'r');
+    } catch {
+      return undefined; // fetchBlob reports a missing or unreadable blob
+    }
+    const size = (await fh.stat()).size;
+    if (size !== d.size) {
+      await fh.close();
+      return undefined;
+    }
+    return { size, read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position), close: () => fh.close() };
   }
 
   /** For verify: blob files under blobs/sha256/ (temp names and anything not 64-hex ignored). */

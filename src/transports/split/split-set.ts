@@ -6,6 +6,7 @@ import { HashingStream } from '../../io/hashing.js';
 import { readAtMost } from '../../io/read-all.js';
 import { pipeline } from 'node:stream/promises';
 import type { PartFile } from './multi-part-file.js';
+import { corruptPartError, PartCheck } from './part-check.js';
 import {
   isFirstPartName,
   manifestPathFor,
@@ -75,10 +76,31 @@ async function fromManifest(path: string, what: string): Promise<SplitSet> {
 
 /**
  * Checks every part before any is read: present, the recorded size (cheap, all parts first), then the
- * recorded sha256 (streamed). Errors name the part: `set.tar.003: missing`,
- * `set.tar.002: sha256 mismatch (expected …, got …)`.
+ * recorded sha256 (streamed). Errors name the part: `set.tar.003: missing (part 3 of 4)`,
+ * `part 2 of 4 (set.tar.002) is corrupt: sha256 …, expected …`. A load checks the sizes only and
+ * hashes the parts while it reads them (part-check.ts).
  */
 export async function checkSplitSet(set: SplitSet, signal?: AbortSignal): Promise<void> {
+  const recorded = set.recorded;
+  if (!recorded) return;
+  await checkSplitSetSizes(set);
+  for (const [i, part] of set.parts.entries()) {
+    const want = (recorded[i] as SplitPart).sha256;
+    const h = new HashingStream();
+    h.resume();
+    try {
+      await pipeline(createReadStream(part.path, { highWaterMark: 1024 * 1024 }), h, signal ? { signal } : {});
+    } catch (err) {
+      if (signal?.aborted) throw new BalerError('E_CANCELLED', `${part.what}: cancelled`, { cause: err });
+      throw fromSystemError(err, part.what);
+    }
+    const got = h.digest().slice('sha256:'.length);
+    if (got !== want) throw corruptPartError(i, recorded.length, part.what, got, want);
+  }
+}
+
+/** Every part is there with its recorded size (one stat each, nothing read); errors name the part. */
+export async function checkSplitSetSizes(set: SplitSet): Promise<void> {
   const recorded = set.recorded;
   if (!recorded) return;
   for (const [i, part] of set.parts.entries()) {
@@ -91,19 +113,13 @@ export async function checkSplitSet(set: SplitSet, signal?: AbortSignal): Promis
     if (st.size < want.size) throw new BalerError('E_TRUNCATED', `${part.what}: truncated (expected ${want.size} bytes, got ${st.size})`);
     if (st.size > want.size) throw new BalerError('E_DIGEST_MISMATCH', `${part.what}: size mismatch (expected ${want.size} bytes, got ${st.size})`);
   }
-  for (const [i, part] of set.parts.entries()) {
-    const want = (recorded[i] as SplitPart).sha256;
-    const h = new HashingStream();
-    h.resume();
-    try {
-      await pipeline(createReadStream(part.path, { highWaterMark: 1024 * 1024 }), h, signal ? { signal } : {});
-    } catch (err) {
-      if (signal?.aborted) throw new BalerError('E_CANCELLED', `${part.what}: cancelled`, { cause: err });
-      throw fromSystemError(err, part.what);
-    }
-    const got = h.digest().slice('sha256:'.length);
-    if (got !== want) throw new BalerError('E_DIGEST_MISMATCH', `${part.what}: sha256 mismatch (expected ${want}, got ${got})`);
-  }
+}
+
+/** The check a load does while it reads (part-check.ts), for a set with its JSON; undefined without. */
+export function partCheckFor(set: SplitSet): PartCheck | undefined {
+  const recorded = set.recorded;
+  if (!recorded) return undefined;
+  return new PartCheck(set.parts.map((p, i) => ({ what: p.what, size: p.size, sha256: (recorded[i] as SplitPart).sha256 })));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -62,3 +62,18 @@ test('--quiet and --json show no progress', () => {
   assert.equal(progressFor(io, { quiet: false, json: true }), undefined);
   assert.ok(progressFor(io, { quiet: false, json: false }));
 });
+
+test('a layer a delta save leaves out says so: left out because the destination has it', () => {
+  const leftOut: CopyEvent = { kind: 'blob', digest: b, role: 'layer', state: 'skipped-present', done: 0, total: 1000, leftOut: true };
+  const plain = sinkStream(false);
+  const p = new ProgressLines(plain);
+  p.handle(leftOut);
+  p.finish();
+  assert.equal(plain.text, `Left out layer ${b.slice(7, 19)}: at destination\n`);
+  const tty = sinkStream(true);
+  const q = new ProgressLines(tty);
+  q.handle(leftOut);
+  q.finish();
+  assert.match(tty.text, new RegExp(`${b.slice(7, 19)}  left out \\(at destination\\)\n`));
+  assert.doesNotMatch(tty.text + plain.text, /already present/);
+});

@@ -160,11 +160,15 @@ describe('delta archives: inventory, save --have/--since, load', () => {
 
   test('save --json says what the delta leaves out; the text output says it is a delta', async () => {
     const r = await balerInProcessOk(['save', '--json', '--from', `docker-archive:${MULTI}`, '--have', 'have.json', '-o', join(dir, 'j.tar'), 'imgb:1'], dir);
-    const report = JSON.parse(r.stdout) as { delta?: { base: string; leftOut: number; leftOutBytes: number }; blobsSkipped: number };
+    const report = JSON.parse(r.stdout) as { delta?: { base: string; leftOut: number; leftOutBytes: number; leftOutBecause: string }; blobsSkipped: number };
     const baseBytes = readTar(await readFile(MULTI)).find((e) => e.type === 'file' && `sha256:${sha256Hex(e.data)}` === baseLayer)?.data.length;
-    assert.deepEqual(report.delta, { base: `store:${storeA}`, leftOut: 1, leftOutBytes: baseBytes });
+    assert.deepEqual(report.delta, { base: `store:${storeA}`, leftOut: 1, leftOutBytes: baseBytes, leftOutBecause: 'at destination' });
+    assert.equal(report.blobsSkipped, 1, 'blobsSkipped still counts the left-out layer (backward compatible)');
     const text = await balerInProcessOk(['save', '--from', `docker-archive:${MULTI}`, '--have', 'have.json', '-o', join(dir, 't.tar'), 'imgb:1'], dir);
     assert.match(text.stderr, /Delta against store:.*: 1 layer \([\d.]+[kM]B\) left out; load it with baler load where its base is/);
+    // the progress says why the layer is not in the archive: the destination has it (not "already present")
+    assert.match(text.stderr, new RegExp(`^Left out layer ${baseLayer.slice(7, 19)}: at destination$`, 'm'));
+    assert.doesNotMatch(text.stderr, /already present/);
   });
 
   test('verify reports the left-out layers as expected, not as failures', async () => {
