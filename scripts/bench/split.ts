@@ -40,7 +40,7 @@ export const splitSection: BenchSection = {
       { what: `split -b ${part} plain.tar + sha256sum of the parts (coreutils, after a save)`, m: coreutils, bytes: input },
       { what: 'baler save --resume -o FILE (partial file + journal)', m: saveResume, bytes: input },
       { what: 'baler load -i plain.tar', m: loadPlain, bytes: input },
-      { what: 'baler load -i set.tar.001 (sizes checked first, each part's sha256 while it is read)', m: loadSplit, bytes: input },
+      { what: 'baler load -i set.tar.001 (sizes checked first, each part hashed while it is read)', m: loadSplit, bytes: input },
     ];
     return [
       '## split volumes and resume (issue #3)',
