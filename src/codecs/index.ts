@@ -7,7 +7,7 @@ import { SNIFF_BYTES, sniffCompression, type Compression } from './detect.js';
 import { gzipCompressor, gzipDecompressor } from './gzip.js';
 import { peekStream } from './peek.js';
 import { xzDecompressor } from './xz.js';
-import { zstdCompressor, zstdDecompressor } from './zstd.js';
+import { zstdCompressor, zstdDecompressor, type ZstdCompressorOptions } from './zstd.js';
 
 export type { Compression } from './detect.js';
 export { SNIFF_BYTES, compressionFromFileName, sniffCompression } from './detect.js';
@@ -18,7 +18,7 @@ export { zstdBackend, type ZstdBackend } from './zstd.js';
 export const COMPRESSION_LEVELS: Readonly<Record<'gzip' | 'zstd', readonly [number, number]>> = { gzip: [1, 9], zstd: [1, 19] };
 
 /** A compressing transform for writing layers or archives; 'none' is a PassThrough. */
-export function compressor(c: LayerCompression, level?: number): Transform {
+export function compressor(c: LayerCompression, level?: number, o: ZstdCompressorOptions = {}): Transform {
   if (level !== undefined && c !== 'none') {
     const [min, max] = COMPRESSION_LEVELS[c];
     if (!Number.isInteger(level) || level < min || level > max) {
@@ -29,7 +29,7 @@ export function compressor(c: LayerCompression, level?: number): Transform {
     case 'gzip':
       return gzipCompressor(level);
     case 'zstd':
-      return zstdCompressor(level);
+      return zstdCompressor(level, o);
     case 'none':
       return new PassThrough();
   }

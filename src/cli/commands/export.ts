@@ -7,21 +7,25 @@ import { exportImage, globFilter, type ExportTarget } from '../../pipeline/expor
 import { parseTransportRef } from '../../transports/registry.js';
 import { storeRef } from '../../transports/store/transport.js';
 import type { ImageRef } from '../../transports/types.js';
+import { exportProgressFor } from '../render/export-progress-lines.js';
 import { formatBytes } from '../render/units.js';
 import { exportIfContainer, narrowToImage } from './export-container.js';
 import type { Command, CommandContext } from '../spec.js';
 import { printJson, storePathFor } from '../store-context.js';
+import { registryAccess, registryFlags } from '../registry-flags.js';
 
 /** Prefixes that make SOURCE a transport reference rather than an image of the store. */
-const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:', 'docker-root:'];
+const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:', 'docker-root:', 'registry://'];
 
 /** SOURCE → where to read and which image (or container) there; a bare name is an image of the embedded store. */
 export function exportSource(ctx: CommandContext, spec: string): { ref: ImageRef; image?: string } {
   const from = ctx.flags.string('from');
-  if (from !== undefined) return { ref: narrowToImage(parseTransportRef(from, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin }), spec), image: spec };
+  const refs = { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin, registry: registryAccess(ctx.flags, ctx.io) };
+  if (from !== undefined) return { ref: narrowToImage(parseTransportRef(from, refs), spec), image: spec };
   if (TRANSPORT_PREFIXES.some((p) => spec.startsWith(p))) {
-    const ref = parseTransportRef(spec, { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin });
-    return ref.image !== undefined ? { ref, image: ref.image } : { ref };
+    const ref = parseTransportRef(spec, refs);
+    // a registry reference's tag or digest already picks its one image
+    return ref.image !== undefined && ref.transport.name !== 'registry' ? { ref, image: ref.image } : { ref };
   }
   return { ref: storeRef(storePathFor(ctx)), image: spec };
 }
@@ -59,9 +63,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${message}\n`);
     },
   });
+  const progress = exportProgressFor(ctx.io, { quiet: ctx.flags.bool('quiet'), json: ctx.flags.bool('json') });
   try {
     const report = await exportImage({
       source,
+      ...(progress ? { onEvent: progress.handle } : {}),
       ...(image !== undefined ? { image } : {}),
       ...(platformSpec ? { platform: parsePlatform(platformSpec) } : {}),
       to,
@@ -73,6 +79,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${message}\n`);
       },
     });
+    progress?.finish();
     if (ctx.flags.bool('json')) printJson(ctx.io, report);
     else if (!ctx.flags.bool('quiet')) {
       ctx.io.stderr.write(
@@ -83,6 +90,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     }
     return ExitCode.ok;
   } finally {
+    progress?.finish();
     await source[Symbol.asyncDispose]();
   }
 }
@@ -95,7 +103,9 @@ export const exportCommand: Command = {
 
 Output order: directories, symlinks, devices and empty files first (parents before children), then regular files in layer order; the first name of a hard-linked file carries its content, later names are hard links to it. Memory use is bounded by the number of entries, never their size: each layer is read twice as a stream and file contents are copied straight to the output.
 
-The archive goes to -o FILE (written under a temporary name and renamed when complete, so an interrupted export leaves nothing) or to standard output when that is not a terminal. Compression comes from --compress, else from the -o suffix (.tar.gz/.tgz → gzip, .tar.zst → zstd), else none.`,
+The archive goes to -o FILE (written under a temporary name and renamed when complete, so an interrupted export leaves nothing) or to standard output when that is not a terminal. Compression comes from --compress, else from the -o suffix (.tar.gz/.tgz → gzip, .tar.zst → zstd), else none.
+
+Progress goes to standard error: each read of a layer (the scan, then the copy) with its bytes and speed, redrawn in place on a terminal and as one line per finished read otherwise; -q and --json print none.`,
     args: [{ name: 'SOURCE', description: 'Image name, ID or digest in the store, or TRANSPORT:LOCATION[:IMAGE]; with --from docker-root:DIR or docker, a container name or ID too.' }],
     flags: [
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the tar to FILE (replaced atomically) instead of standard output.' },
@@ -104,7 +114,8 @@ The archive goes to -o FILE (written under a temporary name and renamed when com
       { name: 'include', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Only write paths matching GLOB (or below a matching directory); repeatable. Paths are relative, e.g. "etc/**".' },
       { name: 'exclude', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Leave out paths matching GLOB and everything below them; repeatable.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'Which image of a multi-platform index to flatten (default: the host platform).' },
-      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read SOURCE from this place instead of the store: docker-root:DIR (a Docker data root, offline), docker (the running daemon; its data root offline when it is down), docker-archive:FILE, oci-archive:FILE, oci:DIR.' },
+      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read SOURCE from this place instead of the store: docker-root:DIR (a Docker data root, offline), docker (the running daemon; its data root offline when it is down), docker-archive:FILE, oci-archive:FILE, oci:DIR, registry://HOST/REPO:TAG.' },
+      ...registryFlags,
     ],
     examples: [
       { command: 'baler export -o rootfs.tar app:1', description: 'Flatten app:1 of the store into rootfs.tar.' },

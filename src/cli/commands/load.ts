@@ -58,8 +58,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (progress) progress.handle({ kind: 'warning', code, message });
     else io.stderr.write(`baler: warning: ${message}\n`);
   };
-  // -i registry://HOST/REPO[:TAG] pulls straight from a registry (docker pull into the destination)
-  const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning);
+  // -i registry://HOST/REPO[:TAG] pulls straight from a registry (docker pull into the destination);
+  // a split set's parts are hashed while copyImages reads them, which confirms them before commit
+  const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, 'while-reading');
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
@@ -67,7 +68,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const sink = await intoRef.openSink(sinkOptions);
     try {
       // a delta archive: its base must be at the destination, checked (preflight) before anything is written
-      await using delta = await prepareDeltaLoad(source, intoRef, sink, input === '-' ? 'stdin' : input);
+      // (reads baler-delta.json before copyImages: a damaged split set is named here too)
+      await using delta = await prepareDeltaLoad(source, intoRef, sink, input === '-' ? 'stdin' : input).catch(async (err: unknown) => {
+        throw source.explainFailure ? await source.explainFailure(err, io.signal) : err;
+      });
       const report = await copyImages({
         from: delta.from,
         ...(delta.preflight ? { preflight: delta.preflight } : {}),
@@ -117,7 +121,7 @@ export const loadCommand: Command = {
       { command: 'baler load -i apps.tar', description: 'Load every image of a docker save archive into the store.' },
       { command: 'ssh host docker save app:1 | baler load', description: 'Load from a pipe.' },
       { command: 'baler load -i app.oci.tar --tag app:tested', description: 'Load a one-image OCI archive under another name.' },
-      { command: 'baler load -i /media/usb/set.tar.001', description: 'Load a split set (baler save --split): every part is checked against set.baler.json first, then read in order.' },
+      { command: 'baler load -i /media/usb/set.tar.001', description: 'Load a split set (baler save --split): every part is checked against set.baler.json (sizes first, sha256 while it is read once).' },
       { command: 'baler load -i apps.tar --into oci:/srv/layout', description: 'Convert a docker-archive into an OCI layout directory.' },
       { command: 'baler load -i apps.tar --into registry://10.0.0.5:5000/mirror --insecure', description: 'Push every image of an archive into a private plain-HTTP registry under mirror/ (imga:1 becomes 10.0.0.5:5000/mirror/library/imga:1).' },
       { command: 'baler load -i app.tar --into registry://registry.internal/team/app:1.4 --creds ci:secret', description: 'Push the one image of an archive under an exact name.' },
@@ -130,7 +134,7 @@ export const loadCommand: Command = {
       },
       {
         title: 'SPLIT SETS',
-        body: 'A set written by baler save --split is read from its first part (NAME.tar.001) or its NAME.baler.json. Every part is checked against the size and sha256 the JSON records before anything is read, and the first bad part is named: "set.tar.003: missing" (exit 3), "set.tar.004: truncated (expected N bytes, got M)" (exit 4), "set.tar.002: sha256 mismatch (expected …, got …)" (exit 5); nothing is loaded then. Parts without their JSON are read in order (NAME.tar.001, .002, … up to the first gap) with a warning that their digests could not be checked.',
+        body: 'A set written by baler save --split is read from its first part (NAME.tar.001) or its NAME.baler.json. Every part is checked against the size the JSON records before anything is read, and against its sha256 while the load reads it (each byte is read once; what the load does not need is read at the end), before anything is committed. The first bad part is named: "set.tar.003: missing (part 3 of 4)" (exit 3), "set.tar.004: truncated (expected N bytes, got M)" (exit 4), "part 2 of 4 (set.tar.002) is corrupt: sha256 …, expected …" (exit 5), also when the damage broke the archive itself first (a tar header, a layer digest); nothing is loaded then. Parts without their JSON are read in order (NAME.tar.001, .002, … up to the first gap) with a warning that their digests could not be checked.',
       },
     ],
   },

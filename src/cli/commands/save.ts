@@ -184,12 +184,12 @@ export const saveCommand: Command = {
         title: 'SPLIT VOLUMES AND RESUME',
         body: [
           '--split SIZE writes FILE.001, FILE.002, … (each at most SIZE) and then NAME.baler.json (NAME is FILE without .tar/.tar.gz/.tar.zst) listing the format version, compression, total size and each part\'s name, size and sha256. Parts are hashed while written, kept under temp names until the last one is complete, renamed in order, and the JSON is written last: a failed or interrupted save leaves no parts and no JSON. The concatenated parts (cat FILE.0* > FILE) are an ordinary archive. baler load -i FILE.001 (or -i NAME.baler.json, or --from docker-archive:NAME.baler.json) checks every part\'s size and sha256 first and names a missing or corrupt part.',
-          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A save without --resume removes a leftover partial and starts over. Compressed (--compress, .tar.gz, .tar.zst) and split outputs cannot be resumed and are refused with --resume.',
+          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A save without --resume removes a leftover partial and starts over. Compressed (--compress, .tar.gz, .tar.zst) and split outputs cannot be resumed and are refused with --resume. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
         ].join('\n\n'),
       },
       {
         title: 'EXIT STATUS',
-        body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',
+        body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 7 when another save is writing the same FILE.baler-partial; 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',
       },
     ],
   },

@@ -27,9 +27,20 @@ export interface LayerXattrs {
  */
 export async function readLayerXattrs(dir: string, signal?: AbortSignal): Promise<LayerXattrs | undefined> {
   const names = [CAPABILITY_XATTR, OPAQUE_XATTR];
-  const viaGetfattr = await readWithGetfattr(dir, names, signal);
+  return readXattrs(dir, { regex: `^(${names.map((n) => n.replace(/\./g, '\\.')).join('|')})$`, globs: names }, signal);
+}
+
+/** Which xattrs a read keeps: `regex` (POSIX ERE over the whole name, for getfattr -m) and the same set as tar --xattrs-include globs. */
+export interface XattrSelection {
+  regex: string;
+  globs: readonly string[];
+}
+
+/** Like readLayerXattrs, for any set of xattr names (rootfs import keeps user.* too). */
+export async function readXattrs(dir: string, selection: XattrSelection, signal?: AbortSignal): Promise<LayerXattrs | undefined> {
+  const viaGetfattr = await readWithGetfattr(dir, selection.regex, signal);
   if (viaGetfattr) return { attrs: viaGetfattr, tool: 'getfattr' };
-  const viaTar = await readWithTar(dir, names, signal);
+  const viaTar = await readWithTar(dir, selection.globs, signal);
   return viaTar ? { attrs: viaTar, tool: 'tar' } : undefined;
 }
 
@@ -77,8 +88,7 @@ function unescapeGetfattrName(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-async function readWithGetfattr(dir: string, names: readonly string[], signal?: AbortSignal): Promise<XattrMap | undefined> {
-  const pattern = `^(${names.map((n) => n.replace(/\./g, '\\.')).join('|')})$`;
+async function readWithGetfattr(dir: string, pattern: string, signal?: AbortSignal): Promise<XattrMap | undefined> {
   // -R -P: walk without following symlinked dirs; -h: a symlink's own attributes; hex keeps bytes exact
   const h = await startHelper('getfattr', ['--absolute-names', '-R', '-P', '-h', '-d', '-m', pattern, '-e', 'hex', dir], signal);
   if (!h.ok) return undefined;
@@ -108,8 +118,8 @@ async function readWithGetfattr(dir: string, names: readonly string[], signal?: 
   return out;
 }
 
-async function readWithTar(dir: string, names: readonly string[], signal?: AbortSignal): Promise<XattrMap | undefined> {
-  const include = names.map((n) => `--xattrs-include=${n}`);
+async function readWithTar(dir: string, globs: readonly string[], signal?: AbortSignal): Promise<XattrMap | undefined> {
+  const include = globs.map((n) => `--xattrs-include=${n}`);
   const h = await startHelper('tar', ['--xattrs', ...include, '-cf', '-', '-C', dir, '.'], signal);
   if (!h.ok) return undefined;
   const out: XattrMap = new Map();
