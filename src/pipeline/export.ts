@@ -21,6 +21,7 @@ import type { ImageSource } from '../transports/types.js';
 import type { CopyEventHandler } from './events.js';
 import { ExportProgress } from './export-progress.js';
 import { layerTarsOf, resolveSourceImage, type SourceImage } from './source-image.js';
+import { flushed } from '../io/stdout-stream.js';
 
 export type ExportTarget = { kind: 'file'; path: string; overwrite?: boolean } | { kind: 'stream'; stream: Writable; what: string };
 
@@ -149,6 +150,7 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
     result = await run();
     await compressed;
     await copied;
+    await flushed(to.stream); // an fs stream on fd 1 may still hold bytes; the CLI exits right after
     location = to.what;
   }
   if (o.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');

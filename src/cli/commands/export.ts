@@ -13,6 +13,7 @@ import { exportIfContainer, narrowToImage } from './export-container.js';
 import type { Command, CommandContext } from '../spec.js';
 import { printJson, storePathFor } from '../store-context.js';
 import { registryAccess, registryFlags } from '../registry-flags.js';
+import { archiveStdout } from '../../io/stdout-stream.js';
 
 /** Prefixes that make SOURCE a transport reference rather than an image of the store. */
 const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:', 'docker-root:', 'registry://'];
@@ -50,7 +51,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   } else {
     if (ctx.io.stdout.isTTY) throw new BalerError('E_USAGE', 'export: refusing to write a tar archive to a terminal; use -o FILE or redirect stdout');
     if (ctx.flags.bool('json')) throw new BalerError('E_USAGE', 'export: --json needs -o FILE (stdout carries the archive)');
-    to = { kind: 'stream', stream: ctx.io.stdout, what: 'stdout' };
+    to = { kind: 'stream', stream: archiveStdout(ctx.io.stdout), what: 'stdout' };
   }
   const filter = globFilter(ctx.flags.list('include'), ctx.flags.list('exclude'));
   const { ref, image } = exportSource(ctx, spec);

@@ -1,5 +1,5 @@
 /**
- * `baler save > FILE` and `baler save | cmd` as a user runs them: a real process whose stdout is a regular
+ * `baler save > FILE`, `baler export > FILE` and `baler save | cmd` as a user runs them: a real process whose stdout is a regular
  * file or a pipe (baler then writes fd 1 on the thread pool instead of Node's synchronous stdout). The
  * bytes must equal what `-o FILE` writes, and every byte must be out before the process exits.
  */
@@ -38,6 +38,16 @@ describe('save to a real stdout', () => {
     const r = await runProcess('bash', ['-c', `exec "$@" > ${JSON.stringify(file)}`, 'sh', ...(await balerArgv(args))]);
     assert.equal(r.code, 0, describeRun(args, r));
     assert.equal(createHash('sha256').update(await readFile(file)).digest('hex'), expected);
+  });
+
+  test('export with stdout redirected to a file gets the same bytes as export -o', async () => {
+    const withO = join(dir, 'export-o.tar');
+    await balerOk(['export', '-q', '--store', store, '-o', withO, NAME]);
+    const file = join(dir, 'export-redirected.tar');
+    const args = ['export', '-q', '--store', store, NAME];
+    const r = await runProcess('bash', ['-c', `exec "$@" > ${JSON.stringify(file)}`, 'sh', ...(await balerArgv(args))]);
+    assert.equal(r.code, 0, describeRun(args, r));
+    assert.deepEqual(await readFile(file), await readFile(withO));
   });
 
   test('stdout into a pipe gets the same bytes as -o', async () => {
