@@ -9,6 +9,7 @@ import { blobsDir } from './layout.js';
 import { isLeaseName, readLease } from './lease.js';
 import { withLayoutLock } from './lock.js';
 import { walkReachable } from './reachability.js';
+import { isProcessAlive } from '../io/process-alive.js';
 
 /**
  * `baler prune`: deletes blobs no index entry reaches plus temp files of writers that are gone.
@@ -35,15 +36,6 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 /** Temp files beside index.json / oci-layout (io/atomic-file.ts) carry no pid. */
 const STALE_ROOT_TEMP_MS = 60 * 1000;
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function isStaleTemp(name: string, mtimeMs: number, now: number): boolean {
   const pid = tempBlobOwner(name);

@@ -5,7 +5,7 @@
  * at -o — the same as when both passes streamed the layer.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,23 +13,12 @@ import { ExitCode } from '../../src/errors.js';
 import { scanToc } from '../../src/tar/toc.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
+import { biggestBlob } from '../helpers/store-blobs.js';
 
 const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
-
-/** The biggest blob of a store: a layer (the fixture's layers are uncompressed tars). */
-async function biggestBlob(store: string): Promise<string> {
-  const dir = join(store, 'blobs', 'sha256');
-  let best = '';
-  let size = -1;
-  for (const name of await readdir(dir)) {
-    const st = await stat(join(dir, name));
-    if (st.size > size) [best, size] = [join(dir, name), st.size];
-  }
-  return best;
-}
 
 async function flipByte(file: string, at: number): Promise<void> {
   const bytes = await readFile(file);

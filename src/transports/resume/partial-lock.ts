@@ -1,6 +1,7 @@
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { BalerError, fromSystemError } from '../../errors.js';
 import { partialPathFor } from './save-journal.js';
+import { isProcessAlive } from '../../io/process-alive.js';
 
 /**
  * Only one `save --resume -o FILE` may write FILE.baler-partial at a time: two would interleave their
@@ -20,16 +21,6 @@ export const LOCK_SUFFIX = '.lock';
 
 export function lockPathFor(output: string): string {
   return `${partialPathFor(output)}${LOCK_SUFFIX}`;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, as another user
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The pid in a lock file; 'gone' when there is no file, 'invalid' when it holds no pid (written by hand). */
@@ -65,7 +56,7 @@ async function breakStale(path: string, owner: number | 'invalid'): Promise<void
   if (!(await placeExclusive(breaker))) {
     // a breaker that died between placing and removing its file
     const other = await ownerOf(breaker);
-    if (typeof other === 'number' && !isRunning(other)) await unlink(breaker).catch(() => undefined);
+    if (typeof other === 'number' && !isProcessAlive(other)) await unlink(breaker).catch(() => undefined);
     return;
   }
   try {
@@ -91,7 +82,7 @@ export async function lockPartial(output: string): Promise<PartialLock> {
       };
     }
     const owner = await ownerOf(path);
-    if (typeof owner === 'number' && isRunning(owner)) {
+    if (typeof owner === 'number' && isProcessAlive(owner)) {
       throw new BalerError('E_LOCKED', `${partialPathFor(output)}: another baler (pid ${owner}) is writing it; wait for it to end, or remove ${path} if that process is not baler`);
     }
     // a lock is never without its pid while held (it is linked into place complete), so 'invalid' is stale too

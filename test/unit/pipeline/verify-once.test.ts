@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../../src/errors.js';
 import { balerInProcess, balerInProcessOk } from '../../helpers/cli-in-process.js';
 import { TempDirs, listFilesRecursive } from '../../helpers/temp-dirs.js';
+import { biggestBlob } from '../../helpers/store-blobs.js';
 
 /**
  * The copy pipeline hashes each byte once and sinks trust that check instead of hashing again
@@ -16,17 +17,6 @@ const NAME = 'fixture/layers:3';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
-
-/** The biggest blob in a store: a layer. */
-async function biggestBlob(store: string): Promise<string> {
-  const dir = join(store, 'blobs', 'sha256');
-  let best = { path: '', size: -1 };
-  for (const name of await readdir(dir)) {
-    const bytes = await readFile(join(dir, name));
-    if (bytes.length > best.size) best = { path: join(dir, name), size: bytes.length };
-  }
-  return best.path;
-}
 
 describe('one hash per byte, still verified', () => {
   let dir: string;
