@@ -87,6 +87,15 @@ interface Totals {
  * the caller disposes the sink, which then leaves nothing behind. Does not dispose what it did not open.
  */
 export async function copyImages(req: CopyRequest): Promise<CopyReport> {
+  try {
+    return await copyAndCommit(req);
+  } catch (err) {
+    // a source checked as a whole (a split set) names the damaged part behind a failure, if one is
+    throw req.from.explainFailure ? await req.from.explainFailure(err, req.signal) : err;
+  }
+}
+
+async function copyAndCommit(req: CopyRequest): Promise<CopyReport> {
   const started = Date.now();
   const emit = (e: CopyEvent): void => req.onEvent?.(e);
   const warnings: string[] = [];
@@ -133,12 +142,30 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
   let temp: Promise<TempDir> | undefined;
   const spoolDir = async (): Promise<string> => (await (temp ??= makeTempDir('baler-copy-'))).path;
   const images: CopiedImage[] = [];
+  const stopAll = new AbortController();
+  const copyInto = ({ sel, node, label }: (typeof nodes)[number], sink: ImageSink): Promise<ManifestBytes> =>
+    copyNode(node, { req, sink, emit, totals, layerCopies, limit, spoolDir, label, image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), stop: stopAll.signal });
+  // a sink with a view per image (a registry: the image's repository) gets every image copied at once under
+  // the one blob limit, so the next image's layers need not wait for this one's; names still go in order
+  const forImage = nodes.length > 1 ? req.to.forImage?.bind(req.to) : undefined;
+  const ahead = forImage ? nodes.map((n) => forImage(n.sel.names).then((view) => copyInto(n, view))) : undefined;
+  let firstFailure: unknown;
+  for (const p of ahead ?? []) {
+    p.catch((err: unknown) => {
+      if (firstFailure !== undefined) return;
+      firstFailure = err;
+      stopAll.abort(err);
+    });
+  }
   try {
-    for (const { sel, node, label } of nodes) {
-      const image = imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id);
-      const ctx: NodeCopyContext = { req, emit, totals, layerCopies, limit, spoolDir, label, image };
-      await req.to.startImage?.(sel.names); // a registry sink picks the repository for this image's blobs
-      const written = await copyNode(node, ctx);
+    for (const [i, n] of nodes.entries()) {
+      const { sel, node } = n;
+      let written: ManifestBytes;
+      if (ahead) written = await (ahead[i] as Promise<ManifestBytes>);
+      else {
+        await req.to.startImage?.(sel.names); // a registry sink picks the repository for this image's blobs
+        written = await copyInto(n, req.to);
+      }
       check();
       // === name the image (after all its blobs and manifests are in)
       if (sel.names.length === 0) await req.to.addImage(written.descriptor);
@@ -148,12 +175,20 @@ export async function copyImages(req: CopyRequest): Promise<CopyReport> {
       emit({ kind: 'image-done', names: sel.names, id, digest: written.descriptor.digest });
     }
     check();
+    await req.from.confirmIntact?.(req.signal); // every byte read is checked before anything is published
     // === commit: the only point where the sink publishes anything
     req.delta?.markSink(req.to);
     const result = await req.to.commit();
     for (const move of result.moved) emit({ kind: 'name-moved', move });
     return { images, moved: result.moved, ...totals, durationMs: Date.now() - started, location: result.location, warnings };
+  } catch (err) {
+    // an image stopped because another failed reports that first failure
+    throw firstFailure ?? err;
   } finally {
+    if (ahead) {
+      stopAll.abort();
+      await Promise.allSettled(ahead);
+    }
     if (temp) await (await temp).remove();
   }
 }
@@ -182,6 +217,10 @@ function emitPlan(nodes: ReadonlyArray<{ sel: SelectedImage; node: CopyNode }>, 
 
 interface NodeCopyContext {
   readonly req: CopyRequest;
+  /** req.to, or the view of it for this image (ImageSink.forImage). */
+  readonly sink: ImageSink;
+  /** Stops this image's copy when another image copied at the same time failed. */
+  readonly stop?: AbortSignal;
   readonly emit: (e: CopyEvent) => void;
   readonly totals: Totals;
   readonly layerCopies: Map<Digest, Promise<CopiedLayer>>;
@@ -200,8 +239,8 @@ async function copyNode(node: CopyNode, ctx: NodeCopyContext): Promise<ManifestB
     const written = await copyImageNode(child, ctx, `${ctx.label} (${platform})`);
     children.push({ from: child.descriptor, to: written.descriptor });
   }
-  const out = rewriteIndex(node.index, node.bytes, node.descriptor, children, decideIndexType(node.index.mediaType, ctx.req.to.caps));
-  await ctx.req.to.putManifest(out.bytes, out.descriptor);
+  const out = rewriteIndex(node.index, node.bytes, node.descriptor, children, decideIndexType(node.index.mediaType, ctx.sink.caps));
+  await ctx.sink.putManifest(out.bytes, out.descriptor);
   ctx.totals.bytesRead += node.bytes.byteLength;
   ctx.totals.bytesWritten += out.bytes.byteLength;
   return out;
@@ -209,7 +248,7 @@ async function copyNode(node: CopyNode, ctx: NodeCopyContext): Promise<ManifestB
 
 async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: string): Promise<ManifestBytes> {
   const { req, emit, totals } = ctx;
-  const sink = req.to;
+  const sink = ctx.sink;
 
   // === config: verified when fetched; its bytes are never changed, so the image ID stays
   const cfg = node.config.descriptor;
@@ -225,6 +264,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
   const inner = new AbortController();
   const onOuterAbort = (): void => inner.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  ctx.stop?.addEventListener('abort', onOuterAbort, { once: true });
   let firstFailure: unknown;
   const diffIds = node.config.parsed.rootfs.diff_ids;
   const jobs = node.manifest.layers.map((layer, i) => {
@@ -233,7 +273,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
     if (omitted) {
       if (!ctx.layerCopies.has(layer.digest)) totals.blobsSkipped++;
       ctx.layerCopies.set(layer.digest, Promise.resolve(omitted));
-      emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'skipped-present', done: 0, total: layer.size });
+      emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'skipped-present', done: 0, total: layer.size, leftOut: true });
     }
     let p = ctx.layerCopies.get(layer.digest);
     if (!p) {
@@ -270,6 +310,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
   });
   const settled = await Promise.allSettled(jobs);
   req.signal?.removeEventListener('abort', onOuterAbort);
+  ctx.stop?.removeEventListener('abort', onOuterAbort);
   if (firstFailure !== undefined) throw firstFailure;
   const layers = settled.map((s) => (s as PromiseFulfilledResult<CopiedLayer>).value);
 

@@ -4,6 +4,14 @@ import { pipeline } from 'node:stream/promises';
 import { decompressor, type Compression } from '../codecs/index.js';
 import { VerifyingStream } from '../io/hashing.js';
 import type { Digest } from '../model/digest.js';
+import { DeferredPassThrough } from './deferred-pass-through.js';
+
+/**
+ * Compressed bytes the decoder may hold unread before the main stream waits for it. Waiting on every
+ * write (the decoder's own 16 KiB mark) held the download, the source-digest hash and the file write
+ * back in lockstep with each inflate; a few MiB let those run while the threadpool inflates.
+ */
+const DECODER_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /**
  * Passes compressed layer bytes through unchanged while decompressing a copy of them on the side and
@@ -12,6 +20,9 @@ import type { Digest } from '../model/digest.js';
  *
  * A decompression error is held until the end: a corrupted blob is then reported by the source-digest
  * check that sits before this stream (exit 5), not as a malformed-gzip error.
+ *
+ * Three kinds of work overlap here: the main stream (source hash, write), inflating (zlib's threadpool)
+ * and hashing the inflated bytes (main thread, one chunk behind the inflate: DeferredPassThrough).
  */
 export class DiffIdTee extends Transform {
   private readonly dec: Duplex;
@@ -23,7 +34,7 @@ export class DiffIdTee extends Transform {
     this.dec = decompressor(compression, what);
     const check = new VerifyingStream(diffId, undefined, what);
     const discard = new Writable({ write: (_c, _e, cb) => cb() });
-    this.done = pipeline(this.dec, check, discard).catch((err: unknown) => {
+    this.done = pipeline(this.dec, new DeferredPassThrough(), check, discard).catch((err: unknown) => {
       this.failure = err instanceof Error ? err : new Error(String(err));
     });
   }
@@ -33,7 +44,7 @@ export class DiffIdTee extends Transform {
       cb(null, chunk);
       return;
     }
-    if (this.dec.write(chunk)) {
+    if (this.dec.write(chunk) || this.dec.writableLength <= DECODER_AHEAD_BYTES) {
       cb(null, chunk);
       return;
     }

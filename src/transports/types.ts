@@ -143,6 +143,12 @@ export interface ImageSink extends AsyncDisposable {
    */
   startImage?(names: readonly ImageName[]): Promise<void>;
   /**
+   * Optional, instead of startImage: a view of this sink that takes one image's blobs and manifests (a
+   * registry: into that image's repository), so the pipeline can copy several images at once. Images are
+   * still named (addImage) and committed on the sink itself, in order.
+   */
+  forImage?(names: readonly ImageName[]): Promise<ImageSink>;
+  /**
    * Stores a blob. `info.digest`/`info.size` may be unknown; when known, the sink verifies them while
    * writing and throws E_DIGEST_MISMATCH without keeping anything. Returns the stored descriptor.
    */

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { BalerError } from '../../src/errors.js';
+import { VerifyingStream, vouchFor } from '../../src/io/hashing.js';
 import type { Descriptor } from '../../src/model/descriptor.js';
 import type { Digest } from '../../src/model/digest.js';
 import { MediaTypes } from '../../src/model/media-types.js';
@@ -16,15 +17,23 @@ import { uploadBlob } from '../../src/transports/oci-registry/blob-upload.js';
 import { RegistryClient } from '../../src/transports/oci-registry/client.js';
 import { MANIFEST_ACCEPT } from '../../src/transports/oci-registry/manifests.js';
 import { registryRef } from '../../src/transports/oci-registry/transport.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configFor, dockerArchiveParts, replaceData, sha256Hex, smallLayer } from '../helpers/image-archives.js';
 import { fixture } from '../helpers/paths.js';
+import { TempDirs } from '../helpers/temp-dirs.js';
+import { writeTar } from '../helpers/tiny-tar.js';
 import { cuttingProxy, withRegistry } from '../helpers/registry.js';
 import { runBaler } from '../helpers/run-baler.js';
 
 const reg = withRegistry();
+const tmp = new TempDirs();
+after(() => tmp.removeAll());
 
 const sha = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
+const pieces = (b: Buffer, size: number): Readable => Readable.from(Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size)));
 /** Pieces of 321 bytes, as the stream tests feed parsers. */
-const tinyPieces = (b: Buffer): Readable => Readable.from(Array.from({ length: Math.ceil(b.length / 321) }, (_, i) => b.subarray(i * 321, (i + 1) * 321)));
+const tinyPieces = (b: Buffer): Readable => pieces(b, 321);
 
 async function blobInRegistry(host: string, repo: string, d: Digest): Promise<Buffer | undefined> {
   const res = await fetch(`http://${host}/v2/${repo}/blobs/${d}`);
@@ -61,6 +70,30 @@ test('a blob that does not match its digest is refused and nothing is stored und
     }
     assert.equal(await blobInRegistry(reg.host, 'bad/app', claimed), undefined);
     assert.equal(await blobInRegistry(reg.host, 'bad/app', sha(data)), undefined);
+  } finally {
+    client.close();
+  }
+});
+
+test('a body the pipeline vouches for goes in overlapped chunks unhashed; its verifier failing at the end stores nothing', { skip: reg.skip }, async () => {
+  const client = new RegistryClient(reg.host, reg.host);
+  try {
+    // what copyLayer hands a sink: the bytes behind a VerifyingStream, vouched for with the same digest
+    const vouchedBody = (data: Buffer, digest: Digest): Readable => vouchFor(pieces(data, 321).pipe(new VerifyingStream(digest, data.length, 'layer 0')), digest, data.length);
+    const data = randomBytes(300_001);
+    const stored = await uploadBlob(client, 'vouched/app', vouchedBody(data, sha(data)), { mediaType: MediaTypes.ociLayer, digest: sha(data), size: data.length }, { chunkSize: 64 * 1024 });
+    assert.deepEqual(stored, { mediaType: MediaTypes.ociLayer, digest: sha(data), size: data.length });
+    assert.ok((await blobInRegistry(reg.host, 'vouched/app', sha(data)))?.equals(data), 'five chunks, in order');
+
+    // the verifier upstream fails at the end: the error is its own, and no PUT closes the session
+    const other = randomBytes(300_001);
+    const claimed = sha(Buffer.from('something else'));
+    await assert.rejects(
+      uploadBlob(client, 'vouched/app', vouchedBody(other, claimed), { mediaType: MediaTypes.ociLayer, digest: claimed, size: other.length }, { chunkSize: 64 * 1024 }),
+      (e: unknown) => e instanceof BalerError && e.code === 'E_DIGEST_MISMATCH' && e.message === `layer 0: digest mismatch, expected ${claimed}, got ${sha(other)}`,
+    );
+    assert.equal(await blobInRegistry(reg.host, 'vouched/app', claimed), undefined);
+    assert.equal(await blobInRegistry(reg.host, 'vouched/app', sha(other)), undefined);
   } finally {
     client.close();
   }
@@ -140,4 +173,33 @@ test('an upload whose answer is lost: a one-chunk blob goes again in a new sessi
     /lost\/patch: upload blob sha256:[0-9a-f]{64}: the registry dropped the upload session after a broken connection and cannot resume it; run the command again/,
   );
   assert.equal(await blobInRegistry(reg.host, 'lost/patch', sha(three)), undefined);
+});
+
+test('images pushed at the same time: one whose layer lies about its content fails the push with its own error, and no tag is written', { skip: reg.skip }, async () => {
+  const good = dockerArchiveParts('good:1', [smallLayer('good base'), smallLayer('good top')]);
+  // image bad:1 has a layer whose bytes are not the content its config's diff_id names
+  const bad = dockerArchiveParts('bad:1', [smallLayer('bad real')]);
+  const config = configFor([smallLayer('bad claimed')]);
+  const cfg = bad.entries.find((e) => e.name === `${bad.configHex}.json`);
+  if (!cfg) throw new Error('no config entry');
+  cfg.name = `${sha256Hex(config)}.json`;
+  cfg.data = config;
+  const manifest = [
+    { Config: `${good.configHex}.json`, RepoTags: ['good:1'], Layers: good.layerNames },
+    { Config: cfg.name, RepoTags: ['bad:1'], Layers: bad.layerNames },
+  ];
+  const entries = [...good.entries, ...bad.entries].filter((e) => e.name !== 'manifest.json');
+  entries.push({ name: 'manifest.json', data: '[]' });
+  replaceData(entries, 'manifest.json', JSON.stringify(manifest));
+  const file = join(await tmp.make('push-concurrent-'), 'two.tar');
+  await writeFile(file, writeTar(entries));
+
+  const r = await runBaler(['load', '-i', file, '--into', `registry://${reg.host}/together`]);
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stderr, /bad:1: layer 0: .*(diff_ids|digest mismatch)/);
+  for (const repo of ['together/library/good', 'together/library/bad']) {
+    const tags = await fetch(`http://${reg.host}/v2/${repo}/tags/list`);
+    const listed = tags.status === 200 ? ((await tags.json()) as { tags: string[] | null }).tags : null;
+    assert.ok(listed === null || listed.length === 0, `${repo}: no tag written (${JSON.stringify(listed)})`);
+  }
 });

@@ -1,17 +1,46 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BalerError } from '../../errors.js';
+import { isVouchedFor } from '../../io/hashing.js';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
 import { repositoryScope } from './auth.js';
 import type { RegistryClient } from './client.js';
 import { drain, type HttpResponse } from './http.js';
 
-/** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size (memory: one chunk per upload). */
-export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/**
+ * Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. Memory: two chunks per
+ * upload at most (one on the wire, the next being read). Each PATCH costs docker-registry 2.8 ~5 ms of CPU:
+ * pushing the 302 MB bench set took it 1.84 / 1.65 / 1.55 s of CPU with 4 / 8 / 16 MiB chunks, for a baler
+ * peak RSS of 155 / 175 / 200 MB.
+ */
+export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
-/** Yields `size`-byte Buffers (the last one shorter) from a stream; holds at most one chunk. */
-async function* chunksOf(body: Readable, size: number): AsyncGenerator<Buffer> {
+/** Part of an upload held in memory (so a broken request can be sent again): the stream's pieces, in order. */
+interface Chunk {
+  readonly parts: readonly Buffer[];
+  readonly length: number;
+}
+
+/** The pieces after the first `skip` bytes. */
+function partsFrom(parts: readonly Buffer[], skip: number): readonly Buffer[] {
+  const out: Buffer[] = [];
+  for (const p of parts) {
+    if (skip >= p.length) skip -= p.length;
+    else {
+      out.push(skip > 0 ? p.subarray(skip) : p);
+      skip = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Yields the stream's bytes as `size`-byte chunks (the last one shorter), each a list of the pieces the
+ * stream gave (subarrays, not copies: one memcpy less per pushed byte; streams never reuse a buffer they
+ * pushed); holds at most one chunk.
+ */
+async function* chunksOf(body: Readable, size: number): AsyncGenerator<Chunk> {
   let parts: Buffer[] = [];
   let held = 0;
   for await (const piece of body) {
@@ -19,7 +48,7 @@ async function* chunksOf(body: Readable, size: number): AsyncGenerator<Buffer> {
     while (held + b.length >= size) {
       const take = size - held;
       parts.push(b.subarray(0, take));
-      yield Buffer.concat(parts, size);
+      yield { parts, length: size };
       b = b.subarray(take);
       parts = [];
       held = 0;
@@ -29,7 +58,7 @@ async function* chunksOf(body: Readable, size: number): AsyncGenerator<Buffer> {
       held += b.length;
     }
   }
-  if (held > 0 || parts.length) yield Buffer.concat(parts, held);
+  if (held > 0) yield { parts, length: held };
 }
 
 function locationOf(res: HttpResponse, what: string, label: string): string {
@@ -54,9 +83,10 @@ function isSessionLost(err: unknown): boolean {
 /**
  * Uploads one blob into `repo` (formats.md §8): POST opens a session; a blob that fits one chunk goes in a
  * single `PUT <Location>&digest=` with the body (never POST-with-body: registry 2.8 answers 202 and drops
- * it); a larger one goes in sequential `PATCH` chunks with Content-Range, then `PUT ?digest=`. The bytes
- * are hashed on the way and checked against `info` before the final PUT; on any failure the session is
- * cancelled, so nothing is left under the digest.
+ * it); a larger one goes in sequential `PATCH` chunks with Content-Range (chunk n on the wire while chunk
+ * n+1 is read), then an empty `PUT ?digest=` once the source stream has ended. The bytes are hashed on the
+ * way (unless the pipeline vouches for them) and checked against `info` before the final PUT; on any
+ * failure the session is cancelled, so nothing is left under the digest.
  *
  * Broken connections: requests are retried (client.ts). A registry that kept part of a chunk answers the
  * resent chunk with 416 and the rest is sent from the offset it reports. Registry 2.8 instead drops the
@@ -87,31 +117,53 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
       }
     }
   };
-  const hash = createHash('sha256');
+  // a body the pipeline already verifies (io/hashing.ts vouchFor) ends only when its bytes hash to
+  // info.digest, and the final PUT waits for that end: hashing it here again would be the same check twice
+  const vouched = info.digest !== undefined && isVouchedFor(body, info.digest, info.size);
+  const hash = vouched ? undefined : createHash('sha256');
   let offset = 0;
   let finished = false;
+  const chunks = chunksOf(body, chunkSize);
+  const take = (chunk: Chunk): Chunk => {
+    for (const part of chunk.parts) hash?.update(part);
+    offset += chunk.length;
+    if (info.size !== undefined && offset > info.size) throw sizeMismatch(label, info, offset);
+    return chunk;
+  };
   try {
-    let pending: Buffer | undefined;
-    for await (const chunk of chunksOf(body, chunkSize)) {
-      if (pending) {
-        const [part, at] = [pending, offset - pending.length];
-        session.location = await withRestarts(at === 0, (location) => patchChunk(client, repo, location, part, at, what, opts.signal));
+    const first = await chunks.next();
+    // a blob that may fit one chunk: look one chunk ahead, so it can go in one (restartable) PUT
+    const second = info.size !== undefined && info.size > chunkSize ? undefined : first.done ? first : await chunks.next();
+    let last: Chunk | undefined;
+    if (first.done || second?.done) {
+      last = first.done ? undefined : take(first.value);
+    } else {
+      // PATCH chunk n while chunk n+1 is read from the source: at most two chunks in memory
+      let held = take(first.value);
+      let reading = second ? Promise.resolve(second) : chunks.next();
+      for (;;) {
+        const [part, at] = [held, offset - held.length];
+        const sending = withRestarts(at === 0, (location) => patchChunk(client, repo, location, part, at, what, opts.signal));
+        const [sent, next] = await Promise.allSettled([sending, reading]);
+        // the source's own error (a digest mismatch upstream) says more than a cancelled PATCH
+        if (next.status === 'rejected') throw next.reason;
+        if (sent.status === 'rejected') throw sent.reason;
+        session.location = sent.value;
+        if (next.value.done) break;
+        held = take(next.value.value);
+        reading = chunks.next();
       }
-      hash.update(chunk);
-      offset += chunk.length;
-      if (info.size !== undefined && offset > info.size) throw sizeMismatch(label, info, offset);
-      pending = chunk;
     }
-    const digest = `sha256:${hash.digest('hex')}` as Digest;
+    const digest = hash ? (`sha256:${hash.digest('hex')}` as Digest) : (info.digest as Digest);
     if (info.size !== undefined && offset !== info.size) throw sizeMismatch(label, info, offset);
     if (info.digest !== undefined && digest !== info.digest) {
       throw new BalerError('E_DIGEST_MISMATCH', `${label}: blob ${info.digest}: digest mismatch, expected ${info.digest}, got ${digest}`);
     }
-    // the last (or only) chunk travels with the closing PUT: one request for a small blob
-    const last = pending;
+    // a one-chunk blob travels with the closing PUT: one request, and it can start over in a new session
+    const body = last?.parts;
     const put = await withRestarts(last === undefined || last.length === offset, (location) =>
       client.expect(
-        { method: 'PUT', path: withDigest(location, digest, session.base), repo, push: true, action: what, headers: { 'Content-Type': 'application/octet-stream' }, ...(last ? { body: last } : {}), ...signal },
+        { method: 'PUT', path: withDigest(location, digest, session.base), repo, push: true, action: what, headers: { 'Content-Type': 'application/octet-stream' }, ...(body ? { body } : {}), ...signal },
         [201, 204],
       ),
     );
@@ -119,14 +171,16 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
     finished = true;
     return { mediaType: info.mediaType, digest, size: offset };
   } finally {
+    // stops reading the source when the upload failed before its end
+    await chunks.return(undefined).catch(() => undefined);
     if (!finished) await cancelUpload(client, repo, session.location, session.base);
   }
 }
 
-async function patchChunk(client: RegistryClient, repo: string, location: string, chunk: Buffer, start: number, what: string, signal?: AbortSignal): Promise<string> {
+async function patchChunk(client: RegistryClient, repo: string, location: string, chunk: Chunk, start: number, what: string, signal?: AbortSignal): Promise<string> {
   let sent = 0;
   for (let tries = 0; ; tries++) {
-    const part = chunk.subarray(sent);
+    const part = partsFrom(chunk.parts, sent);
     const from = start + sent;
     const res = await client.send({
       method: 'PATCH',

@@ -4,15 +4,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * One HTTP exchange over node:http/https with keep-alive agents, plus the retry policy the registry client
- * uses. Bodies are Buffers (a manifest, or one upload chunk) so a retried request can resend them;
- * response bodies stay streams, so a layer is never held in memory.
+ * uses. Bodies are in memory (a manifest, or one upload chunk as the pieces the source gave) so a retried
+ * request can resend them; response bodies stay streams, so a layer is never held in memory.
  */
 export interface HttpRequest {
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   readonly url: URL;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Buffer;
+  readonly body?: RequestBody;
   readonly signal?: AbortSignal;
+}
+
+/** One buffer, or pieces sent back to back (an upload chunk is not copied into one buffer first). */
+export type RequestBody = Buffer | readonly Buffer[];
+
+function bodyLength(body: RequestBody): number {
+  return Buffer.isBuffer(body) ? body.length : body.reduce((n, b) => n + b.length, 0);
 }
 
 export interface HttpResponse {
@@ -48,7 +55,7 @@ export function sendOnce(req: HttpRequest, agents: HttpAgents): Promise<HttpResp
   return new Promise((resolve, reject) => {
     const secure = req.url.protocol === 'https:';
     const headers: Record<string, string> = { 'User-Agent': 'baler', ...(req.headers ?? {}) };
-    if (req.body !== undefined) headers['Content-Length'] = String(req.body.length);
+    if (req.body !== undefined) headers['Content-Length'] = String(bodyLength(req.body));
     else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') headers['Content-Length'] = '0';
     const r = (secure ? https : http).request(
       req.url,
@@ -57,7 +64,13 @@ export function sendOnce(req: HttpRequest, agents: HttpAgents): Promise<HttpResp
     );
     r.setTimeout(SOCKET_TIMEOUT_MS, () => r.destroy(Object.assign(new Error(`no answer for ${SOCKET_TIMEOUT_MS / 1000}s`), { code: 'ETIMEDOUT' })));
     r.on('error', reject);
-    r.end(req.body);
+    if (req.body === undefined || Buffer.isBuffer(req.body)) r.end(req.body);
+    else {
+      // corked, the pieces leave in one writev instead of a syscall each
+      r.cork();
+      for (const piece of req.body) r.write(piece);
+      r.end();
+    }
   });
 }
 

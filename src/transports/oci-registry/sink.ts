@@ -83,12 +83,22 @@ export class RegistrySink implements ImageSink {
 
   async startImage(names: readonly ImageName[]): Promise<void> {
     this.started = true;
-    if (this.single) return;
+    this.currentRepo = this.imageRepository(names);
+  }
+
+  /** One image's blobs and manifests go into its own repository through this view, while others copy too. */
+  async forImage(names: readonly ImageName[]): Promise<ImageSink> {
+    this.started = true;
+    return new RegistryImageView(this, this.imageRepository(names));
+  }
+
+  private imageRepository(names: readonly ImageName[]): string {
+    if (this.single) return this.target.repo;
     const first = names[0];
     if (!first) {
       throw new BalerError('E_USAGE', `${this.ref.toString()}: an image without a name cannot be pushed under a prefix; name it (load --tag NAME) or push to registry://HOST/REPO:TAG`);
     }
-    this.currentRepo = this.repositoryFor(first);
+    return this.repositoryFor(first);
   }
 
   private repo(): string {
@@ -109,7 +119,11 @@ export class RegistrySink implements ImageSink {
   /** Present in the current repository (HEAD), or mounted there from another repository this run used. */
   async hasBlob(d: Digest): Promise<boolean> {
     if (!this.single && !this.started) return this.hasBlobUnderPrefix(d);
-    const repo = this.repo();
+    return this.hasBlobIn(this.repo(), d);
+  }
+
+  /** hasBlob for a given repository (RegistryImageView). */
+  async hasBlobIn(repo: string, d: Digest): Promise<boolean> {
     if (this.isIn(this.blobRepos, d, repo)) return true;
     const signal = this.opts.signal ? { signal: this.opts.signal } : {};
     const res = await this.client.expect({ method: 'HEAD', path: `/v2/${repo}/blobs/${d}`, repo, action: `HEAD blob ${d}`, ...signal }, [200, 404]);
@@ -148,17 +162,26 @@ export class RegistrySink implements ImageSink {
     return true;
   }
 
-  async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
-    const repo = this.repo();
+  putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
+    return this.putBlobIn(this.repo(), body, info, signal);
+  }
+
+  /** putBlob into a given repository (RegistryImageView). */
+  async putBlobIn(repo: string, body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
     const s = signal ?? this.opts.signal;
     const stored = await uploadBlob(this.client, repo, body, info, { ...(this.opts.chunkSize !== undefined ? { chunkSize: this.opts.chunkSize } : {}), ...(s ? { signal: s } : {}) });
     this.record(this.blobRepos, stored.digest, repo);
     return stored;
   }
 
-  async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
+  putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
+    return this.putManifestIn(this.repo(), bytes, d);
+  }
+
+  /** putManifest into a given repository (RegistryImageView). */
+  async putManifestIn(repo: string, bytes: Uint8Array, d: Descriptor): Promise<void> {
     this.manifests.set(d.digest, { descriptor: d, bytes: Buffer.from(bytes), needs: manifestNeeds(bytes, d) });
-    await this.pushTree(this.repo(), d.digest);
+    await this.pushTree(repo, d.digest);
   }
 
   /** Puts a manifest (children first) by digest into `repo`, mounting blobs it needs from other repositories. */
@@ -225,5 +248,50 @@ export class RegistrySink implements ImageSink {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.client.close();
+  }
+}
+
+/**
+ * RegistrySink.forImage: blobs and manifests of one image go into its repository; naming, commit and
+ * disposal stay with the sink (the pipeline calls those on the sink itself).
+ */
+class RegistryImageView implements ImageSink {
+  readonly ref: ImageRef;
+  readonly caps: SinkCaps;
+
+  constructor(
+    private readonly sink: RegistrySink,
+    private readonly repo: string,
+  ) {
+    this.ref = sink.ref;
+    this.caps = sink.caps;
+  }
+
+  hasBlob(d: Digest): Promise<boolean> {
+    return this.sink.hasBlobIn(this.repo, d);
+  }
+
+  putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
+    return this.sink.putBlobIn(this.repo, body, info, signal);
+  }
+
+  putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
+    return this.sink.putManifestIn(this.repo, bytes, d);
+  }
+
+  addImage(d: Descriptor, name?: ImageName): Promise<void> {
+    return this.sink.addImage(d, name);
+  }
+
+  commit(): Promise<CommitResult> {
+    return this.sink.commit();
+  }
+
+  destinationName(name: ImageName | undefined): string | undefined {
+    return this.sink.destinationName(name);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    // the sink owns the connection; it is disposed once, by whoever opened it
   }
 }
