@@ -161,6 +161,9 @@ for (const driver of ['overlay2', 'vfs'] as StorageDriver[]) {
       const theirs = await tarFacts(dockerExport);
       assert.deepEqual(factLines(mine), factLines(theirs));
       assert.deepEqual([...mine.files.keys()].sort(), [...theirs.files.keys()].sort());
+      // the raw names too: directories end in "/" in both, so `tar -tvf` lists them alike
+      const names = async (tar: string): Promise<string[]> => (await runChecked('tar', ['-tf', tar])).stdout.split('\n').filter(Boolean).sort();
+      assert.deepEqual(await names(out), await names(dockerExport));
     });
 
     test('--from docker with the daemon down reads its data root offline and says so', { skip: d.skip, timeout: 300_000 }, async () => {

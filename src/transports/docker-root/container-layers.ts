@@ -82,10 +82,11 @@ export async function openContainerLayers(root: string, want: string, o: Contain
     const dir = layerDataDir(root, driver, e.cacheId);
     const what = `${label}: image layer ${shortId(e.diffId)}`;
     const tarSplit = e.tarSplitPath;
-    const exact = tarSplit !== undefined && (await planLayerTar(tarSplit, dir)).problem === undefined;
+    const plan = tarSplit !== undefined ? await planLayerTar(tarSplit, dir) : undefined;
+    const size = plan?.size ?? 0;
     opens.push(
-      exact
-        ? { what, open: () => regenerateLayerTar(tarSplit, dir, what, o.signal), skeleton: () => skeletonLayerTar(tarSplit, what, o.signal) }
+      tarSplit !== undefined && plan?.problem === undefined
+        ? { what, open: () => regenerateLayerTar(tarSplit, dir, what, { size, ...(o.signal ? { signal: o.signal } : {}) }), skeleton: () => skeletonLayerTar(tarSplit, what, o.signal) }
         : fromDir(dir, 'overlay-diff', what),
     );
   }

@@ -101,6 +101,8 @@ export interface Crc64Wasm {
   readonly view: DataView;
   /** Folds `len` (≤ WASM_CHUNK) bytes at WASM_DATA into the state at WASM_STATE. */
   readonly update: (len: number) => void;
+  /** The compiled module, which a worker thread can instantiate again (check-thread.ts). */
+  readonly module: object;
 }
 
 /** The few WebAssembly members used: this project's TypeScript libs (no DOM) do not declare them. */
@@ -112,6 +114,7 @@ interface WasmGlobal {
 /** Compiles and instantiates the module; the caller fills the tables. */
 export function instantiateCrc64Wasm(): Crc64Wasm {
   const wasm = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
-  const { memory, update } = new wasm.Instance(new wasm.Module(moduleBytes())).exports;
-  return { memory: new Uint8Array(memory.buffer), view: new DataView(memory.buffer), update };
+  const module = new wasm.Module(moduleBytes());
+  const { memory, update } = new wasm.Instance(module).exports;
+  return { memory: new Uint8Array(memory.buffer), view: new DataView(memory.buffer), update, module };
 }

@@ -52,6 +52,12 @@ function bulk(): Crc64Wasm {
   return wasm;
 }
 
+/** The compiled bulk loop and a copy of its filled tables, for the check thread to run the same code. */
+export function crc64WasmParts(): { module: object; tables: Uint8Array } {
+  const w = bulk();
+  return { module: w.module, tables: w.memory.slice(WASM_TABLES, WASM_STATE) };
+}
+
 /** Incremental CRC-64/GO-ISO. */
 export class Crc64 {
   // the state is kept inverted (Go's `crc = ^crc` on entry and exit)

@@ -1,6 +1,8 @@
-import { constants } from 'node:fs';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { BalerError, fromSystemError } from '../../errors.js';
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * Resolves tar entry names inside one layer directory without ever following a symlink: every parent
@@ -33,81 +35,109 @@ export class LayerDir {
     return `${this.root}/${Buffer.from(parts.join('/'), 'latin1').toString('utf8')}`;
   }
 
+  /*
+   * The checks and small-file reads below are synchronous on purpose: on a page-cached layer an lstat or
+   * a small read takes a few microseconds, while the same call through the libuv thread pool costs tens
+   * of microseconds of CPU in thread hand-offs and promises (the lstat pass over a 350-file layer set went
+   * from ~95 ms to a few ms). Docker's own tar-split reassembly reads files one at a time too.
+   */
+
   /** Ensures every parent of `parts` is a directory, not a symlink; returns a reason when it is not. */
-  async checkParents(parts: readonly string[]): Promise<string | undefined> {
+  checkParents(parts: readonly string[]): string | undefined {
     for (let i = 1; i < parts.length; i++) {
       const key = parts.slice(0, i).join('/');
       if (this.checkedDirs.has(key)) continue;
       const p = parts.slice(0, i);
-      let isDir: boolean;
-      try {
-        isDir = (await lstat(this.pathOf(p))).isDirectory();
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') return `${this.display(p)} is missing`;
-        throw fromSystemError(err, this.display(p));
-      }
-      if (!isDir) return `${this.display(p)} is not a directory (a symlink is never followed)`;
+      const st = this.lstatOrMissing(p);
+      if (st === undefined) return `${this.display(p)} is missing`;
+      if (!st.isDirectory()) return `${this.display(p)} is not a directory (a symlink is never followed)`;
       this.checkedDirs.add(key);
     }
     return undefined;
   }
 
   /** Why the regular file at `parts` cannot supply `size` bytes, or undefined when it can. */
-  async checkFile(parts: readonly string[], size: number): Promise<string | undefined> {
-    const parentProblem = await this.checkParents(parts);
+  checkFile(parts: readonly string[], size: number): string | undefined {
+    const parentProblem = this.checkParents(parts);
     if (parentProblem) return parentProblem;
+    const st = this.lstatOrMissing(parts);
+    if (st === undefined) return `${this.display(parts)} is missing`;
+    if (!st.isFile()) return `${this.display(parts)} is not a regular file`;
+    if (st.size !== size) return `${this.display(parts)} has ${st.size} bytes, the layer records ${size}`;
+    return undefined;
+  }
+
+  private lstatOrMissing(parts: readonly string[]): Stats | undefined {
     try {
-      const st = await lstat(this.pathOf(parts));
-      if (!st.isFile()) return `${this.display(parts)} is not a regular file`;
-      if (st.size !== size) return `${this.display(parts)} has ${st.size} bytes, the layer records ${size}`;
-      return undefined;
+      return lstatSync(this.pathOf(parts));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return `${this.display(parts)} is missing`;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw fromSystemError(err, this.display(parts));
     }
   }
 
   /**
-   * The whole content of a small regular file in one exact-size buffer (one open, fstat, read, close;
-   * no stream object), with the same checks as openFile.
+   * Reads the whole content of a small regular file into `into` at `at` (one open, fstat, read, close),
+   * with the same checks as openFile. Synchronous: see above.
    */
-  async readWhole(parts: readonly string[], size: number): Promise<Buffer> {
-    const fh = await this.openFile(parts, size);
+  readSmallInto(parts: readonly string[], size: number, into: Buffer, at: number): void {
+    const fd = this.openFileSync(parts, size);
     try {
-      const buf = Buffer.allocUnsafe(size);
-      for (let at = 0; at < size; ) {
-        const { bytesRead } = await fh.read(buf, at, size - at, at);
-        if (bytesRead === 0) throw new BalerError('E_IO', `${this.display(parts)}: file shrank while it was read`);
-        at += bytesRead;
+      for (let done = 0; done < size; ) {
+        const n = readSync(fd, into, at + done, size - done, done);
+        if (n === 0) throw new BalerError('E_IO', `${this.display(parts)}: file shrank while it was read`);
+        done += n;
       }
-      return buf;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
   /** Opens a regular file for reading (O_NOFOLLOW, O_NONBLOCK so a fifo put in its place cannot hang us). */
   async openFile(parts: readonly string[], size: number): Promise<FileHandle> {
-    const problem = await this.checkParents(parts);
-    if (problem) throw new BalerError('E_IO', problem);
-    const what = this.display(parts);
-    let fh: FileHandle;
+    const path = this.openablePath(parts);
+    const fh = await open(path, OPEN_FLAGS).catch((err: unknown) => this.openFailed(err, parts));
     try {
-      fh = await open(this.pathOf(parts), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new BalerError('E_IO', `${what}: is a symlink where the layer has a regular file`);
-      throw fromSystemError(err, what);
-    }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new BalerError('E_IO', `${what}: is not a regular file`);
-      if (st.size !== size) throw new BalerError('E_IO', `${what}: has ${st.size} bytes, the layer records ${size}`);
+      this.checkOpened(await fh.stat(), parts, size);
     } catch (err) {
       await fh.close();
       throw err;
     }
     return fh;
+  }
+
+  /** openFile for the synchronous small-file read: a file descriptor the caller closes. */
+  private openFileSync(parts: readonly string[], size: number): number {
+    const path = this.openablePath(parts);
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_FLAGS);
+    } catch (err) {
+      return this.openFailed(err, parts);
+    }
+    try {
+      this.checkOpened(fstatSync(fd), parts, size);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return fd;
+  }
+
+  private openablePath(parts: readonly string[]): Buffer {
+    const problem = this.checkParents(parts);
+    if (problem) throw new BalerError('E_IO', problem);
+    return this.pathOf(parts);
+  }
+
+  private openFailed(err: unknown, parts: readonly string[]): never {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new BalerError('E_IO', `${this.display(parts)}: is a symlink where the layer has a regular file`);
+    throw fromSystemError(err, this.display(parts));
+  }
+
+  private checkOpened(st: Stats, parts: readonly string[], size: number): void {
+    if (!st.isFile()) throw new BalerError('E_IO', `${this.display(parts)}: is not a regular file`);
+    if (st.size !== size) throw new BalerError('E_IO', `${this.display(parts)}: has ${st.size} bytes, the layer records ${size}`);
   }
 }

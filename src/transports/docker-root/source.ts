@@ -214,7 +214,7 @@ export class DockerRootSource implements ImageSource {
       });
       const deep = plan.problem === undefined && this.options.deepCheck ? await verifyLayerContent(tarSplit, dir, label, this.options.signal) : undefined;
       if (plan.problem === undefined && deep === undefined) {
-        return { digest: entry.diffId, size: plan.size, open: (signal) => regenerateLayerTar(tarSplit, dir, label, signal) };
+        return { digest: entry.diffId, size: plan.size, open: (signal) => regenerateLayerTar(tarSplit, dir, label, { ...(signal ? { signal } : {}), expect: { digest: entry.diffId, size: plan.size } }) };
       }
       problem = plan.problem ?? deep ?? 'unknown';
     } else {

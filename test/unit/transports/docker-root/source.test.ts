@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { BalerError } from '../../../../src/errors.js';
+import { isVouchedFor } from '../../../../src/io/hashing.js';
 import type { Descriptor } from '../../../../src/model/descriptor.js';
 import { familiarName } from '../../../../src/model/image-name.js';
 import { dockerRootTransport } from '../../../../src/transports/docker-root/transport.js';
@@ -135,6 +136,25 @@ test('a layer mixing a file over 1 MiB with many small files (read ahead) regene
   big.writeUInt8(big.readUInt8(big.length - 1) ^ 1, big.length - 1); // same size, last byte differs
   await writeFile(join(built[0]!.layerDirs[0]!, 'big.bin'), big);
   await assert.rejects(bytesOf(await blob()), (err: unknown) => err instanceof BalerError && err.code === 'E_DIGEST_MISMATCH' && err.message.includes('big.bin'));
+});
+
+test('a layer over 4 MiB (hashed on the worker thread) is served vouched for its diff_id; a changed small file in it is still named', async () => {
+  const big = Buffer.alloc(5 * 1024 * 1024 + 77);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  const small = Array.from({ length: 40 }, (_, i) => ({ name: `s/${i}`, data: `file ${i}\n`.repeat(i + 1) }));
+  const LARGE: FixtureImage = { names: ['large:1'], layers: [{ entries: [{ name: 's/', type: 'dir' }, ...small.slice(0, 20), { name: 'big.bin', data: big }, ...small.slice(20)] }] };
+  const { root, built } = await store([LARGE]);
+  await using src = await dockerRootTransport.parse(`docker-root:${root}`).openSource();
+  const [e] = await src.list();
+  const m = JSON.parse(Buffer.from(await src.fetchManifest(e!.descriptor)).toString()) as { layers: Descriptor[] };
+  const layer = m.layers[0]!;
+  const first = await src.fetchBlob(layer);
+  assert.ok(isVouchedFor(first, built[0]!.diffIds[0] as Descriptor['digest'], layer.size), 'the pipeline need not hash it again');
+  assert.deepEqual(await bytesOf(first), built[0]!.layerTars[0]);
+  await writeFile(join(built[0]!.layerDirs[0]!, 's/30'), `file 30\n`.repeat(31).replace('0', 'X')); // same size
+  await assert.rejects(bytesOf(await src.fetchBlob(layer)), (err: unknown) =>
+    err instanceof BalerError && err.code === 'E_DIGEST_MISMATCH' && err.message.includes('s/30') && err.message.includes('CRC-64'),
+  );
 });
 
 test('deepCheck, a missing/resized file or a missing/damaged tar-split rebuilds the layer from the directory, warns and re-identifies the image', async () => {
