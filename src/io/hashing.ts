@@ -95,8 +95,14 @@ export function isVouchedFor(stream: Readable, digest: Digest, size: number | un
 export class CountingStream extends Transform {
   bytes = 0;
 
+  /** `onBytes`: told the running total after every chunk (progress of a write of unknown size). */
+  constructor(private readonly onBytes?: (total: number) => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
     cb(null, chunk);
   }
 }

@@ -106,6 +106,8 @@ export interface TarOutput {
   compression: LayerCompression;
   level?: number;
   signal?: AbortSignal;
+  /** Told the bytes written so far (after compression), chunk by chunk. */
+  onWritten?: (bytes: number) => void;
 }
 
 /**
@@ -115,7 +117,7 @@ export interface TarOutput {
 export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) => Promise<T>): Promise<{ result: T; bytesWritten: number; location: string }> {
   // small zstd jobs: ~40 MB less peak memory for an export, same CPU (codecs/zstd.ts)
   const comp = compressor(o.compression, o.level, { smallJobs: true });
-  const counter = new CountingStream(); // bytes written, for the report
+  const counter = new CountingStream(o.onWritten); // bytes written, for the report (and progress)
   const run = async (): Promise<T> => {
     try {
       return await produce(comp);

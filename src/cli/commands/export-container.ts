@@ -8,6 +8,7 @@ import { DockerDaemonRef, dockerDaemonRefAt } from '../../transports/docker-daem
 import { dockerRootTransport } from '../../transports/docker-root/transport.js';
 import type { ImageRef } from '../../transports/types.js';
 import { formatBytes } from '../render/units.js';
+import { WrittenProgressLine } from '../render/written-progress-line.js';
 import type { CommandContext } from '../spec.js';
 import { printJson } from '../store-context.js';
 
@@ -57,17 +58,21 @@ export async function exportIfContainer(ctx: CommandContext, plan: ExportPlan): 
   if (where.fallback && !quiet) ctx.io.stderr.write(`baler: warning: ${where.fallback}\n`);
   const live = where.place.kind === 'docker-root' && !where.fallback ? await liveDaemonOf(where.place.root) : undefined;
   if (live && !quiet) ctx.io.stderr.write(`baler: warning: ${live}\n`);
+  // pass 1 of a container export reads no file and the daemon's stream has no known size: bytes and speed
+  const progress = !quiet && !ctx.flags.bool('json') && ctx.io.stderr.isTTY ? new WrittenProgressLine(ctx.io.stderr, `Exporting container ${container.name || container.id.slice(0, 12)}`) : undefined;
   const report = await exportContainer({
     container,
     to: plan.to,
+    ...(progress ? { onWritten: (bytes: number) => progress.update(bytes) } : {}),
     compression: plan.compression,
     ...(plan.level !== undefined ? { level: plan.level } : {}),
     ...(plan.filter ? { filter: plan.filter } : {}),
     signal: ctx.io.signal,
     warn: (_code, message) => {
+      progress?.finish();
       if (!quiet) ctx.io.stderr.write(`baler: warning: ${message}\n`);
     },
-  });
+  }).finally(() => progress?.finish());
   if (ctx.flags.bool('json')) printJson(ctx.io, report);
   else if (!quiet) {
     const files = report.entries !== undefined ? ` (${report.entries} entries, ${formatBytes(report.fileBytes ?? 0)} of files)` : '';
