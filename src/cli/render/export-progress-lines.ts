@@ -6,7 +6,7 @@
  *
  * On a terminal, the read in flight is redrawn in place on one line (at most every 100 ms):
  *
- *   Exporting app:1: 3 layers, 262MB (each read twice: scan, then copy)
+ *   Exporting app:1: 3 layers, 262MB
  *   0d4f23c8e1a2  scanned   210MB in 0.9s (233MB/s)
  *   8b8b1f6d0a7e  scanning  12.1MB / 48.2MB   250MB/s   ETA 0.1s
  *
@@ -34,7 +34,7 @@ interface LayerRead {
   /** The layer row's cumulative `done` when this read began (ExportProgress counts both passes in one row). */
   base: number;
   done: number;
-  /** Bytes of one read: half the row total. */
+  /** Bytes of this read, when known. */
   size: number | undefined;
   started: number;
 }
@@ -70,7 +70,8 @@ export class ExportProgressLines {
         const image = e.images[0];
         if (!image) return;
         const label = image.names[0] ? familiarName(image.names[0]) : shortId(image.ids[0] ?? image.digest);
-        this.print(`Exporting ${label}: ${image.layers} layer${image.layers === 1 ? '' : 's'}, ${formatBytes(image.bytes / 2)} (each read twice: scan, then copy)`);
+        // the plan counts two reads of every layer; a layer pass 1 reads by headers only is read once
+        this.print(`Exporting ${label}: ${image.layers} layer${image.layers === 1 ? '' : 's'}, ${formatBytes(image.bytes / 2)}`);
         return;
       }
       case 'blob':
@@ -97,7 +98,10 @@ export class ExportProgressLines {
     }
     if (!cur || cur.digest !== digest || cur.pass !== pass) {
       this.endRead();
-      this.current = { digest, pass, base: done, done, size: total === undefined ? undefined : total / 2, started: this.now() };
+      // a scan is one of two reads of the row; a copy reads what is left of it (all of it when pass 1 only
+      // read the layer's headers by offset)
+      const size = total === undefined ? undefined : pass === 'scan' ? total / 2 : total - done;
+      this.current = { digest, pass, base: done, done, size, started: this.now() };
       this.redraw(true);
       return;
     }
