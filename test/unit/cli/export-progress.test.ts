@@ -33,6 +33,18 @@ function layerIds(): string[] {
   return layers.map((l) => createHash('sha256').update(member(l)).digest('hex').slice(0, 12));
 }
 
+/** A 100-column terminal that records what was written to it. */
+function fakeTerminal(): Writable & { isTTY: true; columns: number; text: () => string } {
+  let text = '';
+  const w = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  return Object.assign(w, { isTTY: true as const, columns: 100, text: () => text });
+}
+
 describe('baler export progress', () => {
   test('not a terminal: one "Scanned"/"Copied" line per layer read, then the summary', async () => {
     const args = ['export', '-o', join(dir, 'a.tar'), SOURCE];
@@ -51,16 +63,7 @@ describe('baler export progress', () => {
   test('from the store: pass 1 reads headers only, so each layer shows one copy that reaches its size', async () => {
     const store = join(dir, 'store-progress');
     await balerOk(['load', '-q', '-i', FIXTURE, '--store', store]);
-    let text = '';
-    const tty = Object.assign(
-      new Writable({
-        write(chunk: Buffer, _e, cb) {
-          text += chunk.toString();
-          cb();
-        },
-      }),
-      { isTTY: true, columns: 100 },
-    );
+    const tty = fakeTerminal();
     let t = 0;
     const progress = new ExportProgressLines(tty, { now: () => (t += 50) });
     const source = await parseTransportRef('store', { storePath: store, cwd: dir }).openSource();
@@ -70,6 +73,7 @@ describe('baler export progress', () => {
       await source[Symbol.asyncDispose]();
     }
     progress.finish();
+    const text = tty.text();
     const screen = text.split('\n').map((l) => l.split('\r\x1b[2K').at(-1) ?? '');
     const finished = screen.slice(1).filter((l) => l !== '');
     assert.deepEqual(finished.map((l) => l.replace(/\s+\S+B in .*$/, '')), layerIds().map((id) => `${id}  copied`));
@@ -91,16 +95,7 @@ describe('baler export progress', () => {
   });
 
   test('on a terminal: the read in flight is redrawn in place and every read leaves one line', async () => {
-    let text = '';
-    const tty = Object.assign(
-      new Writable({
-        write(chunk: Buffer, _e, cb) {
-          text += chunk.toString();
-          cb();
-        },
-      }),
-      { isTTY: true, columns: 100 },
-    );
+    const tty = fakeTerminal();
     let t = 0;
     const progress = new ExportProgressLines(tty, { now: () => (t += 50) });
     const source = await parseTransportRef(SOURCE, { storePath: join(dir, 'store'), cwd: dir }).openSource();
@@ -112,6 +107,7 @@ describe('baler export progress', () => {
     progress.finish();
     const ids = layerIds();
     // what stays on screen: each \r\x1b[2K erases the live line before what replaces it
+    const text = tty.text();
     const screen = text.split('\n').map((l) => l.split('\r\x1b[2K').at(-1) ?? '');
     assert.match(screen[0] ?? '', /^Exporting fixture\/layers:3: 3 layers, \S+B$/);
     const finished = screen.slice(1).filter((l) => l !== '');
