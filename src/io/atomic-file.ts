@@ -44,7 +44,7 @@ export async function createAtomicFile(target: string, opts: { mode?: number; ov
   } catch (err) {
     throw fromSystemError(err, dirname(target));
   }
-  const stream = new SyncedFileStream(fh);
+  const stream = new SyncedFileStream(fh, { what: target });
   let state: 'open' | 'committed' | 'discarded' = 'open';
   const discard = async (): Promise<void> => {
     if (state !== 'open') return;

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { fromSystemError } from '../errors.js';
 
 /** Default distance between background flushes: big enough to batch, small enough to keep the disk busy. */
 export const SYNC_EVERY_BYTES = 32 * 1024 * 1024;
@@ -18,6 +19,8 @@ export interface SyncedFileStreamOptions {
   syncEvery?: number;
   /** File offset of the first byte written (default 0: a new file; the size of one being continued). */
   start?: number;
+  /** Names the file in errors (`app.tar: no space left on device`); raw system errors otherwise. */
+  what?: string;
 }
 
 /**
@@ -35,6 +38,7 @@ export class SyncedFileStream extends Writable {
   private syncing: Promise<void> | undefined;
   private syncError: Error | undefined;
   private readonly syncEvery: number;
+  private readonly what: string | undefined;
 
   constructor(
     private readonly fh: FileHandle,
@@ -43,14 +47,20 @@ export class SyncedFileStream extends Writable {
     super({ highWaterMark: o.highWaterMark ?? FILE_BUFFER_BYTES });
     this.syncEvery = o.syncEvery ?? SYNC_EVERY_BYTES;
     this.start = o.start ?? 0;
+    this.what = o.what;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeAll([chunk]).then(() => cb(), cb);
+    this.writeAll([chunk]).then(() => cb(), (err: unknown) => cb(this.named(err)));
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    this.writeAll(chunks.map((c) => c.chunk)).then(() => cb(), cb);
+    this.writeAll(chunks.map((c) => c.chunk)).then(() => cb(), (err: unknown) => cb(this.named(err)));
+  }
+
+  /** A full disk is the user's to fix: one line naming the file, not an internal error. */
+  private named(err: unknown): Error {
+    return this.what === undefined ? (err as Error) : fromSystemError(err, this.what);
   }
 
   /**
@@ -59,7 +69,7 @@ export class SyncedFileStream extends Writable {
    */
   async settled(): Promise<void> {
     await this.syncing;
-    if (this.syncError) throw this.syncError;
+    if (this.syncError) throw this.named(this.syncError);
   }
 
   private async writeAll(bufs: Buffer[]): Promise<void> {

@@ -145,14 +145,28 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
     location = path;
   } else {
     const to = o.to;
-    const compressed = pipeline(comp, counter);
-    compressed.catch(() => undefined);
-    const copied = copyInto(counter, to.stream, to.what);
-    copied.catch(() => undefined);
-    result = await run();
-    await compressed;
-    await copied;
-    await flushed(to.stream); // an fs stream on fd 1 may still hold bytes; the CLI exits right after
+    // a destination that fails between writes (disk full behind a redirected stdout) stops the export with
+    // its own error, one line naming it, instead of an unhandled 'error' event
+    let outFailure: BalerError | undefined;
+    const onOutError = (err: Error): void => {
+      outFailure ??= fromSystemError(err, to.what);
+      counter.destroy(outFailure);
+    };
+    to.stream.on('error', onOutError);
+    try {
+      const compressed = pipeline(comp, counter);
+      compressed.catch(() => undefined);
+      const copied = copyInto(counter, to.stream, to.what);
+      copied.catch(() => undefined);
+      result = await run();
+      await compressed;
+      await copied;
+      await flushed(to.stream); // an fs stream on fd 1 may still hold bytes; the CLI exits right after
+    } catch (err) {
+      throw outFailure ?? err;
+    } finally {
+      to.stream.off('error', onOutError);
+    }
     location = to.what;
   }
   if (o.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');

@@ -96,7 +96,7 @@ export async function writeBlobAtomic(root: string, body: Readable, info: BlobIn
         ? new CountingStream()
         : new VerifyingStream(info.digest, info.size, what);
     // flushes in the background while writing, so the fsync below waits only for the tail
-    const out = new SyncedFileStream(fh);
+    const out = new SyncedFileStream(fh, { what: root });
     await pipeline(body, check, out, signal ? { signal } : {});
     await out.settled();
     const size = check.bytes;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { PassThrough, type Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { compressor } from '../codecs/index.js';
-import { BalerError } from '../errors.js';
+import { BalerError, fromSystemError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import { archiveStdout, flushed } from '../io/stdout-stream.js';
 import type { LayerCompression } from '../model/media-types.js';
@@ -104,7 +104,7 @@ function stdoutOutput(codec: PassThrough | Writable, out: Writable): ArchiveOutp
   src.pipe(out, { end: false });
   // pipe() does not pass a destination's failure (disk full, a reader gone) back: without this the
   // archive would stall on back-pressure instead of failing
-  out.on('error', (err) => src.destroy(err));
+  out.on('error', (err) => src.destroy(fromSystemError(err, 'stdout')));
   src.on('error', () => undefined); // the writer into src and commit() both see the failure
   let done = false;
   return {
