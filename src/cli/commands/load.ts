@@ -59,8 +59,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     else io.stderr.write(`baler: warning: ${message}\n`);
   };
   // -i registry://HOST/REPO[:TAG] pulls straight from a registry (docker pull into the destination);
-  // a split set's parts are hashed while copyImages reads them, which confirms them before commit
-  const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, 'while-reading');
+  // a split set's parts are hashed while copyImages reads them, which confirms them before commit —
+  // except into a registry: a blob pushed there cannot be taken back (deleting is off by default), so a
+  // corrupt part must be found before the first push, at the cost of reading the set twice
+  const partHashes = isRegistrySpec(flags.string('into') ?? '') ? 'before' : 'while-reading';
+  const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, partHashes);
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
@@ -134,7 +137,7 @@ export const loadCommand: Command = {
       },
       {
         title: 'SPLIT SETS',
-        body: 'A set written by baler save --split is read from its first part (NAME.tar.001) or its NAME.baler.json. Every part is checked against the size the JSON records before anything is read, and against its sha256 while the load reads it (each byte is read once; what the load does not need is read at the end), before anything is committed. The first bad part is named: "set.tar.003: missing (part 3 of 4)" (exit 3), "set.tar.004: truncated (expected N bytes, got M)" (exit 4), "part 2 of 4 (set.tar.002) is corrupt: sha256 …, expected …" (exit 5), also when the damage broke the archive itself first (a tar header, a layer digest); nothing is loaded then. Parts without their JSON are read in order (NAME.tar.001, .002, … up to the first gap) with a warning that their digests could not be checked.',
+        body: 'A set written by baler save --split is read from its first part (NAME.tar.001) or its NAME.baler.json. Every part is checked against the size the JSON records before anything is read, and against its sha256 while the load reads it (each byte is read once; what the load does not need is read at the end), before anything is committed; into a registry, where a pushed blob cannot be taken back, every part is hashed before the first push instead (the set is read twice). The first bad part is named: "set.tar.003: missing (part 3 of 4)" (exit 3), "set.tar.004: truncated (expected N bytes, got M)" (exit 4), "part 2 of 4 (set.tar.002) is corrupt: sha256 …, expected …" (exit 5), also when the damage broke the archive itself first (a tar header, a layer digest); nothing is loaded then. Parts without their JSON are read in order (NAME.tar.001, .002, … up to the first gap) with a warning that their digests could not be checked.',
       },
     ],
   },
