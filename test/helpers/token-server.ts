@@ -34,6 +34,8 @@ export interface TokenServer {
   signWithUntrustedKey(untrusted: boolean): void;
   /** false: POST answers 405, as a token server without OAuth2 does. */
   setOAuth(on: boolean): void;
+  /** true: each OAuth2 answer carries a new refresh token and only the newest is accepted (starts from the configured one). */
+  rotateRefreshTokens(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,10 @@ export async function startTokenServer(dir: string, opts: { refreshToken: string
   const untrusted = makeKeyAndCert(dir, 'untrusted');
   let signer = trusted;
   let oauth = opts.oauth;
+  // rotation: every OAuth2 answer carries a new refresh token, and only the newest one is accepted
+  let rotate = false;
+  let refreshToken = opts.refreshToken;
+  let rotations = 0;
   const requests: TokenRequest[] = [];
   const deny = (res: ServerResponse, status: number, message: string): void =>
     void res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message }] }));
@@ -92,7 +98,8 @@ export async function startTokenServer(dir: string, opts: { refreshToken: string
       let scopes: string[];
       if (req.method === 'POST') {
         if (!oauth) return void res.writeHead(405).end();
-        if (form.grant_type !== 'refresh_token' || form.refresh_token !== opts.refreshToken || !form.client_id) return deny(res, 401, 'invalid refresh token');
+        if (form.grant_type !== 'refresh_token' || form.refresh_token !== refreshToken || !form.client_id) return deny(res, 401, 'invalid refresh token');
+        if (rotate) refreshToken = `${opts.refreshToken}-rotated-${++rotations}`;
         scopes = (form.scope ?? '').split(' ').filter(Boolean);
       } else {
         const basic = Buffer.from(authorization.replace(/^Basic /, ''), 'base64').toString('utf8');
@@ -103,7 +110,8 @@ export async function startTokenServer(dir: string, opts: { refreshToken: string
       }
       const now = Math.floor(Date.now() / 1000);
       const token = jwt(signer.key, signer.certDer, { iss: issuer, sub: 'baler-test', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access: accessFor(scopes) });
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.method === 'POST' ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 }));
+      const answer = req.method === 'POST' ? { access_token: token, expires_in: 300, ...(rotate ? { refresh_token: refreshToken } : {}) } : { token, expires_in: 300 };
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
     })().catch((err: unknown) => res.writeHead(500).end(String(err)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,6 +127,10 @@ export async function startTokenServer(dir: string, opts: { refreshToken: string
     },
     setOAuth(on: boolean) {
       oauth = on;
+    },
+    rotateRefreshTokens(on: boolean) {
+      rotate = on;
+      refreshToken = opts.refreshToken;
     },
     close: () =>
       new Promise<void>((resolve) => {

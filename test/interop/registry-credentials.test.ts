@@ -95,6 +95,28 @@ test('an identity token is exchanged with the OAuth2 POST; the registry accepts 
   }
 });
 
+test('a token server that rotates refresh tokens: each exchange uses the newest one, and a many-repository push succeeds', { skip }, async () => {
+  const reg = tokenReg as RunningRegistry;
+  const ts = tokens as TokenServer;
+  const dir = await tmp.make();
+  const cfg = await dockerConfigDir(dir, 'docker', { auths: { [reg.host]: { identitytoken: REFRESH } } });
+  ts.requests.length = 0;
+  ts.rotateRefreshTokens(true);
+  try {
+    // every image goes to its own repository, so each needs its own token: several exchanges in one run
+    const r = await balerOk(['load', '-i', fixture('docker20-multi.tar'), '--into', `registry://${reg.host}/rot`, '--json'], { env: { DOCKER_CONFIG: cfg } });
+    assert.ok((JSON.parse(r.stdout) as { images: unknown[] }).images.length >= 3, r.stdout);
+  } finally {
+    ts.rotateRefreshTokens(false);
+  }
+  const sent = ts.requests.filter((q) => q.method === 'POST').map((q) => q.form.refresh_token);
+  assert.ok(sent.length >= 3, `expected one exchange per repository, saw ${sent.length}`);
+  // the configured token once, then each rotated one in the order the server issued them
+  assert.deepEqual(sent, [REFRESH, ...sent.slice(1).map((_, i) => `${REFRESH}-rotated-${i + 1}`)]);
+  // the user's config is never rewritten
+  assert.deepEqual(JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8')), { auths: { [reg.host]: { identitytoken: REFRESH } } });
+});
+
 test('a credsStore helper answering <token> gives an identity token; a realm without OAuth2 (405) gets GET with Basic', { skip }, async () => {
   const reg = tokenReg as RunningRegistry;
   const ts = tokens as TokenServer;

@@ -35,6 +35,9 @@ export class Authenticator {
   private basicMode = false;
   private bearer: { realm: string; service?: string } | undefined;
   private readonly tokens = new Map<string, Promise<string>>();
+  /** The newest refresh token a rotating OAuth2 server handed out; the configured one is spent. */
+  private rotatedRefreshToken: string | undefined;
+  private exchanges: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly label: string,
@@ -95,7 +98,18 @@ export class Authenticator {
   }
 
   private async requestToken(scopes: readonly string[]): Promise<string> {
-    return fetchBearerToken(this.label, this.bearer as { realm: string; service?: string }, scopes, await this.creds(), this.fetchToken);
+    const configured = await this.creds();
+    const realm = this.bearer as { realm: string; service?: string };
+    if (configured?.identityToken === undefined) return (await fetchBearerToken(this.label, realm, scopes, configured, this.fetchToken)).token;
+    // one exchange at a time: a server that rotates refresh tokens accepts each one only once
+    const exchange = this.exchanges.then(async () => {
+      const creds = this.rotatedRefreshToken !== undefined ? { ...configured, identityToken: this.rotatedRefreshToken } : configured;
+      const got = await fetchBearerToken(this.label, realm, scopes, creds, this.fetchToken);
+      if (got.refreshToken !== undefined) this.rotatedRefreshToken = got.refreshToken;
+      return got.token;
+    });
+    this.exchanges = exchange.catch(() => undefined);
+    return exchange;
   }
 }
 

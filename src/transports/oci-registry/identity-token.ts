@@ -10,7 +10,9 @@ import { registryError } from './registry-error.js';
  *   grant_type=refresh_token, refresh_token, service, scope (space-separated), client_id; a realm that
  *   answers 404 or 405 does not speak OAuth2, and gets the GET below with the token as the Basic password;
  * - otherwise `GET realm?service=…&scope=…&scope=…`, with Basic credentials when there are any.
- * Both answer JSON with `token` or `access_token`.
+ * Both answer JSON with `token` or `access_token`. An OAuth2 answer may also carry a new `refresh_token`
+ * (servers that rotate them accept each one once): the caller uses it for its next exchange, in memory
+ * only, as docker's client does — the config file is the user's and is never written.
  */
 export type TokenFetch = (req: HttpRequest) => Promise<HttpResponse>;
 
@@ -26,7 +28,13 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
-export async function fetchBearerToken(label: string, at: TokenRealm, scopes: readonly string[], creds: Credentials | undefined, fetch: TokenFetch): Promise<string> {
+export interface BearerToken {
+  readonly token: string;
+  /** A rotated refresh token the OAuth2 answer carried, to use instead of the old one from now on. */
+  readonly refreshToken?: string;
+}
+
+export async function fetchBearerToken(label: string, at: TokenRealm, scopes: readonly string[], creds: Credentials | undefined, fetch: TokenFetch): Promise<BearerToken> {
   let url: URL;
   try {
     url = new URL(at.realm);
@@ -49,7 +57,7 @@ export async function fetchBearerToken(label: string, at: TokenRealm, scopes: re
   return tokenFrom(label, query, await fetch({ method: 'GET', url: query, headers: basic ? { Authorization: basic } : {} }));
 }
 
-async function tokenFrom(label: string, url: URL, res: HttpResponse): Promise<string> {
+async function tokenFrom(label: string, url: URL, res: HttpResponse): Promise<BearerToken> {
   const body = await readSmallBody(res, TOKEN_BODY_LIMIT);
   if (res.status !== 200) throw registryError(label, res.status, body, `token request to ${url.origin}${url.pathname}`);
   let parsed: unknown;
@@ -58,8 +66,8 @@ async function tokenFrom(label: string, url: URL, res: HttpResponse): Promise<st
   } catch {
     throw new BalerError('E_PEER', `${label}: UNAUTHORIZED: the token service answered with invalid JSON`);
   }
-  const o = (parsed ?? {}) as { token?: unknown; access_token?: unknown };
+  const o = (parsed ?? {}) as { token?: unknown; access_token?: unknown; refresh_token?: unknown };
   const token = typeof o.token === 'string' && o.token ? o.token : typeof o.access_token === 'string' && o.access_token ? o.access_token : undefined;
   if (!token) throw new BalerError('E_PEER', `${label}: UNAUTHORIZED: the token service answered without a token`);
-  return token;
+  return typeof o.refresh_token === 'string' && o.refresh_token !== '' ? { token, refreshToken: o.refresh_token } : { token };
 }
