@@ -9,6 +9,28 @@ import { isRoot, skipUnlessTools } from './tools.js';
 
 export type StorageDriver = 'vfs' | 'overlay2';
 
+/**
+ * Which dockerd to start: 'system' is the one on PATH (Debian bookworm's docker.io 20.10 in CI);
+ * 'docker26' is Debian trixie's dockerd 26.1 that scripts/ci/docker26.sh unpacks without installing it.
+ */
+export type DockerEngine = 'system' | 'docker26';
+
+export interface DockerdOptions {
+  engine?: DockerEngine;
+}
+
+/** Where .ci/run has scripts/ci/docker26.sh unpack dockerd 26; BALER_DOCKERD26_DIR overrides it. */
+export const DOCKERD26_DEFAULT_DIR = '/opt/baler-ci/docker26';
+
+/**
+ * The directory holding dockerd 26, or undefined. BALER_DOCKERD26_DIR may name either the DEST given to
+ * scripts/ci/docker26.sh (dockerd is in DEST/root/usr/sbin) or a directory holding dockerd itself.
+ */
+export function dockerd26SbinDir(): string | undefined {
+  const dest = process.env.BALER_DOCKERD26_DIR || DOCKERD26_DEFAULT_DIR;
+  return [join(dest, 'root', 'usr', 'sbin'), dest].find((d) => existsSync(join(d, 'dockerd')));
+}
+
 export interface PrivateDockerd {
   /** A skip reason when docker or dockerd is not installed (or we are not root); false otherwise. */
   readonly skip: string | false;
@@ -26,13 +48,21 @@ export interface PrivateDockerd {
   stop(): Promise<void>;
 }
 
-function skipReason(): string | false {
-  const tools = skipUnlessTools('docker', 'dockerd');
+/** Why withDockerd(…, { engine }) would skip (a tool, root or dockerd 26 missing), or false. */
+export function dockerdSkipReason(engine: DockerEngine = 'system'): string | false {
+  const tools = engine === 'docker26' ? skipUnlessTools('docker', 'containerd', 'runc') : skipUnlessTools('docker', 'dockerd');
   if (tools) return tools;
   if (!isRoot()) return 'a private dockerd needs root';
   if (!dockerdUpScript()) return 'shared/tools/dockerd-up.sh not found beside the repository';
+  if (engine === 'docker26' && !dockerd26SbinDir()) {
+    const dest = process.env.BALER_DOCKERD26_DIR || DOCKERD26_DEFAULT_DIR;
+    return `dockerd 26 is not in ${dest} (fetch it with: scripts/ci/docker26.sh ${dest}; or set BALER_DOCKERD26_DIR)`;
+  }
   return false;
 }
+
+/** "26.1.5+dfsg1" -> 26 */
+const majorOf = (version: string): number => Number(/^(\d+)\./.exec(version.trim())?.[1] ?? 0);
 
 /** The --exec-root dockerd-up.sh chose (a mktemp dir it does not remove), read from the daemon's command line. */
 function execRootOf(pid: number): string | undefined {
@@ -49,9 +79,12 @@ function execRootOf(pid: number): string | undefined {
  * Registers before()/after() hooks that start a private Docker Engine (shared/tools/dockerd-up.sh) in a
  * temp dir and always stop it by pid afterwards, even when a test or the start-up itself failed.
  * Call at the top level of a test file: `const d = withDockerd('vfs'); test('…', { skip: d.skip }, …)`.
+ * `{ engine: 'docker26' }` starts dockerd 26 instead (dockerd-up.sh with its dir first on PATH; the
+ * system's containerd, runc and docker CLI, which negotiates the API version down to 1.45).
  */
-export function withDockerd(driver: StorageDriver = 'vfs'): PrivateDockerd {
-  const skip = skipReason();
+export function withDockerd(driver: StorageDriver = 'vfs', opts: DockerdOptions = {}): PrivateDockerd {
+  const engine = opts.engine ?? 'system';
+  const skip = dockerdSkipReason(engine);
   let dir = '';
   let host = '';
   let env: NodeJS.ProcessEnv = process.env;
@@ -68,15 +101,22 @@ export function withDockerd(driver: StorageDriver = 'vfs'): PrivateDockerd {
   before(async () => {
     if (skip) return;
     // The socket path must stay short (108 bytes), so not under a deep tmpdir.
-    dir = await mkdtemp(`/tmp/baler-dockerd-${driver}-`);
+    dir = await mkdtemp(engine === 'docker26' ? `/tmp/baler-d26-${driver}-` : `/tmp/baler-dockerd-${driver}-`);
     const script = dockerdUpScript() as string;
-    const up = await runProcess('bash', [script, dir, driver], { timeoutMs: 120_000 });
+    const sbin = engine === 'docker26' ? dockerd26SbinDir() : undefined;
+    const upEnv = sbin ? { ...process.env, PATH: `${sbin}:${process.env.PATH ?? ''}` } : process.env;
+    const up = await runProcess('bash', [script, dir, driver], { timeoutMs: 120_000, env: upEnv });
     if (up.code !== 0) throw new Error(`dockerd-up.sh ${dir} ${driver} failed (${up.code}): ${up.stderr.trim()}`);
     const m = /DOCKER_HOST=(\S+)/.exec(up.stdout);
     if (!m?.[1]) throw new Error(`dockerd-up.sh printed no DOCKER_HOST: ${up.stdout}`);
     host = m[1];
     await mkdir(join(dir, 'client'), { recursive: true });
     env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'client'), DOCKER_BUILDKIT: '0' };
+    if (engine === 'docker26') {
+      // A dockerd that is not >= 25 here would make every Docker 26 assertion vacuous.
+      const version = (await dockerChecked(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
+      if (majorOf(version) < 25) throw new Error(`withDockerd docker26: ${sbin}/dockerd answered as version ${version}, not >= 25`);
+    }
   }, { timeout: 180_000 });
 
   const stop = async (): Promise<void> => {

@@ -49,7 +49,7 @@ const dockerArchives: Array<[string, string, string]> = [
   ['docker save (legacy layout, symlinked layer.tar)', 'docker20-multi.tar', 'docker20-multi.tar'],
   ['docker save wrapped in gzip', 'docker20-multi.tar.gz', 'docker20-multi.tar.gz'],
   ['docker save wrapped in zstd', 'docker20-multi.tar.zst', 'docker20-multi.tar'],
-  ['Docker >=25 hybrid layout', 'docker25-hybrid.tar', 'docker25-hybrid.tar'],
+  ['docker save of dockerd 26 (OCI layout + manifest.json)', 'docker26-save.tar', 'docker26-save.tar'],
   ['podman save -m (multi-image docker-archive)', 'podman-multi.docker-archive.tar', 'podman-multi.docker-archive.tar'],
 ];
 

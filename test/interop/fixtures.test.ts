@@ -57,18 +57,32 @@ test('the skopeo oci-archives have valid blobs with gzip and zstd layers', () =>
   assert.ok(zst[0]?.layerMediaTypes.every((m) => m.endsWith('+zstd')));
 });
 
-test('the hybrid has both an OCI index and manifest.json, one index entry per tag', () => {
-  const facts = ociArchiveFacts(fixture('docker25-hybrid.tar'));
-  assert.equal(facts.length, 5);
-  assert.ok(entriesOf('docker25-hybrid.tar').some((e) => e.name === 'manifest.json'));
+test('docker26-save.tar is the Docker >= 25 layout: an OCI index (one entry per tag) and manifest.json over the same blobs', () => {
+  const facts = ociArchiveFacts(fixture('docker26-save.tar'));
+  assert.deepEqual(facts.map((f) => f.containerdName).sort(), ['bbbase:1', 'imga:1', 'imgb:1', 'imgb:latest', 'imgo:1'].map((n) => `docker.io/library/${n}`));
+  const entries = entriesOf('docker26-save.tar');
+  assert.equal(entries.some((e) => e.name.endsWith('layer.tar')), false, 'no legacy <v1id>/layer.tar dirs');
+  const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')?.data.toString() ?? '') as Array<{
+    Config: string;
+    RepoTags: string[];
+    Layers: string[];
+    LayerSources: Record<string, { digest: string }>;
+  }>;
+  for (const item of manifest) {
+    const fact = facts.find((f) => f.configDigest === `sha256:${item.Config.replace('blobs/sha256/', '')}`);
+    assert.ok(fact, `${item.RepoTags.join(',')}: manifest.json and index.json name the same config`);
+    assert.deepEqual(item.Layers.map((l) => `sha256:${l.replace('blobs/sha256/', '')}`), fact.diffIds, 'layers are stored uncompressed, blob digest = diff_id');
+    assert.deepEqual(Object.keys(item.LayerSources).sort(), [...fact.diffIds].sort(), 'LayerSources for every layer');
+  }
+  assert.ok(entries.some((e) => e.name === 'repositories'));
 });
 
-test('docker loads the hybrid, the wrappers and the podman archive with the same image IDs as docker20-multi.tar', { skip: dockerd.skip }, async () => {
+test('docker 20.10 loads the Docker 26 save, the wrappers and the podman archive with the same image IDs as docker20-multi.tar', { skip: dockerd.skip }, async () => {
   await dockerd.reset();
   await dockerd.dockerChecked(['load', '-i', fixture('docker20-multi.tar')]);
   const reference = await dockerImageFacts(dockerd);
   assert.equal(reference.length, 4);
-  for (const name of ['docker25-hybrid.tar', 'docker20-multi.tar.gz']) {
+  for (const name of ['docker26-save.tar', 'docker20-multi.tar.gz']) {
     await dockerd.reset();
     await dockerd.dockerChecked(['load', '-i', fixture(name)]);
     assert.deepEqual(await dockerImageFacts(dockerd), reference, name);
@@ -84,7 +98,8 @@ test('docker loads the hybrid, the wrappers and the podman archive with the same
 test('skopeo reads every fixture', { skip: skipUnlessTools('skopeo') }, async () => {
   for (const ref of [
     `docker-archive:${fixture('docker20-multi.tar')}:imga:1`,
-    `docker-archive:${fixture('docker25-hybrid.tar')}:imgb:latest`,
+    `docker-archive:${fixture('docker26-save.tar')}:imgb:latest`,
+    `oci-archive:${fixture('docker26-save.tar')}:latest`,
     `docker-archive:${fixture('podman-multi.docker-archive.tar')}:localhost/imgb:1`,
     `oci-archive:${fixture('skopeo-gzip.oci-archive.tar')}:imga:1`,
     `oci-archive:${fixture('skopeo-zstd.oci-archive.tar')}:imgb:1`,

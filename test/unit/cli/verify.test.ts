@@ -14,7 +14,7 @@ const GOOD = [
   'docker20-multi.tar',
   'docker20-multi.tar.gz',
   'docker20-multi.tar.zst',
-  'docker25-hybrid.tar',
+  'docker26-save.tar',
   'podman-multi.docker-archive.tar',
   'skopeo-gzip.oci-archive.tar',
   'skopeo-zstd.oci-archive.tar',
@@ -74,11 +74,11 @@ describe('baler verify on good inputs', () => {
     assert.match(st.stdout, /imgb:1 +[0-9a-f]{12}  2 layers OK/);
   });
 
-  test('a hybrid notes the blobs nothing refers to (legacy v1 JSON) without failing', async () => {
-    const r = await balerInProcess(['verify', '--json', fixture('docker25-hybrid.tar')], dir);
+  test('a Docker 26 save notes the blobs nothing refers to (legacy v1 JSON) without failing', async () => {
+    const r = await balerInProcess(['verify', '--json', fixture('docker26-save.tar')], dir);
     assert.equal(r.code, 0);
     const report = JSON.parse(r.stdout) as VerifyJson;
-    const all = (await readFile(fixture('docker25-hybrid.tar'))).toString('latin1');
+    const all = (await readFile(fixture('docker26-save.tar'))).toString('latin1');
     assert.ok(report.unreferenced.length > 0);
     for (const d of report.unreferenced) assert.ok(all.includes(`blobs/sha256/${d.slice(7)}`), d);
   });

@@ -56,7 +56,7 @@ async function assertSameAsToc(file: string): Promise<number> {
 
 describe('readTarEntries', () => {
   test('fixtures: same headers and bodies as the TOC, whole and in 321-byte chunks', async () => {
-    for (const name of ['docker20-multi.tar', 'podman-multi.docker-archive.tar', 'skopeo-zstd.oci-archive.tar']) {
+    for (const name of ['docker20-multi.tar', 'docker26-save.tar', 'podman-multi.docker-archive.tar', 'skopeo-zstd.oci-archive.tar']) {
       assert.ok((await assertSameAsToc(fixture(name))) > 5, name);
     }
   });

@@ -38,7 +38,7 @@ async function assertMatchesGnuTar(file: string): Promise<TocEntry[]> {
 const sharedFixtures = [join(repoRoot, '..', 'shared', 'docs', 'samples', 'fixtures'), '/work/shared/docs/samples/fixtures'].find((d) => existsSync(d));
 
 describe('buildToc on archives made by real tools, compared with GNU tar -tv', () => {
-  for (const name of ['docker20-multi.tar', 'docker25-hybrid.tar', 'podman-multi.docker-archive.tar', 'skopeo-gzip.oci-archive.tar', 'skopeo-zstd.oci-archive.tar']) {
+  for (const name of ['docker20-multi.tar', 'docker26-save.tar', 'podman-multi.docker-archive.tar', 'skopeo-gzip.oci-archive.tar', 'skopeo-zstd.oci-archive.tar']) {
     test(`fixtures/${name}`, async () => {
       await assertMatchesGnuTar(fixture(name));
     });

@@ -23,6 +23,7 @@ import { copyImages } from '../../../src/pipeline/copy.js';
 import { openInputSource } from '../../../src/transports/detect.js';
 import { parseTransportRef, type RefContext } from '../../../src/transports/registry.js';
 import type { ImageSource } from '../../../src/transports/types.js';
+import { fixture } from '../../helpers/paths.js';
 
 const FIXTURES = '/work/shared/docs/samples/fixtures';
 const FIXTURE_ID = 'sha256:73ef00e63c597cd5ab27c28273d8894f0c0678a443bf1cec19f161c0d7cf8710';
@@ -32,6 +33,8 @@ let refs: RefContext;
 
 /** Source specs by case name, filled in before(): real-tool archives plus what baler itself wrote. */
 const cases: Array<{ name: string; spec: string; viaDetect?: boolean }> = [];
+/** What a real `docker save` of Docker 26 must list: docker20-multi.tar's image IDs, each with its names. */
+let docker20MultiImages = new Map<string, string[]>();
 const caseNames = [
   'docker-archive, docker 20.10 save (legacy layout)',
   'docker-archive, second real fixture',
@@ -41,6 +44,9 @@ const caseNames = [
   'OCI layout directory written by baler',
   'store',
   'oci-archive written by skopeo',
+  'docker-archive, Docker 26 save (OCI layout + manifest.json)',
+  'the same Docker 26 save read as an oci-archive',
+  'the same Docker 26 save, format detected',
 ];
 
 async function copyAll(fromSpec: string, toSpec: string, o: { layers?: 'gzip'; outer?: 'zstd' } = {}): Promise<void> {
@@ -77,6 +83,17 @@ before(async () => {
   );
   const skopeo = spawnSync('skopeo', ['copy', '--insecure-policy', legacy, `oci-archive:${join(dir, 'skopeo.oci.tar')}:fixture/layers:3`], { encoding: 'utf8' });
   if (skopeo.status === 0) cases.push({ name: caseNames[7] as string, spec: `oci-archive:${join(dir, 'skopeo.oci.tar')}` });
+  cases.push(
+    { name: caseNames[8] as string, spec: `docker-archive:${fixture('docker26-save.tar')}` },
+    { name: caseNames[9] as string, spec: `oci-archive:${fixture('docker26-save.tar')}` },
+    { name: caseNames[10] as string, spec: fixture('docker26-save.tar'), viaDetect: true },
+  );
+  const docker20 = await parseTransportRef(`docker-archive:${fixture('docker20-multi.tar')}`, refs).openSource();
+  try {
+    docker20MultiImages = await validateSource(docker20);
+  } finally {
+    await docker20[Symbol.asyncDispose]();
+  }
 });
 
 after(async () => {
@@ -140,6 +157,7 @@ describe('every source satisfies the transport contract', () => {
         before = await validateSource(source);
         // skopeo rewrites the config when it converts to OCI (formats.md §3.3), so only baler and docker keep the ID
         if (i === 7) assert.equal(before.size, 1);
+        else if (i >= 8) assert.deepEqual(before, docker20MultiImages);
         else assert.deepEqual([...before.keys()], [FIXTURE_ID]);
       } finally {
         await source[Symbol.asyncDispose]();
