@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BalerError } from '../errors.js';
 import { PARTIAL_SUFFIX, partialPathFor } from '../transports/resume/save-journal.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
+import { partialPartPath } from '../transports/split/partial-parts.js';
 import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
 import type { OpenOptions } from '../transports/types.js';
 import type { CopyEventHandler } from '../pipeline/events.js';
@@ -22,7 +23,7 @@ export const saveVolumeFlagSpecs: readonly FlagSpec[] = [
   {
     name: 'resume',
     type: 'boolean',
-    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first). Uncompressed single files only.',
+    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first). Works with --split (kept parts are not rewritten) and with gzip/zstd (a member/frame ends after every blob).',
   },
 ];
 
@@ -44,6 +45,8 @@ export interface SaveVolumes {
   summaryLines(): Promise<string[]>;
   /** After the sink is disposed: with --resume, says on stderr where a failed save's partial was kept. */
   noteKeptPartial(stderr: { write(s: string): unknown }): void;
+  /** Before the sink opens: with --resume and a partial to continue, says it is re-verified first (that reads it all). */
+  noteResuming(stderr: { write(s: string): unknown }): Promise<void>;
 }
 
 /**
@@ -59,9 +62,6 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
     if (o.format === 'oci-dir') throw new BalerError('E_USAGE', 'save: --split applies to archive files, not to --format oci-dir');
   }
   if (resume && (o.output === '-' || o.isDevice)) throw new BalerError('E_USAGE', 'save: --resume keeps a partial file next to -o FILE; it cannot resume stdout or a device');
-  // a compressed stream cannot be continued byte for byte, and parts are published only at the end
-  if (resume && o.outer !== 'none') throw new BalerError('E_USAGE', `save: --resume works for uncompressed archives; ${o.output} is ${o.outer}-compressed`);
-  if (resume && splitSize !== undefined) throw new BalerError('E_USAGE', 'save: --resume and --split cannot be combined (a split set is published only when complete)');
   const counter = resume ? countReused(o.next) : undefined;
   const manifest = splitSize !== undefined ? manifestPathFor(resolve(o.cwd, o.output)) : undefined;
   const parts = async (): Promise<SplitPart[]> => (manifest ? parseSetManifest(await readFile(manifest), manifest).parts : []);
@@ -76,8 +76,21 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
     },
     noteKeptPartial(stderr) {
       if (!resume || o.output === '-') return;
-      const partial = partialPathFor(resolve(o.cwd, o.output));
-      if (existsSync(partial)) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX} and its journal; run the same save with --resume to continue\n`);
+      const output = resolve(o.cwd, o.output);
+      if (existsSync(partialPathFor(output))) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX} and its journal; run the same save with --resume to continue\n`);
+      else if (existsSync(partialPartPath(output, 1))) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX}.001… and its journal; run the same save with --resume to continue\n`);
+    },
+    async noteResuming(stderr) {
+      if (!resume || o.output === '-') return;
+      const output = resolve(o.cwd, o.output);
+      const single = await stat(partialPathFor(output)).catch(() => undefined);
+      let bytes = single?.size ?? 0;
+      for (let n = 1; !single; n++) {
+        const part = await stat(partialPartPath(output, n)).catch(() => undefined);
+        if (!part) break;
+        bytes += part.size;
+      }
+      if (bytes > 0) stderr.write(`baler: re-verifying the ${formatBytes(bytes)} an interrupted save left in ${o.output}${PARTIAL_SUFFIX}${single ? '' : '.001…'} before continuing\n`);
     },
     async summaryLines() {
       const lines: string[] = [];

@@ -6,7 +6,7 @@ import { BalerError, fromSystemError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import { archiveStdout, flushed } from '../io/stdout-stream.js';
 import type { LayerCompression } from '../model/media-types.js';
-import { openResumableFile, removeLeftoverPartial } from './resume/resumable-file.js';
+import { openResumableOutput, removeLeftoverPartial } from './resume/resumable-output.js';
 import type { SaveJournal } from './resume/save-journal.js';
 import { SplitPartWriter } from './split/part-writer.js';
 
@@ -38,20 +38,18 @@ export interface ArchiveOutputOptions {
 }
 
 export async function openArchiveOutput(location: string, o: ArchiveOutputOptions = {}): Promise<ArchiveOutput> {
-  const codec = o.outerCompression && o.outerCompression !== 'none' ? compressor(o.outerCompression) : new PassThrough({ highWaterMark: 1024 * 1024 });
-  if (location === '-') return stdoutOutput(codec, archiveStdout(o.stdout ?? process.stdout));
+  const compression = o.outerCompression ?? 'none';
+  // made only where used: a resumed save compresses per member itself
+  const codec = (): Transform => (compression !== 'none' ? compressor(compression) : new PassThrough({ highWaterMark: 1024 * 1024 }));
+  if (location === '-') return stdoutOutput(codec(), archiveStdout(o.stdout ?? process.stdout));
   if (!o.overwrite && existsSync(location)) throw new BalerError('E_CONFLICT', `${location}: already exists`);
-  if (o.splitSize !== undefined || o.resume) {
-    const compression = o.outerCompression ?? 'none';
-    if (o.resume && (o.splitSize !== undefined || compression !== 'none')) {
-      const why = o.splitSize !== undefined ? 'a split set' : `a ${compression}-compressed archive`;
-      throw new BalerError('E_USAGE', `${location}: --resume works for uncompressed single-file archives, not ${why}; run without --resume`);
-    }
-    if (o.splitSize !== undefined) return fileOutput(codec, new SplitPartWriter(location, o.splitSize, compression));
-    return fileOutput(codec, await openResumableFile(location));
+  if (o.resume) {
+    // the resumable output compresses itself: it ends a member after every blob entry (member-compressor.ts)
+    return fileOutput(new PassThrough({ highWaterMark: 1024 * 1024 }), await openResumableOutput(location, { compression, ...(o.splitSize !== undefined ? { partSize: o.splitSize } : {}) }));
   }
   await removeLeftoverPartial(location);
-  return fileOutput(codec, await createAtomicFile(location, o.overwrite ? { overwrite: true } : {}));
+  if (o.splitSize !== undefined) return fileOutput(codec(), new SplitPartWriter(location, o.splitSize, compression));
+  return fileOutput(codec(), await createAtomicFile(location, o.overwrite ? { overwrite: true } : {}));
 }
 
 /** The part of an output that lands on disk: an atomic file, split parts or a resumable partial. */

@@ -10,7 +10,7 @@ import { makeTempDir } from '../io/temp.js';
 import type { Descriptor, BlobInfo } from '../model/descriptor.js';
 import { hexOf, sha256Of, type Digest } from '../model/digest.js';
 import type { TarHeader } from '../tar/header.js';
-import { TarWriter } from '../tar/write.js';
+import { encodeEntryHeaders, TarWriter } from '../tar/write.js';
 import type { SaveJournal } from './resume/save-journal.js';
 
 /** formats.md §1.2: Docker writes this constant string (with the space); readers parse it. */
@@ -193,6 +193,26 @@ export class LayoutTarWriter {
 function brokenError(cause: unknown, what: string): BalerError {
   if (cause instanceof BalerError) return new BalerError(cause.code, `${what}: an earlier write failed: ${cause.message}`, { cause });
   return new BalerError('E_IO', `${what}: an earlier write failed: ${String((cause as Error)?.message ?? cause)}`, { cause });
+}
+
+/**
+ * The exact bytes LayoutTarWriter writes before the first blob (`blobs/`, `blobs/sha256/`, `oci-layout`):
+ * save --resume compares a kept prefix with them byte for byte (resume/prefix-check.ts).
+ */
+export function layoutHeadBytes(): Buffer {
+  const pad = Buffer.alloc((512 - (OCI_LAYOUT_BYTES.length % 512)) % 512);
+  return Buffer.concat([
+    ...encodeEntryHeaders(dirHeader('blobs/'), 0),
+    ...encodeEntryHeaders(dirHeader('blobs/sha256/'), 0),
+    ...encodeEntryHeaders(fileHeader('oci-layout', OCI_LAYOUT_BYTES.length), OCI_LAYOUT_BYTES.length),
+    OCI_LAYOUT_BYTES,
+    pad,
+  ]);
+}
+
+/** The header block(s) LayoutTarWriter writes in front of a blob's bytes. */
+export function blobHeaderBytes(d: Digest, size: number): Buffer {
+  return Buffer.concat(encodeEntryHeaders(fileHeader(blobName(d), size), size));
 }
 
 function blobName(d: Digest): string {

@@ -84,6 +84,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     Object.assign(sinkOptions, volumes.sinkOptions);
+    if (!quiet) await volumes.noteResuming(io.stderr);
     const sink = await toRef.openSink(sinkOptions);
     try {
       const report = await copyImages({
@@ -184,7 +185,7 @@ export const saveCommand: Command = {
         title: 'SPLIT VOLUMES AND RESUME',
         body: [
           '--split SIZE writes FILE.001, FILE.002, … (each at most SIZE) and then NAME.baler.json (NAME is FILE without .tar/.tar.gz/.tar.zst) listing the format version, compression, total size and each part\'s name, size and sha256. Parts are hashed while written, kept under temp names until the last one is complete, renamed in order, and the JSON is written last: a failed or interrupted save leaves no parts and no JSON. The concatenated parts (cat FILE.0* > FILE) are an ordinary archive. baler load -i FILE.001 (or -i NAME.baler.json, or --from docker-archive:NAME.baler.json) checks every part\'s size and sha256 first and names a missing or corrupt part.',
-          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A save without --resume removes a leftover partial and starts over. Compressed (--compress, .tar.gz, .tar.zst) and split outputs cannot be resumed and are refused with --resume. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
+          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. With --split the parts are written as FILE.baler-partial.001, … (each fsynced when full) and renamed to FILE.001, … when the set is complete: kept parts are re-verified, not rewritten, and the set and its JSON are the same as an uninterrupted save\'s. With a compressed output (--compress, .tar.gz, .tar.zst) --resume ends a gzip member or zstd frame after every blob (readers decode the members as one stream; the file is a little larger and byte-identical to an uninterrupted --resume save, not to a save without --resume), and the journal records both offsets. A save without --resume removes a leftover partial and starts over. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
         ].join('\n\n'),
       },
       {

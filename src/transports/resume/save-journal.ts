@@ -14,6 +14,16 @@ export interface JournalEntry {
   start: number;
   /** Offset just after its padding: where the next entry begins. */
   end: number;
+  /**
+   * A compressed save (--resume ends a gzip member / zstd frame after every blob entry): the offset in
+   * the written file(s) where that member ends. Absent when the output is the tar itself (same as end).
+   */
+  outEnd?: number;
+}
+
+/** Where an entry ends in the written bytes: its compressed end, or its tar end when uncompressed. */
+export function outEndOf(e: JournalEntry): number {
+  return e.outEnd ?? e.end;
 }
 
 export interface SaveJournal {
@@ -37,13 +47,15 @@ export function journalPathFor(output: string): string {
 }
 
 export function formatJournalLine(e: JournalEntry): string {
-  return `${JSON.stringify({ digest: e.digest, size: e.size, mediaType: e.mediaType, start: e.start, end: e.end })}\n`;
+  const line = { digest: e.digest, size: e.size, mediaType: e.mediaType, start: e.start, end: e.end, ...(e.outEnd !== undefined ? { outEnd: e.outEnd } : {}) };
+  return `${JSON.stringify(line)}\n`;
 }
 
 /** The entries of a journal up to the first line that is not a complete, sane record (a torn write). */
 export function parseJournal(text: string): JournalEntry[] {
   const out: JournalEntry[] = [];
   let expectStart = -1;
+  let lastOutEnd = 0;
   for (const line of text.split('\n')) {
     if (line === '') break;
     let v: unknown;
@@ -60,10 +72,14 @@ export function parseJournal(text: string): JournalEntry[] {
       isOffset(o.start) &&
       isOffset(o.end) &&
       (o.end as number) > (o.start as number) &&
-      (expectStart < 0 || o.start === expectStart);
+      (expectStart < 0 || o.start === expectStart) &&
+      (o.outEnd === undefined || (isOffset(o.outEnd) && o.outEnd > lastOutEnd));
     if (!ok) break;
-    out.push({ digest: o.digest as Digest, size: o.size as number, mediaType: o.mediaType as string, start: o.start as number, end: o.end as number });
-    expectStart = o.end as number;
+    const e: JournalEntry = { digest: o.digest as Digest, size: o.size as number, mediaType: o.mediaType as string, start: o.start as number, end: o.end as number };
+    if (o.outEnd !== undefined) e.outEnd = o.outEnd as number;
+    out.push(e);
+    expectStart = e.end;
+    lastOutEnd = outEndOf(e);
   }
   return out;
 }

@@ -24,10 +24,24 @@ interface OpenPart {
 }
 
 /**
+ * save --resume: parts are written under fixed names a later run finds (partial-parts.ts), a discard
+ * keeps them, and writing starts after the parts an earlier run left and this run verified.
+ */
+export interface PartResume {
+  /** Where part n (1-based) is written until commit. */
+  partialName(n: number): string;
+  /** Complete parts kept (their sha256 from the verified bytes). */
+  kept: readonly SplitPart[];
+  /** The verified start of the next part, already in its partial file: its size and its bytes' hash so far. */
+  open?: { size: number; hash: Hash };
+}
+
+/**
  * The bytes of one archive cut into numbered files of at most `partSize` bytes (`-o set.tar` →
  * `set.tar.001`, `.002`, …), each hashed while written. Parts stay under temp names until commit(),
  * which renames them in order and then writes `NAME.baler.json` (set-manifest.ts) atomically, last:
- * a failure or abort before that leaves neither parts nor JSON. Only one file is open at a time.
+ * a failure or abort before that leaves neither parts nor JSON (with PartResume: the partial parts are
+ * kept for the next --resume instead). Only one file is open at a time.
  */
 export class SplitPartWriter extends Writable {
   private readonly done: DonePart[] = [];
@@ -48,8 +62,10 @@ export class SplitPartWriter extends Writable {
     readonly output: string,
     readonly partSize: number,
     private readonly compression: LayerCompression,
+    private readonly resume?: PartResume,
   ) {
     super({ highWaterMark: 1024 * 1024 });
+    for (const [i, p] of (resume?.kept ?? []).entries()) this.done.push({ ...p, temp: resume?.partialName(i + 1) as string, target: partPath(output, i + 1) });
     this.manifestPath = manifestPathFor(output);
     this.location = this.manifestPath;
     this.unregister = onInterruptCleanup(() => this.discard());
@@ -58,6 +74,11 @@ export class SplitPartWriter extends Writable {
   /** The Writable archive bytes go to (this object; FileTarget shape for archive-output.ts). */
   get stream(): Writable {
     return this;
+  }
+
+  /** Bytes in the part files so far (the kept ones included). */
+  get bytesOnDisk(): number {
+    return this.done.reduce((a, p) => a + p.size, 0) + (this.current?.size ?? 0);
   }
 
   /** The parts written so far (complete ones), for reports. */
@@ -93,7 +114,7 @@ export class SplitPartWriter extends Writable {
       const n = Math.min(chunk.length - at, this.partSize - part.size);
       const slice = chunk.subarray(at, at + n);
       // the write runs in libuv's pool while this thread hashes the same bytes
-      const written = writeFully(part.fh, slice);
+      const written = writeFully(part.fh, slice, part.size);
       part.hash.update(slice);
       try {
         await written;
@@ -107,22 +128,26 @@ export class SplitPartWriter extends Writable {
   }
 
   private async openNext(): Promise<OpenPart> {
-    const target = partPath(this.output, this.done.length + 1);
-    const temp = tempNameFor(target);
-    this.temps.add(temp);
+    const n = this.done.length + 1;
+    const target = partPath(this.output, n);
+    const resume = this.resume;
+    const temp = resume ? resume.partialName(n) : tempNameFor(target);
+    // a resumed save's partial parts are kept by a discard, so they are not in `temps`
+    const continued = resume?.open && n === resume.kept.length + 1 ? resume.open : undefined;
+    if (!resume) this.temps.add(temp);
     let fh: FileHandle;
     try {
-      fh = await open(temp, 'wx', 0o644);
+      fh = await open(temp, continued ? 'r+' : resume ? 'w' : 'wx', 0o644);
     } catch (err) {
       throw fromSystemError(err, dirname(target));
     }
     if (this.state !== 'open') {
       // discarded while the file was being created: removeAll() may have run before it existed
       await fh.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
+      if (!resume) await unlink(temp).catch(() => undefined); // a resumed save's part keeps what it held
       throw new BalerError('E_CANCELLED', `${target}: not written, the save was stopped`);
     }
-    this.current = { fh, temp, target, hash: createHash('sha256'), size: 0 };
+    this.current = { fh, temp, target, hash: continued?.hash ?? createHash('sha256'), size: continued?.size ?? 0 };
     return this.current;
   }
 
@@ -181,13 +206,19 @@ export class SplitPartWriter extends Writable {
     }
   }
 
-  /** Removes every part written (temp or already renamed); a no-op after commit. */
+  /**
+   * Removes every part written (temp or already renamed); a no-op after commit. A resumed save keeps
+   * its partial parts instead (the open one fsynced) for the next --resume.
+   */
   async discard(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'discarded';
     this.unregister();
+    // what the open part holds is kept: on disk before _destroy closes it
+    if (this.resume) await this.current?.fh.sync().catch(() => undefined);
     if (!this.destroyed) this.destroy();
-    await this.removeAll();
+    if (this.resume) await Promise.all(this.closing.map((c) => c.catch(() => undefined)));
+    else await this.removeAll();
   }
 
   private async removeAll(): Promise<void> {
@@ -202,7 +233,8 @@ export class SplitPartWriter extends Writable {
   }
 }
 
-async function writeFully(fh: FileHandle, bytes: Buffer): Promise<void> {
+/** Writes all of `bytes` at `position` in the file (explicit positions: a continued part is opened r+). */
+async function writeFully(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
   let off = 0;
-  while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
+  while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off, position + off)).bytesWritten;
 }

@@ -5,7 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../../../src/errors.js';
-import { balerInProcess, balerInProcessOk } from '../../../helpers/cli-in-process.js';
+import { balerInProcessOk } from '../../../helpers/cli-in-process.js';
 import { dockerArchiveParts, writeTar } from '../../../helpers/image-archives.js';
 import { TempDirs } from '../../../helpers/temp-dirs.js';
 import { runInterrupted } from './interrupt.js';
@@ -87,18 +87,5 @@ describe('save --resume', () => {
     await balerInProcessOk(['save', '--store', store, '-o', 'p.tar', 'big:1'], dir);
     assert.ok((await readFile(join(dir, 'p.tar'))).equals(clean));
     assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('p.tar')), ['p.tar']);
-  });
-
-  it('refuses --resume for compressed and split outputs, and for stdout', async () => {
-    for (const [args, re] of [
-      [['-o', 'c.tar.gz'], /--resume works for uncompressed archives; c\.tar\.gz is gzip-compressed/],
-      [['--compress', 'zstd', '-o', 'c.tar'], /c\.tar is zstd-compressed/],
-      [['--split', '1M', '-o', 'c.tar'], /--resume and --split cannot be combined/],
-    ] as const) {
-      const r = await balerInProcess(['save', '--store', store, '--resume', ...args, 'big:1'], dir);
-      assert.equal(r.code, ExitCode.usage, r.stderr);
-      assert.match(r.stderr, re);
-    }
-    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('c.tar')), []);
   });
 });

@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { readFile, unlink } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { compressor } from '../../codecs/index.js';
+import { MemberCompressor } from '../../codecs/member-compressor.js';
+import { fromSystemError } from '../../errors.js';
+import type { LayerCompression } from '../../model/media-types.js';
+import { openPartialParts, partialPartPath, removePartialParts } from '../split/partial-parts.js';
+import { JournalFile } from './journal-file.js';
+import { openPartialFile } from './partial-file.js';
+import { lockPartial, lockPathFor } from './partial-lock.js';
+import type { StoreWriter } from './partial-store.js';
+import { journalPathFor, parseJournal, partialPathFor, type JournalEntry, type SaveJournal } from './save-journal.js';
+import { verifyPartial } from './verify-partial.js';
+
+/**
+ * The output of `save --resume -o FILE`: bytes go to `FILE.baler-partial` (or, with --split, to
+ * `FILE.baler-partial.001`, … — split/partial-parts.ts), complete blob entries are journaled, and
+ * commit() puts the result at its name(s) and drops the journal. Unlike an atomic file, an error or
+ * interrupt KEEPS the partial bytes and the journal: the next `--resume` continues from them after
+ * re-verifying them (verify-partial.ts). Compressed, every blob entry ends a gzip member / zstd frame
+ * (codecs/member-compressor.ts) and the journal records where. A run without --resume removes the
+ * partial state first (removeLeftoverPartial). Both hold the partial's lock (partial-lock.ts) while
+ * they touch it, so two runs on one FILE cannot interleave.
+ */
+export interface ResumableOutput {
+  /** Where the uncompressed archive is written. */
+  readonly stream: Writable;
+  readonly journal: SaveJournal;
+  /** How many journaled entries an earlier run left that failed verification and are rewritten. */
+  readonly dropped: number;
+  /** Always true: discard() keeps the partial for the next --resume. */
+  readonly keepsOnDiscard: true;
+  readonly location?: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export interface ResumableOutputOptions {
+  compression: LayerCompression;
+  /** Cut into parts of this size (--split). */
+  partSize?: number;
+}
+
+export async function openResumableOutput(output: string, o: ResumableOutputOptions): Promise<ResumableOutput> {
+  const partial = partialPathFor(output);
+  const journalPath = journalPathFor(output);
+  const lock = await lockPartial(output);
+  let writer: StoreWriter;
+  let journalFile: JournalFile;
+  let prefix: Awaited<ReturnType<typeof verifyPartial>>;
+  try {
+    // what an earlier run of the other shape (split or not) left cannot be continued
+    if (o.partSize !== undefined) await unlink(partial).catch(() => undefined);
+    else await removePartialParts(output);
+    const store = o.partSize !== undefined ? await openPartialParts(output, o.partSize, o.compression) : await openPartialFile(output);
+    const journaled = parseJournal(await readFile(journalPath, 'utf8').catch(() => ''));
+    try {
+      prefix = await verifyPartial(store.existing, journaled, o.compression, store.tap);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    writer = await store.continueAt(prefix.outOffset);
+    journalFile = await JournalFile.create(journalPath, prefix.kept);
+  } catch (err) {
+    await lock.release();
+    throw fromSystemError(err, partial);
+  }
+  const flush = (): void => journalFile.flush(writer.onDisk());
+  let stream: Writable = writer.stream;
+  let record = (e: JournalEntry): void => {
+    journalFile.add(e);
+    flush();
+  };
+  // compressed: the member compressor writes into the store; its pipeline ends when the store has all bytes
+  let flowing: Promise<void> = Promise.resolve();
+  if (o.compression !== 'none') {
+    const c = o.compression;
+    const members = new MemberCompressor(() => compressor(c), { in: prefix.offset, out: prefix.outOffset });
+    flowing = pipeline(members, writer.stream);
+    flowing.catch(() => undefined); // reported by commit(); discard() expects the failure it causes
+    stream = members;
+    record = (e) => {
+      flush();
+      members.endMemberAt(e.end, (outEnd) => {
+        journalFile.add({ ...e, outEnd });
+        flush();
+      });
+    };
+  }
+  // entries also reach the journal while a long blob is written (not only when the next one is recorded)
+  const ticker = setInterval(() => {
+    try {
+      flush();
+    } catch {
+      // the journal is a hint: record() reports a journal that cannot be written
+    }
+  }, 250);
+  ticker.unref();
+  let state: 'open' | 'committed' | 'discarded' = 'open';
+  const journal: SaveJournal = {
+    kept: prefix.kept,
+    offset: prefix.offset,
+    record(e: JournalEntry): void {
+      if (state === 'open') record(e);
+    },
+  };
+  return {
+    stream,
+    journal,
+    dropped: prefix.dropped,
+    keepsOnDiscard: true,
+    ...(writer.location ? { location: writer.location } : {}),
+    async commit() {
+      if (state !== 'open') return;
+      state = 'committed';
+      clearInterval(ticker);
+      try {
+        await flowing;
+        await writer.publish();
+        journalFile.close();
+        await unlink(journalPath).catch(() => undefined);
+      } catch (err) {
+        state = 'discarded';
+        journalFile.close();
+        throw fromSystemError(err, output);
+      } finally {
+        await lock.release();
+      }
+    },
+    async discard() {
+      if (state !== 'open') return;
+      state = 'discarded';
+      clearInterval(ticker);
+      // kept on purpose, for the next --resume; what made it to disk is verified then
+      await flowing.catch(() => undefined);
+      try {
+        flush();
+      } catch {
+        // the journal is a hint; the next run verifies what it names
+      }
+      await writer.keep();
+      journalFile.close();
+      await lock.release();
+    },
+  };
+}
+
+/** A run without --resume starts over: an earlier run's partial file or parts and journal are removed. */
+export async function removeLeftoverPartial(output: string): Promise<void> {
+  // the usual case, nothing left over, touches nothing (no lock file either)
+  const leftovers = [partialPathFor(output), journalPathFor(output), lockPathFor(output), partialPartPath(output, 1)];
+  if (!leftovers.some((p) => existsSync(p))) return;
+  const lock = await lockPartial(output);
+  try {
+    await unlink(partialPathFor(output)).catch(() => undefined);
+    await removePartialParts(output);
+    await unlink(journalPathFor(output)).catch(() => undefined);
+  } finally {
+    await lock.release();
+  }
+}
