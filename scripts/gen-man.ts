@@ -37,6 +37,8 @@ const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['XDG_DATA_HOME', 'The store is $XDG_DATA_HOME/baler/store when neither --store nor BALER_STORE is set (default ~/.local/share).'],
   ['BALER_DEBUG', 'Set to 1 to print stack traces with errors.'],
   ['BALER_TMPDIR', 'Directory for temporary files (spooled archives, converted layers); default: the system temp dir.'],
+  ['BALER_CACHE_DIR', 'The cache directory; default $XDG_CACHE_HOME/baler, else ~/.cache/baler.'],
+  ['BALER_NO_CACHE', 'Set to 1 to neither use nor fill the cache of verified layer pairs: every compressed layer is then decompressed to check its diff_id.'],
   ['NO_COLOR', 'When set, baler prints no colours.'],
   ['DOCKER_HOST', 'The Docker daemon socket for the docker transport (unix:///path); default /var/run/docker.sock.'],
 ];
@@ -44,6 +46,10 @@ const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
 const FILES: ReadonlyArray<readonly [string, string]> = [
   ['~/.local/share/baler/store', 'The default embedded store: an OCI image layout (oci-layout, index.json, blobs/sha256/) that skopeo, podman and umoci can read as oci:DIR.'],
   ['STORE/index.json.lock', 'Held while a command changes the store index; a second writer that cannot get it fails with exit status 7.'],
+  [
+    '~/.cache/baler/diffid-by-digest',
+    'Pairs "compressed layer X decompresses to diff_id Y" that baler verified while copying (with Docker\'s diffid-by-digest in mind). A later copy of X still checks every byte against X, but need not decompress it when its config expects Y. Each entry carries an HMAC under the private key file beside it, so entries written by hand or copied from elsewhere are ignored; a key that others can read switches the cache off. Safe to delete at any time.',
+  ],
 ];
 
 function paragraphs(text: string): Block[] {

@@ -2,7 +2,8 @@
 // Node 20's test runner does not glob .ts files itself, so collect them and pass them explicitly.
 // Usage: node scripts/run-tests.mjs [DIR|FILE]...   (default: test/)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -19,5 +20,10 @@ if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...passThrough, ...files], { stdio: 'inherit' });
+// baler remembers verified layer pairs in a user cache (src/pipeline/verified-diff-ids.ts): tests get a
+// private one, so they neither read what earlier runs left nor fill the user's ~/.cache
+const cache = process.env.BALER_CACHE_DIR ? undefined : mkdtempSync(join(tmpdir(), 'baler-test-cache-'));
+const env = cache ? { ...process.env, BALER_CACHE_DIR: cache } : process.env;
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...passThrough, ...files], { stdio: 'inherit', env });
+if (cache) rmSync(cache, { recursive: true, force: true });
 process.exit(res.status ?? 1);

@@ -10,8 +10,10 @@ import { shortId } from '../model/digest.js';
 import type { LayerCompression } from '../model/media-types.js';
 import { layerMediaType } from '../model/media-types.js';
 import type { ImageSink, ImageSource } from '../transports/types.js';
+import { openCheckedBlobFile } from './checked-blob-file.js';
 import { DeferredPassThrough } from './deferred-pass-through.js';
 import { DiffIdTee } from './diff-id-tee.js';
+import { verifiedDiffIds } from './verified-diff-ids.js';
 import type { BlobState } from './events.js';
 import { cancelled } from './fetch-verified.js';
 import { decideLayer, layerCompressionClaimed } from './plan.js';
@@ -65,7 +67,8 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   if (job.signal?.aborted) throw cancelled(job.signal);
 
   // === fetch and sniff the compression the bytes really have (media types lie: formats.md §2.3)
-  const raw = await job.source.fetchBlob(layer, job.signal);
+  // a layer the source has as a local file is hashed on a worker thread while this one copies it
+  const raw = (await openCheckedBlobFile(job.source, layer, job.what)) ?? (await job.source.fetchBlob(layer, job.signal));
   const { head, stream: fetched } = await peekStream(raw, SNIFF_BYTES);
   const actual = sniffCompression(head);
   const action = decideLayer(actual, sink.caps, job.asked);
@@ -88,10 +91,17 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   let storedCompression: Compression = claimed ?? actual;
   // what the last stage's bytes are already checked against (the sink then need not hash them again)
   let vouched: { digest: Digest; size: number | undefined } | undefined;
+  // a compressed layer verified before needs no decompression for its diff_id (why: verified-diff-ids.ts)
+  const pairs = actual !== 'none' ? verifiedDiffIds() : undefined;
+  // true when this copy decompresses and checks the diff_id behind the source check: a pair to remember
+  let checksPair = action.kind === 'convert' && actual !== 'none';
   if (action.kind === 'keep') {
     // an uncompressed layer's digest IS its diff_id: the source check above covers both, unless they differ
     if (actual === 'none' && job.diffId !== layer.digest) stages.push(new VerifyingStream(job.diffId, undefined, diffWhat));
-    else if (actual !== 'none') stages.push(new DiffIdTee(actual, job.diffId, diffWhat));
+    else if (actual !== 'none' && !(await pairs?.knows(layer.digest, actual, job.diffId))) {
+      stages.push(new DiffIdTee(actual, job.diffId, diffWhat));
+      checksPair = true;
+    }
     info = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
     vouched = { digest: layer.digest, size: layer.size };
   } else {
@@ -122,6 +132,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
 
     // === write to the sink (it verifies digest and size again while writing, when known)
     const stored = await sink.putBlob(put, info, job.signal);
+    if (checksPair) await pairs?.remember(layer.digest, actual, job.diffId);
     job.onState('verified', meter.bytes, layer.size);
     return {
       digest: stored.digest,

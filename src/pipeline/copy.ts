@@ -250,22 +250,35 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
   const { req, emit, totals } = ctx;
   const sink = ctx.sink;
 
-  // === config: verified when fetched; its bytes are never changed, so the image ID stays
-  const cfg = node.config.descriptor;
-  const cfgResult = await copyConfig(sink, cfg, node.config.bytes, req.signal);
-  if (cfgResult === 'copied') {
-    totals.blobsCopied++;
-    totals.bytesRead += cfg.size;
-    totals.bytesWritten += cfg.size;
-  } else totals.blobsSkipped++;
-  emit({ kind: 'blob', digest: cfg.digest, role: 'config', state: cfgResult === 'copied' ? 'verified' : 'skipped-present', done: cfg.size, total: cfg.size });
-
-  // === layers, bounded in parallel; the first failure stops the others before the error is thrown
+  // === config and layers, bounded in parallel; the first failure stops the others before the error is thrown
   const inner = new AbortController();
   const onOuterAbort = (): void => inner.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
   ctx.stop?.addEventListener('abort', onOuterAbort, { once: true });
   let firstFailure: unknown;
+  const stopOthers = (err: unknown): never => {
+    if (firstFailure === undefined) {
+      firstFailure = err;
+      inner.abort(err instanceof BalerError ? err : new BalerError('E_CANCELLED', 'stopped after another layer failed'));
+    }
+    throw err;
+  };
+
+  // === config: verified when fetched; its bytes are never changed, so the image ID stays. It is the first
+  // job under the blob limit (first in a tar), not a wait before it: its fsyncs overlap the layers' downloads
+  const cfg = node.config.descriptor;
+  const configJob = ctx
+    .limit(() => copyConfig(sink, cfg, node.config.bytes, inner.signal))
+    .then((cfgResult) => {
+      if (cfgResult === 'copied') {
+        totals.blobsCopied++;
+        totals.bytesRead += cfg.size;
+        totals.bytesWritten += cfg.size;
+      } else totals.blobsSkipped++;
+      emit({ kind: 'blob', digest: cfg.digest, role: 'config', state: cfgResult === 'copied' ? 'verified' : 'skipped-present', done: cfg.size, total: cfg.size });
+    })
+    .catch(stopOthers);
+
   const diffIds = node.config.parsed.rootfs.diff_ids;
   const jobs = node.manifest.layers.map((layer, i) => {
     emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'queued', done: 0, total: layer.size });
@@ -300,15 +313,10 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
       });
       ctx.layerCopies.set(layer.digest, p);
     }
-    return p.catch((err: unknown) => {
-      if (firstFailure === undefined) {
-        firstFailure = err;
-        inner.abort(err instanceof BalerError ? err : new BalerError('E_CANCELLED', 'stopped after another layer failed'));
-      }
-      throw err;
-    });
+    return p.catch(stopOthers);
   });
-  const settled = await Promise.allSettled(jobs);
+  // the config's failure, if any, is firstFailure
+  const [, ...settled] = await Promise.allSettled([configJob, ...jobs]);
   req.signal?.removeEventListener('abort', onOuterAbort);
   ctx.stop?.removeEventListener('abort', onOuterAbort);
   if (firstFailure !== undefined) throw firstFailure;

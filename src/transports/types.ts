@@ -29,6 +29,11 @@ export interface OpenOptions {
   /** Sinks writing a single file: keep a journaled partial file and continue an interrupted one (save --resume). */
   resume?: boolean;
   /**
+   * Sinks making a new directory (oci:DIR): remove it again when nothing was committed (save -o DIR leaves
+   * nothing behind). Without it the verified blobs stay, so a rerun of an interrupted load copies less.
+   */
+  removeIfUncommitted?: boolean;
+  /**
    * Sources: called for a problem the source works around (e.g. docker-root rebuilt a layer and the image
    * gets a new ID); the caller shows it like a pipeline warning. Sources may also keep their own list.
    */
@@ -97,6 +102,11 @@ export interface ImageSource extends AsyncDisposable {
 /** A blob file read by offset (ImageSource.openBlobFile). */
 export interface BlobFile extends PositionedReader {
   readonly size: number;
+  /**
+   * The open file descriptor, when the file is a real one: a worker thread may hash the same file by
+   * position while the main thread copies it (io/file-sha256-thread.ts). Valid until close().
+   */
+  readonly fd?: number;
   close(): Promise<void>;
 }
 

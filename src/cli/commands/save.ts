@@ -81,7 +81,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   // the images asked for, so a daemon exports only those and a data root plans only their layers
   const source = await fromRef.openSource({ signal, onWarning, wanted: [...ctx.args] });
   try {
-    const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, stdout: device?.stream ?? io.stdout };
+    const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, removeIfUncommitted: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     Object.assign(sinkOptions, volumes.sinkOptions);
     if (!quiet) await volumes.noteResuming(io.stderr);

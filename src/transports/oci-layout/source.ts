@@ -73,7 +73,7 @@ export class LayoutSource implements ImageSource {
       await fh.close();
       return undefined;
     }
-    return { size, read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position), close: () => fh.close() };
+    return { size, fd: fh.fd, read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position), close: () => fh.close() };
   }
 
   /** For verify: blob files under blobs/sha256/ (temp names and anything not 64-hex ignored). */

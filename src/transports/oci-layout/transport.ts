@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BalerError } from '../../errors.js';
 import { ensureLayout } from '../../store/layout.js';
@@ -30,10 +31,15 @@ export class OciLayoutRef implements ImageRef {
   }
 
   /** Creates the layout when missing, appends to it otherwise (other images stay). */
-  async openSink(_o?: OpenOptions): Promise<ImageSink> {
-    await ensureLayout(this.location);
+  async openSink(o?: OpenOptions): Promise<ImageSink> {
+    const fresh = !existsSync(this.location);
+    // an existing directory is checked now (one that is no layout is refused at once); a new layout is made,
+    // with its fsyncs, while the caller lists the source and fetches manifests, and (for a save) removed again
+    // if nothing is committed to it: a failed save leaves nothing, an interrupted load keeps verified blobs
+    const ready = ensureLayout(this.location);
+    if (!fresh) await ready;
     const store = new Store(this.location);
-    return new LayoutSink(this, store.writer(this.location), this.image);
+    return new LayoutSink(this, store.writer(this.location), this.image, { ready, ...(fresh && o?.removeIfUncommitted ? { created: this.location } : {}) });
   }
 }
 

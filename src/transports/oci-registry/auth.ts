@@ -60,13 +60,15 @@ export class Authenticator {
 
   /**
    * Learns from a 401's WWW-Authenticate. Returns true when a retry can succeed (new scheme, or a fresh
-   * token for the scopes); false when there is nothing new to try (Basic credentials already sent).
+   * token for the scopes); false when there is nothing new to try (Basic credentials already sent with it).
    */
-  async onUnauthorized(res: HttpResponse, scopes: readonly string[]): Promise<boolean> {
+  async onUnauthorized(res: HttpResponse, scopes: readonly string[], sent?: string): Promise<boolean> {
     const header = res.headers['www-authenticate'];
     const challenge = parseChallenge(Array.isArray(header) ? (header[0] ?? '') : (header ?? ''));
     if (challenge?.scheme === 'basic') {
-      if (this.basicMode || (await this.basicHeader()) === undefined) return false;
+      // `sent`: the refused request's own Authorization. One sent without it while a parallel request
+      // was learning the scheme (the first blobs of a copy go out at once) is retried with the credentials
+      if ((this.basicMode && sent !== undefined) || (await this.basicHeader()) === undefined) return false;
       this.basicMode = true;
       return true;
     }

@@ -139,7 +139,7 @@ export class RegistryClient {
         if (isAbortError(err)) throw err;
         throw connectionError(this.label(call.repo), err, call.action);
       }
-      if (res.status === 401 && url.origin === this.base?.origin && authRounds < 2 && (await this.auth.onUnauthorized(res, scopes))) {
+      if (res.status === 401 && url.origin === this.base?.origin && authRounds < 2 && (await this.auth.onUnauthorized(res, scopes, authHeader))) {
         drain(res);
         authRounds++;
         continue;

@@ -77,6 +77,30 @@ describe('oci: layout transport', () => {
     assert.deepEqual(JSON.parse(await readFile(join(empty, 'index.json'), 'utf8')).manifests, []);
   });
 
+  test('a save sink disposed without commit removes the layout it created, blobs and all, but no directory that was there; a load sink keeps its blobs', async () => {
+    const img = testImage(13);
+    const fresh = join(root, 'never-committed');
+    {
+      await using sink = await parseOciLayoutSpec(`oci:${fresh}`).openSink({ removeIfUncommitted: true });
+      await sink.putBlob((await import('node:stream')).Readable.from([img.config.bytes]), img.config.descriptor);
+      await sink.putManifest(img.manifest.bytes, img.manifest.descriptor);
+    }
+    await assert.rejects(readFile(join(fresh, 'index.json')), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+    const existing = join(root, 'was-empty');
+    await mkdir(existing);
+    {
+      await using sink = await parseOciLayoutSpec(`oci:${existing}`).openSink({ removeIfUncommitted: true });
+      await sink.putBlob((await import('node:stream')).Readable.from([img.config.bytes]), img.config.descriptor);
+    }
+    assert.deepEqual(JSON.parse(await readFile(join(existing, 'index.json'), 'utf8')).manifests, [], 'kept, as an empty layout');
+    const forLoad = join(root, 'interrupted-load');
+    {
+      await using sink = await parseOciLayoutSpec(`oci:${forLoad}`).openSink();
+      await sink.putBlob((await import('node:stream')).Readable.from([img.config.bytes]), img.config.descriptor);
+    }
+    await readFile(join(forLoad, 'blobs', 'sha256', img.config.descriptor.digest.slice(7)));
+  });
+
   test('the sink creates a layout, appends to it, and the source reads both images back', async () => {
     const dir = join(root, 'appended');
     const a = testImage(11);

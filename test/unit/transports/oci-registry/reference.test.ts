@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BalerError } from '../../../../src/errors.js';
-import { parseChallenge } from '../../../../src/transports/oci-registry/auth.js';
+import { Authenticator, parseChallenge } from '../../../../src/transports/oci-registry/auth.js';
+import type { HttpResponse } from '../../../../src/transports/oci-registry/http.js';
 import { dockerConfigCredentials, parseCredsFlag } from '../../../../src/transports/oci-registry/credentials.js';
 import { formatRegistryReference, isLoopbackHost, parseRegistryReference } from '../../../../src/transports/oci-registry/reference.js';
 import { registryError } from '../../../../src/transports/oci-registry/registry-error.js';
@@ -55,6 +56,19 @@ test('WWW-Authenticate challenges parse with quoted commas and escapes', () => {
     params: { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:a/b:pull,push' },
   });
   assert.deepEqual(parseChallenge('Basic realm="baler \\"test\\""'), { scheme: 'basic', params: { realm: 'baler "test"' } });
+});
+
+test('Basic auth: requests refused before the scheme was known are retried with credentials, refused credentials are not', async () => {
+  const auth = new Authenticator('registry://r', async () => ({ username: 'u', password: 'p' }), () => Promise.reject(new Error('no token server')));
+  const basic401 = { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } } as unknown as HttpResponse;
+  const scopes = ['repository:a:pull,push'];
+  assert.equal(await auth.headerFor(scopes), undefined, 'anonymous until a 401');
+  // two blobs went out at once without credentials; both 401s lead to a retry
+  assert.equal(await auth.onUnauthorized(basic401, scopes, undefined), true);
+  assert.equal(await auth.onUnauthorized(basic401, scopes, undefined), true);
+  const header = await auth.headerFor(scopes);
+  assert.equal(header, `Basic ${Buffer.from('u:p').toString('base64')}`);
+  assert.equal(await auth.onUnauthorized(basic401, scopes, header), false, 'the credentials themselves were refused');
 });
 
 test('tag list pages follow the Link header', () => {
