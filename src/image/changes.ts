@@ -93,7 +93,8 @@ const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1
 
 /** Go duration text (`30s`, `1m30s`, `500ms`) to nanoseconds, as HEALTHCHECK stores it. */
 export function parseGoDuration(text: string, what: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  // \u00b5 is µ (micro): spelled as an escape so the CLI bundle stays ASCII (scripts/bundle.ts)
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
   for (const m of text.matchAll(re)) {

@@ -1,4 +1,3 @@
-import lockfile from 'proper-lockfile';
 import { BalerError, fromSystemError } from '../errors.js';
 import { lockPath } from './layout.js';
 
@@ -18,6 +17,9 @@ const STALE_MS = 10_000;
 export async function withLayoutLock<T>(root: string, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
   let compromised: Error | undefined;
   let release: () => Promise<void>;
+  // Loaded by the first lock, not at start-up: proper-lockfile with graceful-fs and signal-exit is the
+  // costliest package to load (~10 ms), and reading a store (save, export, ls) takes no lock.
+  const { default: lockfile } = await import('proper-lockfile');
   try {
     release = await lockfile.lock(root, {
       lockfilePath: lockPath(root),
