@@ -36,6 +36,14 @@ export const coreSection: BenchSection = {
     // floor of this disk (the same bytes through dd with fdatasync, no hashing).
     const balerTarStdout = join(runDir, 'baler-save-stdout.tar');
     const balerStdout = measureOrFailure(opts.runs, rm(balerTarStdout), 'bash', ['-c', `"$0" "$@" > ${JSON.stringify(balerTarStdout)}`, baler.cmd, ...baler.prefix, 'save', '-q', '--store', store, ...names]);
+    // node's own start-up is part of every baler row and of no floor row. NODE_EXTRA_CA_CERTS (set on the bench
+    // machine) makes node read and parse a CA bundle before any script runs: when it is set, two more rows show
+    // that cost, and the stdout save without it (as on a machine that does not set it)
+    const nodeStart = measure(opts.runs, () => undefined, process.execPath, ['-e', '0']);
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS ? { ...process.env } : undefined;
+    if (extraCa) delete extraCa.NODE_EXTRA_CA_CERTS;
+    const nodeStartNoCa = extraCa ? measure(opts.runs, () => undefined, process.execPath, ['-e', '0'], extraCa) : undefined;
+    const balerStdoutNoCa = extraCa ? measureOrFailure(opts.runs, rm(balerTarStdout), 'bash', ['-c', `"$0" "$@" > ${JSON.stringify(balerTarStdout)}`, baler.cmd, ...baler.prefix, 'save', '-q', '--store', store, ...names], extraCa) : undefined;
     const durable = join(runDir, 'durable-floor.tar');
     const durableFloor = measure(opts.runs, rm(durable), 'dd', [`if=${dockerTar}`, `of=${durable}`, 'bs=8M', 'conv=fdatasync', 'status=none']);
     rm(durable, balerTarStdout)();
@@ -53,6 +61,9 @@ export const coreSection: BenchSection = {
       { what: 'floor for a durable write: dd conv=fdatasync of docker-save.tar (no hash)', m: durableFloor, bytes: input },
       { what: 'baler save -o FILE (from its store; fsync before rename)', m: balerSave, bytes: input },
       { what: 'baler save > FILE (stdout; no fsync, as docker save -o)', m: balerStdout, bytes: input },
+      ...(balerStdoutNoCa ? [{ what: '  the same without NODE_EXTRA_CA_CERTS (set on this machine)', m: balerStdoutNoCa, bytes: input }] : []),
+      { what: `node -e 0 (node's own start-up, in every baler row)`, m: nodeStart, bytes: input },
+      ...(nodeStartNoCa ? [{ what: '  the same without NODE_EXTRA_CA_CERTS', m: nodeStartNoCa, bytes: input }] : []),
       { what: 'baler load -i docker-save.tar (into its store)', m: balerLoad, bytes: input },
       { what: 'baler load -i docker-save.tar --into oci:DIR', m: balerInto, bytes: input },
       { what: 'skopeo copy docker-archive: oci: uncompressed (2 calls)', m: skopeoPlain, bytes: input },
