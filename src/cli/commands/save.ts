@@ -161,7 +161,7 @@ export const saveCommand: Command = {
     args: [{ name: 'IMAGE', description: 'Image name, image ID or manifest digest to save.', multiple: true }],
     flags: [
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write to FILE instead of stdout; a .tar.gz, .tgz or .tar.zst name implies --compress.' },
-      { name: 'format', type: 'string', placeholder: 'FORMAT', description: 'docker (default): docker-archive; oci: oci-archive; oci-dir: an OCI layout directory at -o DIR.' },
+      { name: 'format', type: 'string', placeholder: 'FORMAT', description: 'docker (default): docker-archive, which is also an OCI layout (loads in Docker 20.10 and 26, podman, skopeo, containerd); oci: oci-archive (Docker 26 with its default graphdriver store refuses OCI-only archives); oci-dir: an OCI layout directory at -o DIR.' },
       { name: 'compress', type: 'string', placeholder: 'CODEC', description: 'Compress the whole archive: gzip, zstd or none (default: from the -o name, else none).' },
       { name: 'layers', type: 'string', placeholder: 'MODE', description: 'Layer compression: keep (default; as stored, if the format allows), none, gzip or zstd.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, save this platform (default: the host platform for docker archives).' },
