@@ -217,8 +217,12 @@ export class SplitPartWriter extends Writable {
     // what the open part holds is kept: on disk before _destroy closes it
     if (this.resume) await this.current?.fh.sync().catch(() => undefined);
     if (!this.destroyed) this.destroy();
-    if (this.resume) await Promise.all(this.closing.map((c) => c.catch(() => undefined)));
-    else await this.removeAll();
+    if (this.resume) {
+      await Promise.all(this.closing.map((c) => c.catch(() => undefined)));
+      // a commit that failed half-way (a later rename, the JSON) renamed some parts already: back to their
+      // partial names, so no set without its JSON is left and the next --resume still finds them all
+      for (const p of this.done) if (this.renamed.includes(p.target)) await rename(p.target, p.temp).catch(() => undefined);
+    } else await this.removeAll();
   }
 
   private async removeAll(): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -159,11 +159,29 @@ describe('save --resume with --split and with compression', () => {
   it('split and zstd together: parts of the compressed stream resume to the same set', async () => {
     await balerInProcessOk(save('--resume', '--split', PART, '-o', 'cleanz.tar.zst'), dir);
     await interrupt(['--split', PART, '-o', 'sz.tar.zst'], 3);
-    await balerInProcessOk(save('--resume', '--split', PART, '-o', 'sz.tar.zst'), dir);
+    const kept = await stat(join(dir, 'sz.tar.zst.baler-partial.001'));
+    const r = await balerInProcessOk(save('--resume', '--json', '--split', PART, '-o', 'sz.tar.zst'), dir);
+    assert.ok(((JSON.parse(r.stdout) as SaveJson).resumed?.blobs ?? 0) >= 1, `the kept blobs were reused\n${r.stdout}`);
+    const first = await stat(join(dir, partName('sz.tar.zst', 1)));
+    assert.equal(first.ino, kept.ino, 'the kept first part was renamed, not rewritten');
     const shape = await setShape(dir, 'sz.baler.json');
     assert.equal(shape.compression, 'zstd');
     assert.deepEqual(shape, await setShape(dir, 'cleanz.baler.json'));
     await balerInProcessOk(['verify', 'sz.baler.json'], dir);
+  });
+
+  it('a resumed split save whose JSON cannot be written leaves no set without its JSON, and the parts resume later', async () => {
+    await interrupt(['--split', PART, '-o', 'j.tar'], 3);
+    await mkdir(join(dir, 'j.baler.json')); // the set's JSON cannot be renamed over a directory
+    const failed = await balerInProcess(save('--resume', '--split', PART, '-o', 'j.tar'), dir);
+    assert.notEqual(failed.code, 0, failed.stderr);
+    const names = await readdir(dir);
+    assert.deepEqual(names.filter((n) => /^j\.tar\.\d{3}$/.test(n)), [], 'no part under its final name');
+    assert.ok(names.includes('j.tar.baler-partial.001'), names.join(' '));
+    await rm(join(dir, 'j.baler.json'), { recursive: true });
+    const r = await balerInProcessOk(save('--resume', '--json', '--split', PART, '-o', 'j.tar'), dir);
+    assert.ok(((JSON.parse(r.stdout) as SaveJson).resumed?.blobs ?? 0) >= 1, r.stdout);
+    await balerInProcessOk(['verify', 'j.baler.json'], dir);
   });
 
   it('refuses --resume for stdout', async () => {
