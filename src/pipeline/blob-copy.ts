@@ -69,9 +69,17 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   // === fetch and sniff the compression the bytes really have (media types lie: formats.md §2.3)
   // a layer the source has as a local file is hashed on a worker thread while this one copies it
   const raw = (await openCheckedBlobFile(job.source, layer, job.what)) ?? (await job.source.fetchBlob(layer, job.signal));
-  const { head, stream: fetched } = await peekStream(raw, SNIFF_BYTES);
-  const actual = sniffCompression(head);
-  const action = decideLayer(actual, sink.caps, job.asked);
+  let sniffed: { fetched: Readable; actual: Compression; action: ReturnType<typeof decideLayer> };
+  try {
+    const { head, stream } = await peekStream(raw, SNIFF_BYTES);
+    const actual = sniffCompression(head);
+    sniffed = { fetched: stream, actual, action: decideLayer(actual, sink.caps, job.asked) };
+  } catch (err) {
+    // a refused layer (E_UNSUPPORTED) must not leave its file open, nor a worker still hashing it
+    raw.destroy();
+    throw err;
+  }
+  const { fetched, actual, action } = sniffed;
   const stages: Array<Readable | Duplex> = [fetched];
 
   // === report progress (bytes read from the source)

@@ -23,9 +23,9 @@ const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
  *
  * Why this is the same check as hashing the copied bytes: both threads read one open file (one inode,
  * whatever is renamed or replaced meanwhile) through the page cache, so they see different bytes only if
- * the file is written to while they read it; a write changes the file's mtime (or size), so both must be
- * the same at the end as before the first read. Store blobs are never written in place, so this fails
- * only for a file changed under a running save.
+ * the file is written to while they read it; a write changes the file's mtime and ctime (or size), so
+ * all must be the same at the end as before the first read (ctime, unlike mtime, cannot be set back).
+ * Store blobs are never written in place, so this fails only for a file changed under a running save.
  * Undefined when the source offers no such file, the blob is small or there is no second core: the
  * caller then fetches and hashes the blob itself.
  */
@@ -92,7 +92,7 @@ class CheckedFileStream extends Readable {
     try {
       const hashed = await this.job.result;
       const after = await fstatBig(this.fd);
-      if (hashed.size !== this.position || after.size !== this.before.size || after.mtimeNs !== this.before.mtimeNs) {
+      if (hashed.size !== this.position || after.size !== this.before.size || after.mtimeNs !== this.before.mtimeNs || after.ctimeNs !== this.before.ctimeNs) {
         throw new BalerError('E_DIGEST_MISMATCH', `${this.what}: the blob file changed while it was read`);
       }
       if (hashed.size !== this.d.size) {
