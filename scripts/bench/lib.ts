@@ -201,10 +201,11 @@ export function ensureImages(env: NodeJS.ProcessEnv, baseMb: number): void {
 /** The built CLI when `tsc` can emit it (no tsx start-up cost in the timings), else the sources through tsx. */
 export function balerCommand(): { cmd: string; prefix: string[]; how: string } {
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-  // what `npm run build` makes and bin/baler.js runs: the esbuild bundle, unless bundling failed
+  // what `npm run build` makes and bin/baler runs: the esbuild bundle, unless bundling failed
   const bundled = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'bundle.ts')], { cwd: root, stdio: 'ignore' }).status === 0;
   const built = join(root, 'dist', 'cli', 'main.js');
-  if (bundled && existsSync(built)) return { cmd: process.execPath, prefix: [join(root, 'bin', 'baler.js')], how: 'node bin/baler.js (the esbuild bundle, dist/bundle)' };
+  // bin/baler is what npm installs as `baler`: the launcher that defers NODE_EXTRA_CA_CERTS, then node bin/baler.js
+  if (bundled && existsSync(built)) return { cmd: join(root, 'bin', 'baler'), prefix: [], how: 'bin/baler (the launcher, then node bin/baler.js: the esbuild bundle, dist/bundle)' };
   if (existsSync(built)) return { cmd: process.execPath, prefix: [built], how: 'node dist/cli/main.js' };
   return { cmd: process.execPath, prefix: ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts')], how: 'node --import tsx src/cli/main.ts' };
 }

@@ -1,5 +1,6 @@
 import { BalerError, ExitCode } from '../errors.js';
 import { runInterruptCleanups } from '../io/cleanup.js';
+import { adoptDeferredCaCerts } from '../io/deferred-ca-certs.js';
 import { reportError, runCli } from './run.js';
 import type { CliIo } from './spec.js';
 
@@ -26,6 +27,7 @@ function noVerbInvocation(argv: readonly string[]): { storeFlag?: string; noTui:
  * with a V8 code cache (scripts/bundle.ts) cannot use top-level await and calls it from its own entry.
  */
 export async function runBalerProcess(): Promise<void> {
+  adoptDeferredCaCerts();
   const controller = new AbortController();
   let interrupted = 0;
   const onSignal = (): void => {

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deferredCaSecureContext } from '../../io/deferred-ca-certs.js';
 
 /**
  * One HTTP exchange over node:http/https with keep-alive agents, plus the retry policy the registry client
@@ -40,7 +41,9 @@ const SOCKET_TIMEOUT_MS = 120_000;
 
 export function makeAgents(opts: { verifyTls: boolean; maxSockets: number }): HttpAgents {
   const h = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
-  const s = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, rejectUnauthorized: opts.verifyTls });
+  // NODE_EXTRA_CA_CERTS, when the launcher left it for the first TLS user to load (io/deferred-ca-certs.ts)
+  const secureContext = opts.verifyTls ? deferredCaSecureContext() : undefined;
+  const s = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, rejectUnauthorized: opts.verifyTls, ...(secureContext ? { secureContext } : {}) });
   return {
     http: h,
     https: s,

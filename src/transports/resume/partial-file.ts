@@ -1,9 +1,9 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fromSystemError } from '../../errors.js';
 import { fsyncDir } from '../../io/atomic-file.js';
+import { SyncedFileStream } from '../../io/synced-file-stream.js';
 import type { PartialStore, StoreWriter } from './partial-store.js';
 import { partialPathFor } from './save-journal.js';
 
@@ -25,13 +25,15 @@ export async function openPartialFile(output: string): Promise<PartialStore> {
       } catch (err) {
         throw fromSystemError(err, partial);
       }
-      const stream: WriteStream = createWriteStream('', { fd: fh.fd, autoClose: false, start: offset, highWaterMark: 1024 * 1024 } as Parameters<typeof createWriteStream>[1] & { fd: number });
+      // flushed in the background as it grows, so the fsync before the rename has only the tail left
+      const stream = new SyncedFileStream(fh, { start: offset, what: partial });
       return {
         stream,
         onDisk: () => offset + stream.bytesWritten,
         async publish() {
           try {
             await finished(stream);
+            await stream.settled();
             await fh.sync();
           } finally {
             await fh.close().catch(() => undefined);
@@ -42,6 +44,7 @@ export async function openPartialFile(output: string): Promise<PartialStore> {
         async keep() {
           stream.destroy();
           await finished(stream).catch(() => undefined);
+          await stream.settled().catch(() => undefined);
           await fh.sync().catch(() => undefined);
           await fh.close().catch(() => undefined);
         },

@@ -63,7 +63,15 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
       throw err;
     }
     writer = await store.continueAt(prefix.outOffset);
-    journalFile = await JournalFile.create(journalPath, prefix.kept);
+    try {
+      journalFile = await JournalFile.create(journalPath, prefix.kept);
+    } catch (err) {
+      // nothing went through the writer yet: the partial stays as verified, for a later --resume
+      const opened = writer;
+      opened.stream.destroy();
+      await opened.keep().catch(() => undefined);
+      throw err;
+    }
   } catch (err) {
     await lock.release();
     throw fromSystemError(err, partial);
