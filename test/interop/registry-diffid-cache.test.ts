@@ -6,6 +6,7 @@
  * diff_ids, so a config may lie.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -138,4 +139,25 @@ test('a layer the registry corrupted fails even when its pair is cached, naming 
   assert.equal(r.code, 5, describeRun(['save'], r));
   assert.ok(r.stderr.includes(`layer 0: digest mismatch, expected ${layer.digest}, got sha256:${sha256Hex(bytes)}`), r.stderr);
   assert.ok(!existsSync(out), 'nothing written');
+});
+
+test('an entry signed with the cache key is used: the layer is not inflated (shown by a pair no inflate would confirm)', { skip }, async () => {
+  // Proves the skip happens: the entry below, signed as baler signs (a process that can read the key
+  // is this user), pairs the gzip layer with a diff_id it does not inflate to, and the config claims that
+  // one too; only a pull that does not inflate accepts it. (The made-up entry above, unsigned, is refused.)
+  const dir = await tmp.make('baler-pair-');
+  const cache = join(dir, 'cache');
+  await pushGzipImage('pairs/seed-key', layerTar('seed-key'));
+  await balerOk(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'seed'), `registry://${reg.host}/pairs/seed-key:1`], { env: { BALER_CACHE_DIR: cache } });
+  const key = await readFile(join(cache, 'diffid-by-digest', 'key'));
+  const claimed = `sha256:${sha256Hex('signed, not inflated')}`;
+  const layer = await pushGzipImage('pairs/signed', layerTar('signed'), claimed);
+  const mac = createHmac('sha256', key).update(`v1 gzip ${layer.digest} ${claimed}`).digest('hex');
+  await writeFile(entryPath(cache, layer.digest), `v1 gzip ${layer.digest} ${claimed} ${mac}\n`);
+  const viaCache = await pull(cache, 'pairs/signed', join(dir, 'cached'));
+  assert.equal(viaCache.code, 0, describeRun(['save'], viaCache));
+  // without the cache the same pull inflates, and fails naming both digests
+  const inflated = await runBaler(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'inflated'), `registry://${reg.host}/pairs/signed:1`], { env: { BALER_NO_CACHE: '1' } });
+  assert.equal(inflated.code, 5, describeRun(['save'], inflated));
+  assert.ok(inflated.stderr.includes(`expected ${claimed}, got ${layer.diffId}`), inflated.stderr);
 });
