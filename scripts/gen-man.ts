@@ -41,6 +41,10 @@ const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['BALER_NO_CACHE', 'Set to 1 to neither use nor fill the cache of verified layer pairs: every compressed layer is then decompressed to check its diff_id.'],
   ['NO_COLOR', 'When set, baler prints no colours.'],
   ['DOCKER_HOST', 'The Docker daemon socket for the docker transport (unix:///path); default /var/run/docker.sock.'],
+  [
+    'NODE_EXTRA_CA_CERTS',
+    'More CA certificates (a PEM file) to trust for HTTPS registries, as node reads it. The baler launcher loads the file at the first HTTPS connection instead of at start-up, and gives the variable unchanged to the processes baler starts.',
+  ],
 ];
 
 const FILES: ReadonlyArray<readonly [string, string]> = [
