@@ -1,5 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import { crc32 } from '../../io/crc32.js';
+import { crc32 } from '../../codecs/crc32.js';
 import { pipeline } from 'node:stream/promises';
 import { decompressor } from '../../codecs/index.js';
 import type { LayerCompression } from '../../model/media-types.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { crc32, crc32Portable } from '../../../src/io/crc32.js';
+import { crc32, crc32Portable } from '../../../src/codecs/crc32.js';
 
 test('CRC-32: the check value, continuation across chunks, and the gzip trailer agree for both versions', () => {
   const check = Buffer.from('123456789');
