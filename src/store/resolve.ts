@@ -25,7 +25,7 @@ const SHORT_ID = /^(?:sha256:)?([0-9a-f]{4,64})$/;
 /**
  * docker's lookup order, as a pure function: a full `sha256:` digest (image ID or manifest digest),
  * then a name (`imga`, `imga:1`, `docker.io/library/imga:1`, `imga@sha256:…`), then a unique
- * image-ID prefix of at least 4 hex digits. Ambiguous prefixes -> E_CONFLICT listing candidates;
+ * image-ID prefix of at least 4 hex digits, then (none) a unique manifest-digest prefix. Ambiguous prefixes -> E_CONFLICT listing candidates;
  * nothing -> E_NOT_FOUND "no such image: X".
  */
 export function resolveImage<T extends ResolvableImage>(images: readonly T[], query: string): Resolved<T> {
@@ -46,6 +46,10 @@ export function resolveImage<T extends ResolvableImage>(images: readonly T[], qu
     const hits = unique(images.filter((i) => i.id.startsWith(prefix)));
     if (hits.length === 1 && hits[0]) return { image: hits[0], by: 'id' };
     if (hits.length > 1) throw ambiguous(query, hits);
+    // Docker's containerd image store shows the manifest digest as IMAGE ID, so its prefixes select too
+    const byDigest = unique(images.filter((i) => i.digest.startsWith(prefix)));
+    if (byDigest.length === 1 && byDigest[0]) return { image: byDigest[0], by: 'digest' };
+    if (byDigest.length > 1) throw ambiguous(query, byDigest);
   }
   throw notFound(query);
 }

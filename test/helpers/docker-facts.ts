@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { PrivateDockerd } from './dockerd.js';
 
 /** What must survive a round trip through baler: the image ID, every tag and every layer diff_id, in order. */
@@ -25,4 +26,18 @@ export async function dockerImageFacts(d: PrivateDockerd): Promise<ImageFacts[]>
 
 export function allTags(facts: readonly ImageFacts[]): string[] {
   return facts.flatMap((f) => f.tags).sort();
+}
+
+/**
+ * Runs the images of fixtures/docker20-multi.tar in the daemon (`--network none`) and checks what a user
+ * of them sees: each CMD, the opaque dir marker, whiteouts (motd, the recreated /data), a hard link pair
+ * and a non-ASCII file name. Throws (assert) on any difference.
+ */
+export async function assertFixtureImagesRun(d: PrivateDockerd): Promise<void> {
+  const run = async (image: string, ...cmd: string[]): Promise<string> => (await d.dockerChecked(['run', '--rm', '--network', 'none', image, ...cmd])).stdout;
+  assert.equal(await run('imga:1'), 'new\n');
+  assert.equal(await run('imgo:1'), 'new\n', 'opaque dir marker applied');
+  assert.equal(await run('imgb:latest'), 'b\n');
+  const probe = 'ls /data; test -e /etc/motd || echo no-motd; cat /hl/link; stat -c %h /hl/orig; cat /utf8/*';
+  assert.equal(await run('imga:1', '/bin/sh', '-c', probe), 'new\nno-motd\nhard\n2\ngrüße\n');
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { allTags, dockerImageFacts, type ImageFacts } from '../helpers/docker-facts.js';
+import { allTags, assertFixtureImagesRun, dockerImageFacts, type ImageFacts } from '../helpers/docker-facts.js';
 import { dockerdSkipReason, withDockerd } from '../helpers/dockerd.js';
 import { fixture } from '../helpers/paths.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
@@ -95,14 +95,7 @@ describe('Docker 26 interop', { skip }, () => {
     const out = join(work, 'baler.tar');
     await balerOk(['save', '--store', store, '-o', out, ...NAMES]);
     assert.deepEqual(await dockerLoad(out), oracle);
-    const run = async (image: string, ...cmd: string[]): Promise<string> =>
-      (await d26.dockerChecked(['run', '--rm', '--network', 'none', image, ...cmd])).stdout;
-    assert.equal(await run('imga:1'), 'new\n');
-    assert.equal(await run('imgo:1'), 'new\n', 'opaque dir marker applied');
-    assert.equal(await run('imgb:latest'), 'b\n');
-    // whiteouts (motd, the recreated /data), a hard link pair, a non-ASCII name
-    const probe = 'ls /data; test -e /etc/motd || echo no-motd; cat /hl/link; stat -c %h /hl/orig; cat /utf8/*';
-    assert.equal(await run('imga:1', '/bin/sh', '-c', probe), 'new\nno-motd\nhard\n2\ngrüße\n');
+    await assertFixtureImagesRun(d26);
   });
 
   test('a baler docker-archive wrapped in zstd or gzip, or with gzip layers, loads into Docker 26 with the same IDs', { skip }, async () => {

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { BalerError } from '../../errors.js';
+import { containerdStoreOf } from '../docker-root/drivers.js';
 import { dockerRootTransport } from '../docker-root/transport.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
 import { DockerEngine, dockerSocketFromEnv, isDaemonDown, offlineRootFor } from './client.js';
@@ -40,7 +41,12 @@ export class DockerDaemonRef implements ImageRef {
       const root = this.offlineRoot;
       if (root === undefined || !isDaemonDown(err)) throw err;
       const isRoot = await stat(`${root}/image`).then((s) => s.isDirectory(), () => false);
-      if (!isRoot) throw err;
+      if (!isRoot) {
+        // a root of the containerd image store has no images to read offline: say so rather than only "not running"
+        const store = await containerdStoreOf(root);
+        if (store) throw new BalerError('E_IO', `${engine.label} is not answering, and its data root ${root} cannot be read offline instead: its images are in containerd's content store (${store}); start the daemon`, { cause: (err as BalerError).cause });
+        throw err;
+      }
       return { kind: 'docker-root', root, reason: `${engine.label} is not answering, so ${root} is read offline instead (docker-root:${root})` };
     }
   }

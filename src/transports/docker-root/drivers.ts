@@ -17,9 +17,12 @@ export async function detectStorageDriver(root: string): Promise<StorageDriver> 
   } catch (err) {
     const e = fromSystemError(err, join(root, 'image'));
     if (e.code !== 'E_NOT_FOUND') throw e;
-    // Docker >=29 defaults to the containerd image store: no image/<driver>/, blobs live in containerd
-    if (await stat(join(root, 'containerd')).then((s) => s.isDirectory(), () => false)) {
-      throw new BalerError('E_UNSUPPORTED', `${root}: uses the containerd image store (Docker 29 default), which baler cannot read offline yet; save with a running daemon (--from docker) instead`);
+    const containerdStore = await containerdStoreOf(root);
+    if (containerdStore) {
+      throw new BalerError(
+        'E_UNSUPPORTED',
+        `${root}: this Docker uses the containerd image store (the default since Docker 29), so its images are in containerd's content store (${containerdStore}), not in the data root; baler cannot read that offline: start the daemon and use --from docker`,
+      );
     }
     throw new BalerError('E_NOT_FOUND', `${root}: not a Docker data root (no image/ directory)`);
   }
@@ -34,6 +37,23 @@ export async function detectStorageDriver(root: string): Promise<StorageDriver> 
   const other = names[0];
   if (other) throw new BalerError('E_UNSUPPORTED', `${root}: storage driver ${other} is not supported yet (supported: ${SUPPORTED.join(', ')})`);
   throw new BalerError('E_NOT_FOUND', `${root}: not a Docker data root (image/ holds no storage driver directory)`);
+}
+
+const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
+
+/**
+ * For a data root without image/: where its images are when it belongs to a Docker with the containerd
+ * image store, else undefined. A graphdriver daemon creates image/<driver>/ at its first start, so a root
+ * that has a daemon's other state (engine-id, containers/, its own containerd/) but no image/ is one whose
+ * images went to containerd: the containerd dockerd started itself keeps them under ROOT/containerd/daemon;
+ * a system containerd (Docker 29 packages) under its own root, namespace "moby".
+ */
+export async function containerdStoreOf(root: string): Promise<string | undefined> {
+  const managed = join(root, 'containerd', 'daemon', 'io.containerd.content.v1.content');
+  if (await isDir(managed)) return managed;
+  const daemonState = [isDir(join(root, 'containerd')), isDir(join(root, 'containers')), stat(join(root, 'engine-id')).then(() => true, () => false)];
+  if (!(await Promise.all(daemonState)).some(Boolean)) return undefined;
+  return 'the system containerd\'s root, /var/lib/containerd by default, namespace moby';
 }
 
 /** Directory holding the files of an image layer (`cache-id`) as tar-split expects them. */

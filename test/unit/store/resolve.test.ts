@@ -40,6 +40,16 @@ test('image IDs resolve in full, with or without sha256:, and by unique prefixes
   assert.equal(resolveImage(images, d('bb22')).by, 'digest');
 });
 
+test('a manifest-digest prefix (the IMAGE ID of Docker\'s containerd image store) selects when no image-ID prefix does', () => {
+  assert.equal(resolveImage(images, 'cc33').image.digest, d('cc33'));
+  assert.equal(resolveImage(images, 'sha256:dd44').by, 'digest');
+  assert.equal(resolveImage(images, 'beef').by, 'id', 'an image-ID prefix still comes first');
+  assert.equal(errorOf(() => resolveImage(images, 'cc3')).code, 'E_NOT_FOUND', 'under 4 hex digits');
+  const twins: ResolvableImage[] = [...images, { digest: d('cc331'), id: d('7777'), names: [] }];
+  assert.equal(resolveImage(twins, 'cc330').image.digest, d('cc33'));
+  assert.equal(errorOf(() => resolveImage(twins, 'cc33')).code, 'E_CONFLICT', 'two manifests start with cc33');
+});
+
 test('a name wins over an ID prefix that looks the same, like docker', () => {
   assert.equal(resolveImage(images, 'beef').by, 'id'); // "beef" is not a name (beef:1 is), so the prefix matches
   assert.equal(resolveImage(images, 'beef:1').by, 'name');

@@ -109,6 +109,24 @@ test('unsupported storage driver and non-Docker dirs are one-line errors', async
   await assert.rejects(dockerRootTransport.parse(`docker-root:${root}`).openSink(), (e: unknown) => e instanceof BalerError && e.code === 'E_UNSUPPORTED');
 });
 
+test('a data root of the containerd image store says where the images are instead of reading nothing', async () => {
+  const managed = await tmp.make('baler-docker-root-');
+  const content = join(managed, 'containerd', 'daemon', 'io.containerd.content.v1.content');
+  await mkdir(join(content, 'blobs', 'sha256'), { recursive: true });
+  const system = await tmp.make('baler-docker-root-');
+  await writeFile(join(system, 'engine-id'), 'a70c1c15-5446-4b9c-baa0-1886b4dc3711');
+  await mkdir(join(system, 'containers'));
+  for (const [root, where] of [[managed, content], [system, '/var/lib/containerd']] as const) {
+    await assert.rejects(dockerRootTransport.parse(`docker-root:${root}:imga:1`).openSource(), (e: unknown) => {
+      assert.ok(e instanceof BalerError && e.code === 'E_UNSUPPORTED', String(e));
+      assert.ok(e.message.startsWith(`${root}: this Docker uses the containerd image store`), e.message);
+      assert.ok(e.message.includes("images are in containerd's content store (") && e.message.includes(where), e.message);
+      assert.ok(e.message.includes('--from docker') && !e.message.includes('\n'), e.message);
+      return true;
+    });
+  }
+});
+
 test('a file changed after Docker stored it fails the layer stream naming the file (CRC-64 mismatch)', async () => {
   const { root, built } = await store([BASE]);
   await writeFile(join(built[0]!.layerDirs[0]!, 'etc/passwd'), 'root:x:0:0::/root:/bin/XX\n'); // same size
