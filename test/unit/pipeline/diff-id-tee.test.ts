@@ -57,6 +57,41 @@ test('content that does not hash to the diff_id fails the stream with a digest m
   });
 });
 
+/** Broken copies of one gzip stream, and the one line each must fail with (what = `layer 0`). */
+function brokenGzips(gz: Buffer): Array<{ name: string; bytes: Buffer; error: RegExp }> {
+  const flip = (at: number, mask: number): Buffer => {
+    const b = Buffer.from(gz);
+    b[at] = (b[at] as number) ^ mask;
+    return b;
+  };
+  const invalidBlockType = Buffer.from(gz);
+  invalidBlockType[10] = 0x07; // the first DEFLATE block header (after gzipSync's 10-byte header): BTYPE 11
+  return [
+    { name: 'bad deflate data', bytes: invalidBlockType, error: /^layer 0: corrupt gzip data \(invalid block type\)$/ },
+    { name: 'bad CRC-32 in the trailer', bytes: flip(gz.length - 8, 0x01), error: /^layer 0: corrupt gzip data \(incorrect data check\)$/ },
+    { name: 'bad ISIZE in the trailer', bytes: flip(gz.length - 4, 0x01), error: /^layer 0: corrupt gzip data \(incorrect length check\)$/ },
+    { name: 'trailing garbage', bytes: Buffer.concat([gz, Buffer.from('garbage')]), error: /^layer 0: corrupt gzip data \(incorrect header check\)$/ },
+    { name: 'a cut trailer', bytes: gz.subarray(0, gz.length - 3), error: /^layer 0: truncated gzip data$/ },
+  ];
+}
+
+test('broken gzip fails with the same one line whatever the piece sizes; zero padding after it passes', async () => {
+  const content = layerContent();
+  const gz = gzipSync(content);
+  for (const size of [321, 64 * 1024, 1024 * 1024 + 7]) {
+    for (const broken of brokenGzips(gz)) {
+      await assert.rejects(collect(pieces(broken.bytes, size), new DiffIdTee('gzip', sha(content), 'layer 0')), (e: unknown) => {
+        assert.ok(e instanceof BalerError, `${broken.name} in ${size}-byte pieces: ${String(e)}`);
+        assert.match(e.message, broken.error, `${broken.name} in ${size}-byte pieces`);
+        return true;
+      });
+    }
+    const padded = Buffer.concat([gz, Buffer.alloc(512)]);
+    const got = await collect(pieces(padded, size), new DiffIdTee('gzip', sha(content), 'layer 0'));
+    assert.ok(got.equals(padded), `zero padding in ${size}-byte pieces passes unchanged`);
+  }
+});
+
 test('a slow reader behind the deferred hop still gets every byte, in order', async () => {
   const data = randomBytes(3 * 1024 * 1024 + 17);
   const out: Buffer[] = [];
