@@ -114,7 +114,7 @@ class HashWorker {
   }
 }
 
-let workers: HashWorker[] | undefined;
+const workers: HashWorker[] = [];
 let nextId = 1;
 
 /** False on a single core: the worker would only add its start-up and a second read of every byte. */
@@ -122,17 +122,35 @@ export function hashThreadPays(): boolean {
   return availableParallelism() > 1;
 }
 
-/** Workers beside the main thread (which still reads and writes): one per spare core, at most two. */
-function pool(): HashWorker[] {
-  workers ??= Array.from({ length: Math.min(2, Math.max(1, availableParallelism() - 1)) }, () => new HashWorker());
-  return workers;
+/**
+ * Workers for hashes that run AHEAD of the copy (pipeline/prehashed-blob-files.ts): one per core but the
+ * main thread's, at least one, at most three. The main thread hashes too there (io/file-sha256-inline.ts):
+ * it mostly waits for digests, and a worker costs ~65 ms of CPU to start.
+ */
+export function hashWorkersAhead(): number {
+  return Math.min(3, Math.max(1, availableParallelism() - 1));
 }
 
-/** Starts hashing `fd` from offset 0 to its end on the least busy worker. See the module comment for the fd. */
-export function sha256OfFdOffThread(fd: number): FileHashJob {
+/** Workers for a hash that runs beside its copy: one per spare core, at most two. */
+function workersBeside(): number {
+  return Math.min(2, Math.max(1, availableParallelism() - 1));
+}
+
+/** Hash jobs posted and not yet settled, over all workers (a worker with none keeps no process alive). */
+export function hashJobsPending(): number {
+  return workers.reduce((n, w) => n + w.pending.size, 0);
+}
+
+/**
+ * Starts hashing `fd` from offset 0 to its end on the least busy of the first `spread` workers (started on
+ * first use). See the module comment for the fd.
+ */
+export function sha256OfFdOffThread(fd: number, spread = workersBeside()): FileHashJob {
   const id = nextId++;
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const worker = pool().reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  const n = Math.max(1, spread);
+  while (workers.length < n) workers.push(new HashWorker());
+  const worker = workers.slice(0, n).reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
   const result = new Promise<FileHash>((resolve, reject) => worker.post({ id, fd, stop }, { resolve, reject }));
   return { result, stop: () => Atomics.store(stop, 0, 1) };
 }

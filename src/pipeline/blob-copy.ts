@@ -11,6 +11,7 @@ import type { LayerCompression } from '../model/media-types.js';
 import { layerMediaType } from '../model/media-types.js';
 import type { ImageSink, ImageSource } from '../transports/types.js';
 import { openCheckedBlobFile } from './checked-blob-file.js';
+import type { PrehashedBlobFiles } from './prehashed-blob-files.js';
 import { DeferredPassThrough } from './deferred-pass-through.js';
 import { DiffIdTee } from './diff-id-tee.js';
 import { verifiedDiffIds } from './verified-diff-ids.js';
@@ -33,6 +34,8 @@ export interface LayerJob {
   readonly spoolDir: () => Promise<string>;
   readonly signal?: AbortSignal;
   readonly onState: (state: BlobState, done: number, total?: number) => void;
+  /** Blob files of the plan already being hashed (a sequential sink): take this layer's from there. */
+  readonly prehashed?: PrehashedBlobFiles;
 }
 
 /** A layer as the sink now holds it. */
@@ -61,6 +64,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   // === skip a layer the sink already has (only when the bytes would be kept as they are)
   const claimed = layerCompressionClaimed(layer);
   if (claimed && decideLayer(claimed, sink.caps, job.asked).kind === 'keep' && (await sink.hasBlob(layer.digest))) {
+    job.prehashed?.drop(layer.digest);
     job.onState('skipped-present', 0, layer.size);
     return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, bytesRead: 0, bytesWritten: 0 };
   }
@@ -68,7 +72,8 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
 
   // === fetch and sniff the compression the bytes really have (media types lie: formats.md §2.3)
   // a layer the source has as a local file is hashed on a worker thread while this one copies it
-  const raw = (await openCheckedBlobFile(job.source, layer, job.what)) ?? (await job.source.fetchBlob(layer, job.signal));
+  // (its hash may have started ahead, while earlier blobs were copied: prehashed-blob-files.ts)
+  const raw = (await job.prehashed?.take(layer, job.what)) ?? (await openCheckedBlobFile(job.source, layer, job.what)) ?? (await job.source.fetchBlob(layer, job.signal));
   let sniffed: { fetched: Readable; actual: Compression; action: ReturnType<typeof decideLayer> };
   try {
     const { head, stream } = await peekStream(raw, SNIFF_BYTES);

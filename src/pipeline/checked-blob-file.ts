@@ -14,6 +14,38 @@ const READ_BYTES = 1024 * 1024;
 /** Below this a blob is hashed inline by the caller: a worker round trip would cost more than it saves. */
 const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
+/** A stored blob opened for an off-thread hash: its file, and the file's stat taken before any read. */
+export interface OpenedBlobFile {
+  readonly file: BlobFile;
+  readonly fd: number;
+  readonly before: BigIntStats;
+}
+
+/** True when `d` is worth hashing on a worker: a file the source can offer, big enough, and a second core. */
+export function hashesOffThread(source: ImageSource, d: Descriptor): boolean {
+  return source.openBlobFile !== undefined && d.size >= OFF_THREAD_MIN_BYTES && hashThreadPays();
+}
+
+/**
+ * Opens `d`'s file for checkedBlobFileStream, or undefined when the source offers no such file (or it is
+ * not worth it, see hashesOffThread): the caller then fetches and hashes the blob itself.
+ */
+export async function openBlobForCheck(source: ImageSource, d: Descriptor): Promise<OpenedBlobFile | undefined> {
+  if (!source.openBlobFile || !hashesOffThread(source, d)) return undefined;
+  const file = await source.openBlobFile(d);
+  if (!file) return undefined;
+  if (file.fd === undefined) {
+    await file.close();
+    return undefined;
+  }
+  try {
+    return { file, fd: file.fd, before: await fstatBig(file.fd) };
+  } catch {
+    await file.close();
+    return undefined; // the caller's fetchBlob reports what is wrong with the file
+  }
+}
+
 /**
  * A blob the source offers as a local file (ImageSource.openBlobFile), as a stream that is verified like
  * a VerifyingStream would verify it, but hashed on a worker thread reading the same fd
@@ -30,39 +62,39 @@ const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
  * caller then fetches and hashes the blob itself.
  */
 export async function openCheckedBlobFile(source: ImageSource, d: Descriptor, what: string): Promise<Readable | undefined> {
-  if (!source.openBlobFile || d.size < OFF_THREAD_MIN_BYTES || !hashThreadPays()) return undefined;
-  const file = await source.openBlobFile(d);
-  if (!file) return undefined;
-  if (file.fd === undefined) {
-    await file.close();
-    return undefined;
-  }
-  let before: BigIntStats;
-  try {
-    before = await fstatBig(file.fd);
-  } catch {
-    await file.close();
-    return undefined; // the caller's fetchBlob reports what is wrong with the file
-  }
-  return vouchFor(new CheckedFileStream(file, file.fd, before, d, what), d.digest, d.size);
+  const opened = await openBlobForCheck(source, d);
+  return opened && checkedBlobFileStream(opened, sha256OfFdOffThread(opened.fd), d, what);
+}
+
+/**
+ * The checked stream of an opened blob whose hash `job` (of `opened.fd`, started any time after
+ * `opened.before` was taken, perhaps long before: pipeline/prehashed-blob-files.ts) is under way or done.
+ * The job may also run on this thread (io/file-sha256-inline.ts): it reads the same fd all the same.
+ * The stream owns both from now on: it stops the job and closes the file when it is destroyed or ends.
+ */
+export function checkedBlobFileStream(opened: OpenedBlobFile, job: FileHashJob, d: Descriptor, what: string): Readable {
+  return vouchFor(new CheckedFileStream(opened, job, d, what), d.digest, d.size);
 }
 
 class CheckedFileStream extends Readable {
   private position = 0;
-  private readonly job: FileHashJob;
+  private readonly file: BlobFile;
+  private readonly fd: number;
+  private readonly before: BigIntStats;
   /** Settles once the worker no longer reads the fd (the fd may be closed only then). */
   private readonly jobSettled: Promise<unknown>;
   private reading: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly file: BlobFile,
-    private readonly fd: number,
-    private readonly before: BigIntStats,
+    opened: OpenedBlobFile,
+    private readonly job: FileHashJob,
     private readonly d: Descriptor,
     private readonly what: string,
   ) {
     super({ highWaterMark: READ_BYTES });
-    this.job = sha256OfFdOffThread(fd);
+    this.file = opened.file;
+    this.fd = opened.fd;
+    this.before = opened.before;
     this.jobSettled = this.job.result.catch(() => undefined);
   }
 

@@ -14,6 +14,7 @@ import type { DeltaRecorder } from './delta-recorder.js';
 import { cancelled } from './fetch-verified.js';
 import { imagesOf, listImages, loadNode, type CopyNode, type ImageNode, type ManifestCache } from './image-graph.js';
 import { concurrencyLimit } from './limit.js';
+import { PrehashedBlobFiles } from './prehashed-blob-files.js';
 import {
   applyRename,
   checkLayerRequest,
@@ -143,8 +144,10 @@ async function copyAndCommit(req: CopyRequest): Promise<CopyReport> {
   const spoolDir = async (): Promise<string> => (await (temp ??= makeTempDir('baler-copy-'))).path;
   const images: CopiedImage[] = [];
   const stopAll = new AbortController();
+  // a sink taking one blob at a time gets the stored layers hashed ahead, in the order it takes them
+  const prehashed = PrehashedBlobFiles.start(req.from, caps, nodes.flatMap(({ node }) => imagesOf(node).flatMap((i) => i.manifest.layers)));
   const copyInto = ({ sel, node, label }: (typeof nodes)[number], sink: ImageSink): Promise<ManifestBytes> =>
-    copyNode(node, { req, sink, emit, totals, layerCopies, limit, spoolDir, label, image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), stop: stopAll.signal });
+    copyNode(node, { req, sink, emit, totals, layerCopies, limit, spoolDir, label, image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), stop: stopAll.signal, ...(prehashed ? { prehashed } : {}) });
   // a sink with a view per image (a registry: the image's repository) gets every image copied at once under
   // the one blob limit, so the next image's layers need not wait for this one's; names still go in order
   const forImage = nodes.length > 1 ? req.to.forImage?.bind(req.to) : undefined;
@@ -189,6 +192,7 @@ async function copyAndCommit(req: CopyRequest): Promise<CopyReport> {
       stopAll.abort();
       await Promise.allSettled(ahead);
     }
+    await prehashed?.close(); // no worker reads and no file stays open after the copy, however it ended
     if (temp) await (await temp).remove();
   }
 }
@@ -229,6 +233,8 @@ interface NodeCopyContext {
   readonly label: string;
   /** The image's names (or ID) alone, for a delta's "which image needs it". */
   readonly image: string;
+  /** Layers hashed ahead of a sequential sink (prehashed-blob-files.ts). */
+  readonly prehashed?: PrehashedBlobFiles;
 }
 
 async function copyNode(node: CopyNode, ctx: NodeCopyContext): Promise<ManifestBytes> {
@@ -285,6 +291,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
     const omitted = req.delta?.tryOmit(layer, diffIds[i] as Digest, sink, req.layers, ctx.image);
     if (omitted) {
       if (!ctx.layerCopies.has(layer.digest)) totals.blobsSkipped++;
+      ctx.prehashed?.drop(layer.digest);
       ctx.layerCopies.set(layer.digest, Promise.resolve(omitted));
       emit({ kind: 'blob', digest: layer.digest, role: 'layer', state: 'skipped-present', done: 0, total: layer.size, leftOut: true });
     }
@@ -303,6 +310,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
           spoolDir: ctx.spoolDir,
           signal: inner.signal,
           onState: (state, done, total) => emit({ kind: 'blob', digest: layer.digest, role: 'layer', state, done, ...(total !== undefined ? { total } : {}) }),
+          ...(ctx.prehashed ? { prehashed: ctx.prehashed } : {}),
         }).then((c) => {
           if (c.skipped) totals.blobsSkipped++;
           else totals.blobsCopied++;

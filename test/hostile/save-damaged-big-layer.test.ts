@@ -5,14 +5,13 @@
  * must stop the worker and exit.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { dockerArchiveParts, sha256Hex } from '../helpers/image-archives.js';
-import { repoRoot } from '../helpers/paths.js';
+import { interruptedSave } from '../helpers/interrupted-save.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { listFilesRecursive, TempDirs } from '../helpers/temp-dirs.js';
 import { writeTar } from '../helpers/tiny-tar.js';
@@ -70,21 +69,7 @@ describe('save of a damaged big store layer', () => {
   });
 
   test('interrupted while the layer streams to stdout: exit 130 and the process ends', async () => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), 'save', '-q', '--store', store, NAME], {
-      cwd: dir,
-      env: { ...process.env, BALER_STORE: '', NODE_TEST_CONTEXT: '', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    // the archive has started: the layer's copy (and its hash) is under way; keep reading so writes never block
-    await new Promise((resolve) => child.stdout.once('data', resolve));
-    child.stdout.resume();
-    child.kill('SIGINT');
-    // a worker left running would keep the process alive: the guard kill then shows as a signal, not 130
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-    clearTimeout(guard);
+    const { code, stderr } = await interruptedSave(['-q', '--store', store, NAME], dir);
     assert.equal(code, ExitCode.cancelled, stderr);
   });
 });

@@ -10,7 +10,8 @@ import { isVouchedFor } from '../../../src/io/hashing.js';
 import type { Descriptor } from '../../../src/model/descriptor.js';
 import type { Digest } from '../../../src/model/digest.js';
 import { openCheckedBlobFile } from '../../../src/pipeline/checked-blob-file.js';
-import type { BlobFile, ImageSource } from '../../../src/transports/types.js';
+import type { ImageSource } from '../../../src/transports/types.js';
+import { blobFileSource } from '../../helpers/blob-files.js';
 import { runProcess } from '../../helpers/run-process.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 
@@ -24,22 +25,9 @@ function digestOf(b: Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
 }
 
-/** A source offering only openBlobFile, over real files; records every close(). */
+/** A source offering only openBlobFile, over one real file; records every close(). */
 function fileSource(path: string, closed: string[]): ImageSource {
-  return {
-    openBlobFile: async (d: Descriptor): Promise<BlobFile | undefined> => {
-      const fh = await open(path, 'r');
-      return {
-        size: d.size,
-        fd: fh.fd,
-        read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position),
-        close: async () => {
-          closed.push(path);
-          await fh.close();
-        },
-      };
-    },
-  } as Partial<ImageSource> as ImageSource;
+  return blobFileSource(() => path, { closed: () => closed.push(path) });
 }
 
 async function collect(s: Readable): Promise<Buffer> {
