@@ -29,7 +29,9 @@ export async function loadImageDetails(store: Store, image: StoreImage): Promise
   let pickedPlatform: string | undefined;
   if (manifestKind(bytes, `manifest ${descriptor.digest}`) === 'index') {
     const index = parseIndexManifest(bytes, `index ${descriptor.digest}`);
-    const runnable = index.manifests.filter((m) => m.platform && m.platform.os !== 'unknown');
+    // a sparse index's platforms the store lacks are not candidates
+    const held = await Promise.all(index.manifests.map((m) => store.hasBlob(m.digest)));
+    const runnable = index.manifests.filter((m, i) => held[i] && m.platform && m.platform.os !== 'unknown');
     const host = hostPlatform();
     const child = runnable.find((m) => m.platform && platformMatches(host, m.platform)) ?? runnable[0] ?? index.manifests[0];
     if (!child) throw new BalerError('E_FORMAT', `index ${descriptor.digest}: holds no images`);

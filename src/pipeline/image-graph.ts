@@ -13,7 +13,8 @@ import type { Platform } from '../model/platform.js';
 import { formatPlatform, hostPlatform, platformMatches } from '../model/platform.js';
 import type { ImageSource, SinkCaps } from '../transports/types.js';
 import { fetchVerifiedConfig, fetchVerifiedManifest } from './fetch-verified.js';
-import { decideIndex, type ListedImage } from './plan.js';
+import { includedChildren, NOT_INCLUDED_WARNING, notIncludedPlatformError, platformList, runnableNotIncluded } from './included-children.js';
+import { decideIndex, type IndexDecision, type ListedImage } from './plan.js';
 
 /** An image manifest with its verified config, ready to copy. */
 export interface ImageNode {
@@ -29,6 +30,10 @@ export interface IndexNode {
   readonly kind: 'index';
   readonly descriptor: Descriptor;
   readonly bytes: Uint8Array;
+  /**
+   * The parsed index, narrowed to the entries the source includes when it is sparse (included-children.ts):
+   * children equal to these entries keep the original index bytes, absent platforms included.
+   */
   readonly index: IndexManifest;
   readonly children: ImageNode[];
 }
@@ -123,8 +128,15 @@ export async function loadNode(image: ListedImage & { problem?: unknown }, o: No
     return node;
   }
   const bytes = await manifestBytes(o.source, top, `${o.label}: index`, o.cache);
-  const index = parseIndexManifest(bytes, `${o.label}: index`, top.mediaType);
-  const decision = decideIndex(index, o.caps, o.platform, hostPlatform(), o.label);
+  // a sparse index: only the children the source includes are candidates; the index bytes stay as they are
+  const split = await includedChildren(o.source, parseIndexManifest(bytes, `${o.label}: index`, top.mediaType), o.label);
+  const index = split.index;
+  let decision: IndexDecision;
+  try {
+    decision = decideIndex(index, o.caps, o.platform, hostPlatform(), o.label);
+  } catch (err) {
+    throw (err instanceof BalerError && err.code === 'E_NOT_FOUND' && notIncludedPlatformError(o.platform ?? hostPlatform(), split, o.label)) || err;
+  }
   if (decision.keep === 'child') {
     const child = decision.child;
     if (isIndexMediaType(child.mediaType)) {
@@ -132,6 +144,8 @@ export async function loadNode(image: ListedImage & { problem?: unknown }, o: No
     }
     return loadImageNode(child, o, `${o.label} (${child.platform ? formatPlatform(child.platform) : child.digest})`);
   }
+  const absent = runnableNotIncluded(split.notIncluded);
+  if (absent.length) o.warn(NOT_INCLUDED_WARNING, `${o.label}: platform(s) ${platformList(absent)} of the index not included (kept in the index, not copied)`);
   const dropped = index.manifests.length - decision.children.length;
   if (dropped > 0) o.warn('W_ATTESTATION', `${o.label}: left out ${dropped} attestation manifest(s) of the index`);
   const children: ImageNode[] = [];

@@ -4,6 +4,7 @@ import { familiarName } from '../model/image-name.js';
 import type { ImageSource } from '../transports/types.js';
 import { copyImages } from './copy.js';
 import { readDelta } from './delta-check.js';
+import { NOT_INCLUDED_WARNING } from './included-children.js';
 import type { CopyEventHandler, PlannedImage } from './events.js';
 import { VerifyingNullSink } from './verifying-null-sink.js';
 
@@ -29,6 +30,8 @@ export interface VerifyReport {
   delta?: { base: string; expectedExternal: Digest[] };
   /** Blob files nothing in the archive refers to: noted, not a failure. */
   unreferenced: Digest[];
+  /** Platforms of a multi-platform image the source does not include (a sparse index): noted, not a failure. */
+  notIncluded?: string[];
 }
 
 /**
@@ -58,6 +61,7 @@ export async function verifySource(source: ImageSource, input: string, o: { sign
       onEvent: (e) => {
         if (e.kind === 'plan') planned = e.images;
         if (e.kind === 'image-done') done.push({ names: e.names.map(familiarName), id: e.id, digest: e.digest });
+        if (e.kind === 'warning' && e.code === NOT_INCLUDED_WARNING) (report.notIncluded ??= []).push(e.message);
         o.onEvent?.(e);
       },
     });

@@ -24,12 +24,14 @@ export interface FsckReport {
   blobsChecked: number;
   bytesChecked: number;
   images: number;
+  /** Child manifests of an index the store lacks: platforms not included (a sparse index). Not problems. */
+  notIncluded: Array<{ digest: Digest; from: string }>;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export async function fsckLayout(root: string, signal?: AbortSignal): Promise<FsckReport> {
-  const report: FsckReport = { root, problems: [], blobsChecked: 0, bytesChecked: 0, images: 0 };
+  const report: FsckReport = { root, problems: [], blobsChecked: 0, bytesChecked: 0, images: 0, notIncluded: [] };
   const problem = (message: string, digest?: Digest): void => {
     report.problems.push(digest ? { digest, message } : { message });
   };
@@ -76,6 +78,7 @@ export async function fsckLayout(root: string, signal?: AbortSignal): Promise<Fs
   }
 
   const walk = await walkReachable(root, entries);
+  report.notIncluded = walk.notIncluded;
   for (const m of walk.missing) problem(`blob ${m.digest} is missing (referenced by ${m.from})`, m.digest);
   for (const u of walk.unreadable) problem(`manifest ${u.digest} (${u.from}) is unreadable: ${u.message}`, u.digest);
   for (const [digest, r] of walk.reachable) {

@@ -6,7 +6,7 @@ import { parseImageConfig } from '../model/image-config.js';
 import { JsonLimits } from '../model/json-limits.js';
 import { Annotations, nameFromIndexEntry } from '../model/layout-names.js';
 import type { Platform } from '../model/platform.js';
-import { readBlobBytes } from './blobs.js';
+import { hasBlob, readBlobBytes } from './blobs.js';
 import type { IndexEntry } from './index-file.js';
 import { manifestReferences } from './references.js';
 import type { ResolvableImage } from './resolve.js';
@@ -26,6 +26,8 @@ export interface StoreImage extends ResolvableImage {
   readonly descriptor: Descriptor;
   readonly kind: 'image' | 'index';
   readonly platforms: Platform[];
+  /** An index's platforms the store does not hold (a sparse index); absent when it holds them all. */
+  readonly notIncluded?: Platform[];
   readonly created?: string;
   readonly size: number;
   /** Set when a blob could not be read; `baler fsck` says more. */
@@ -78,8 +80,15 @@ async function describe(root: string, d: Descriptor, names: ImageName[], refName
       return { digest: d.digest, id: facts.configDigest, names, refNames, descriptor, kind: 'image', platforms: facts.platform ? [facts.platform] : [], ...(facts.created ? { created: facts.created } : {}), size };
     }
     const platforms: Platform[] = [];
+    const notIncluded: Platform[] = [];
     let created: string | undefined;
     for (const child of refs.refs) {
+      // a sparse index (formats.md §1.3, Docker's containerd store): a child manifest the store lacks is a
+      // platform not included, listed apart and not counted in the size
+      if (child.role === 'manifest' && !(await hasBlob(root, child.digest))) {
+        if (child.platform && child.platform.os !== 'unknown') notIncluded.push(child.platform);
+        continue;
+      }
       sizes.set(child.digest, child.size);
       if (child.role !== 'manifest') continue;
       const facts = await imageFacts(root, child.digest, sizes);
@@ -89,7 +98,7 @@ async function describe(root: string, d: Descriptor, names: ImageName[], refName
       if (facts.created && (!created || facts.created > created)) created = facts.created;
     }
     const size = [...sizes.values()].reduce((a, b) => a + b, 0);
-    return { digest: d.digest, id: d.digest, names, refNames, descriptor, kind: 'index', platforms, ...(created ? { created } : {}), size };
+    return { digest: d.digest, id: d.digest, names, refNames, descriptor, kind: 'index', platforms, ...(notIncluded.length ? { notIncluded } : {}), ...(created ? { created } : {}), size };
   } catch (err) {
     const size = [...sizes.values()].reduce((a, b) => a + b, 0);
     return { digest: d.digest, id: d.digest, names, refNames, descriptor, kind: 'image', platforms: [], size, broken: (err as Error).message };

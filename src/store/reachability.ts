@@ -22,6 +22,11 @@ export interface ReachableBlob {
 export interface Reachability {
   reachable: Map<Digest, ReachableBlob>;
   missing: { digest: Digest; from: string }[];
+  /**
+   * Child manifests of an index that the layout lacks: platforms not included (a sparse index, as Docker's
+   * containerd image store saves one; the OCI image-layout spec allows it). Noted, not a problem.
+   */
+  notIncluded: { digest: Digest; from: string }[];
   /** Manifests that could not be read or parsed: their children are unknown. */
   unreadable: { digest: Digest; from: string; message: string }[];
 }
@@ -36,12 +41,12 @@ function roleLabel(role: ReferenceRole, position: number): string {
 }
 
 export async function walkReachable(root: string, entries: readonly IndexEntry[]): Promise<Reachability> {
-  const out: Reachability = { reachable: new Map(), missing: [], unreadable: [] };
-  const visitManifest = async (digest: Digest, size: number, from: string): Promise<void> => {
+  const out: Reachability = { reachable: new Map(), missing: [], notIncluded: [], unreadable: [] };
+  const visitManifest = async (digest: Digest, size: number, from: string, child = false): Promise<void> => {
     if (out.reachable.has(digest)) return;
     out.reachable.set(digest, { size, from });
     if ((await blobSize(root, digest)) === undefined) {
-      out.missing.push({ digest, from });
+      (child ? out.notIncluded : out.missing).push({ digest, from });
       return;
     }
     let refs;
@@ -54,7 +59,7 @@ export async function walkReachable(root: string, entries: readonly IndexEntry[]
     for (const r of refs.refs) {
       const childFrom = `manifest ${shortId(digest)} ${roleLabel(r.role, r.position)}`;
       if (r.role === 'manifest') {
-        await visitManifest(r.digest, r.size, childFrom);
+        await visitManifest(r.digest, r.size, childFrom, refs.kind === 'index');
         continue;
       }
       if (out.reachable.has(r.digest)) continue;

@@ -64,6 +64,11 @@ export abstract class ArchiveSource implements ImageSource {
     return out;
   }
 
+  async holdsBlob(d: Digest): Promise<boolean> {
+    await this.list();
+    return this.generated.has(d) || this.members.has(d) || this.decoded.has(d) || this.layout?.findBlob(d) !== undefined;
+  }
+
   async fetchManifest(d: Descriptor): Promise<Uint8Array> {
     await this.list();
     const made = this.generated.get(d.digest);

@@ -83,6 +83,12 @@ export interface ImageSource extends AsyncDisposable {
    * undefined when absent. NOT verified; callers parse it with a size cap.
    */
   readTopLevelFile?(name: string): Promise<Uint8Array | undefined>;
+  /**
+   * Archives and layouts only: whether the source holds this blob. An OCI layout may lack the manifests of
+   * an index's other platforms (Docker's containerd image store saves only the platforms it has): such a
+   * child is "not included", not an error. Sources without it are taken to hold everything they reference.
+   */
+  holdsBlob?(d: Digest): Promise<boolean>;
   /** Archives and layouts only: every blob stored under `blobs/sha256/` (verify notes unreferenced ones). */
   storedBlobs?(): Promise<Digest[]>;
   /**

@@ -10,13 +10,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { allTags, assertFixtureImagesRun, dockerImageFacts, type ImageFacts } from '../helpers/docker-facts.js';
 import { dockerdSkipReason, withDockerd } from '../helpers/dockerd.js';
 import { fixture } from '../helpers/paths.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
+import { runChecked } from '../helpers/run-process.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 import { readTar, type ReadEntry } from '../helpers/tiny-tar.js';
 
@@ -274,6 +275,72 @@ describe('Docker 26 with the containerd image store', { skip }, () => {
     }
     assert.equal(await run('imga:1', '/bin/sh', '-c', 'cat /hl/link; ls /data'), 'hard\nnew\n');
     assert.equal(await run('imgo:1'), 'new\n');
+  });
+
+  /**
+   * A two-platform OCI archive made from imgb:1: linux/amd64 is imgb:1's manifest, linux/arm64/v8 a manifest
+   * of the same layers with an arm64 config whose manifest and config the archive leaves out (a sparse index,
+   * as docker pull leaves one). Returns the archive and the digests of the index and the amd64 manifest.
+   */
+  async function sparseTwoPlatformArchive(dir: string): Promise<{ file: string; index: string; amd64: string }> {
+    const root = join(dir, 'layout');
+    const blob = (digest: string): string => join(root, 'blobs', 'sha256', digest.slice(7));
+    await mkdir(dir, { recursive: true });
+    await balerOk(['save', '--store', store, '--format', 'oci-dir', '-o', root, 'imgb:1']);
+    const [entry] = (JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as { manifests: Array<{ mediaType: string; digest: string; size: number }> }).manifests;
+    assert.ok(entry);
+    const manifest = JSON.parse(await readFile(blob(entry.digest), 'utf8')) as { config: { digest: string; size: number } };
+    const armConfig = Buffer.from(JSON.stringify({ ...JSON.parse(await readFile(blob(manifest.config.digest), 'utf8')), architecture: 'arm64', variant: 'v8' }));
+    const armManifest = Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, digest: sha(armConfig), size: armConfig.length } }));
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: entry.mediaType, digest: entry.digest, size: entry.size, platform: { architecture: 'amd64', os: 'linux' } },
+        { mediaType: entry.mediaType, digest: sha(armManifest), size: armManifest.length, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+      ],
+    }));
+    await writeFile(blob(sha(index)), index);
+    const names = { 'io.containerd.image.name': 'docker.io/library/multi:1', 'org.opencontainers.image.ref.name': '1' };
+    await writeFile(join(root, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha(index), size: index.length, annotations: names }] }));
+    const file = join(dir, 'multi-sparse.oci.tar');
+    await runChecked('tar', ['-C', root, '-cf', file, 'oci-layout', 'index.json', 'blobs']);
+    return { file, index: sha(index), amd64: entry.digest };
+  }
+
+  test('a multi-platform image: docker save -> baler load/ls/verify -> baler save -> docker load keeps the index digest as image ID', { skip }, async () => {
+    const dir = join(work, 'multi');
+    const made = await sparseTwoPlatformArchive(dir);
+    await dockerLoad(made.file);
+    const shown = await dockerImageFacts(d);
+    assert.deepEqual(shown.map((f) => [f.id, f.tags]), [[made.index, ['multi:1']]], 'docker shows the index digest as image ID');
+
+    // docker save writes the Docker >= 25 hybrid: index.json names the index, manifest.json the amd64 manifest
+    const saved = join(dir, 'docker-save.tar');
+    await d.dockerChecked(['save', '-o', saved, 'multi:1']);
+    const read = tarReader(readTar(await readFile(saved)), saved);
+    const entries = (JSON.parse(read('index.json').toString()) as { manifests: Array<{ digest: string }> }).manifests;
+    assert.deepEqual(entries.map((e) => e.digest), [made.index]);
+
+    const verified = JSON.parse((await balerOk(['verify', '--json', saved])).stdout) as { ok: boolean; images: Array<{ digest: string }>; unreferenced: string[] };
+    assert.deepEqual([verified.ok, verified.images.map((i) => i.digest), verified.unreferenced], [true, [made.index], []]);
+    const s3 = join(dir, 'store');
+    const loaded = await balerOk(['load', '-i', saved, '--store', s3]);
+    assert.match(loaded.stderr, /platform\(s\) linux\/arm64\/v8 of the index not included/);
+    const ls = JSON.parse((await balerOk(['ls', '--json', '--store', s3])).stdout) as Array<{ Id: string; RepoTags: string[]; Platforms: string[] }>;
+    assert.deepEqual(ls.map((i) => [i.Id, i.RepoTags, i.Platforms]), [[made.index, ['multi:1'], ['linux/amd64']]]);
+    assert.equal((await runBaler(['fsck', '--store', s3])).code, 0, 'the absent platform is no fsck problem');
+
+    const back = join(dir, 'baler-save.tar');
+    await balerOk(['save', '--store', s3, '-o', back, 'multi:1']);
+    const backRead = tarReader(readTar(await readFile(back)), back);
+    assert.deepEqual(backRead(`blobs/sha256/${made.index.slice(7)}`), read(`blobs/sha256/${made.index.slice(7)}`), 'the index, byte for byte');
+    assert.deepEqual(await dockerLoad(back), shown, 'docker rmi + docker load of baler\'s save: the same image ID, name and layers');
+    assert.equal(await run('multi:1', 'cat', '/b.txt'), 'b\n');
+
+    const amd = join(dir, 'baler-amd64.tar');
+    await balerOk(['save', '--store', s3, '--platform', 'linux/amd64', '-o', amd, 'multi:1']);
+    assert.deepEqual((await dockerLoad(amd)).map((f) => f.id), [made.amd64], '--platform: the amd64 manifest alone');
   });
 
   test('baler save --from docker-root on the stopped daemon\'s data root fails in one line naming containerd\'s image store', { skip }, async () => {

@@ -29,7 +29,7 @@ function inspectJson(d: ImageDetails): Record<string, unknown> {
     },
   };
   if (config.variant) out.Variant = config.variant;
-  if (image.kind === 'index') out.Index = { Digest: image.digest, Platforms: image.platforms.map(formatPlatform), Picked: d.pickedPlatform ?? null };
+  if (image.kind === 'index') out.Index = { Digest: image.digest, Platforms: image.platforms.map(formatPlatform), NotIncluded: (image.notIncluded ?? []).map(formatPlatform), Picked: d.pickedPlatform ?? null };
   return out;
 }
 
@@ -49,7 +49,8 @@ function inspectText(d: ImageDetails): string {
   out += field('Names', image.names.length ? image.names.map(familiarName).join(', ') : '<none>');
   out += field('ID', manifest.config.digest);
   out += field('Digest', `${image.digest} (${image.descriptor.mediaType})`);
-  if (image.kind === 'index') out += field('Platforms', `${image.platforms.map(formatPlatform).join(', ')}; showing ${d.pickedPlatform ?? 'the first'}`);
+  const absent = image.notIncluded?.length ? ` (not included: ${image.notIncluded.map(formatPlatform).join(', ')})` : '';
+  if (image.kind === 'index') out += field('Platforms', `${image.platforms.map(formatPlatform).join(', ')}${absent}; showing ${d.pickedPlatform ?? 'the first'}`);
   const created = config.created ? new Date(config.created) : undefined;
   out += field('Created', created && !Number.isNaN(created.getTime()) ? `${config.created} (${formatRelativeTime(created)})` : (config.created ?? ''));
   out += field('Platform', formatPlatform(configPlatform(config)));

@@ -39,6 +39,7 @@ function printReport(io: CliIo, r: VerifyReport, quiet: boolean): void {
       io.stdout.write(`${names.padEnd(24)} ${img.ids.map(shortId).join(',')}  ${plural(img.layers, 'layer')} OK${expected}\n`);
     }
     if (r.delta) io.stdout.write(`delta against ${r.delta.base}: ${plural(r.delta.expectedExternal.length, 'layer blob')} expected at the destination, not in the archive\n`);
+    for (const note of r.notIncluded ?? []) io.stdout.write(`note: ${note}\n`);
     if (r.unreferenced.length) io.stdout.write(`note: ${plural(r.unreferenced.length, 'unreferenced blob')}: ${r.unreferenced.join(', ')}\n`);
   }
   // most messages already start with the input's name; say it once
@@ -91,7 +92,7 @@ export const verifyCommand: Command = {
     sections: [
       {
         title: 'OUTPUT',
-        body: 'One line per image: its names, short image ID(s) and "N layers OK" (with "(M expected at the destination)" for a delta), then notes, then "FILE: OK (…)" or "FILE: FAILED: <problem>". With --json, one object: input, ok, problem (code, message, exit), images (names, ids, digest, layers, layersExpected), blobsChecked, bytesChecked, delta (base, expectedExternal), unreferenced.',
+        body: 'One line per image: its names, short image ID(s) and "N layers OK" (with "(M expected at the destination)" for a delta), then notes, then "FILE: OK (…)" or "FILE: FAILED: <problem>". With --json, one object: input, ok, problem (code, message, exit), images (names, ids, digest, layers, layersExpected), blobsChecked, bytesChecked, delta (base, expectedExternal), unreferenced, and notIncluded (one line per multi-platform image whose index lists platforms the input does not hold, as docker save writes for a pulled image under the containerd image store; a note, not a failure).',
       },
       {
         title: 'EXIT STATUS',

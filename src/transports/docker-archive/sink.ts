@@ -4,7 +4,9 @@ import type { Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
 import { parseImageConfig } from '../../model/image-config.js';
 import { parseImageManifest } from '../../model/manifest.js';
-import { declaredLayerCompression, isImageManifestMediaType, MediaTypes } from '../../model/media-types.js';
+import { parseIndexManifest } from '../../model/index-manifest.js';
+import { declaredLayerCompression, isImageManifestMediaType, isIndexMediaType, MediaTypes } from '../../model/media-types.js';
+import { hostPlatform, platformMatches } from '../../model/platform.js';
 import { LayoutArchiveSink } from '../layout-archive-sink.js';
 import type { ImageRef, OpenOptions, SinkCaps } from '../types.js';
 import { serializeManifestJson, serializeRepositories, type ManifestJsonImage } from './manifest-json.js';
@@ -13,16 +15,17 @@ import { serializeManifestJson, serializeRepositories, type ManifestJsonImage } 
  * docker-archive writer: the Docker ≥25 hybrid (formats.md §1.2 and "[R] Writer recipe"), loadable by
  * Docker 20.10 … 29, podman and skopeo: an OCI layout plus `manifest.json` (blobs/sha256 paths,
  * familiar RepoTags or null, no LayerSources) and `repositories`. Layers stay uncompressed or gzip:
- * Docker ≤24 rejects zstd.
+ * Docker ≤24 rejects zstd. A multi-platform index is kept whole in index.json (its digest is the image ID
+ * under the containerd image store), manifest.json lists one platform of it (platformManifest).
  */
 export class DockerArchiveSink extends LayoutArchiveSink {
   readonly caps: SinkCaps = {
-    manifestTypes: [MediaTypes.ociManifest, MediaTypes.dockerManifest],
+    manifestTypes: [MediaTypes.ociManifest, MediaTypes.dockerManifest, MediaTypes.ociIndex, MediaTypes.dockerList],
     layerCompressions: ['none', 'gzip'],
     needsSizeFirst: true,
     parallelPuts: false,
     multiImage: true,
-    keepsIndexes: false,
+    keepsIndexes: true,
   };
 
   static async open(ref: ImageRef, o: OpenOptions & { stdout?: Writable } = {}): Promise<DockerArchiveSink> {
@@ -31,8 +34,9 @@ export class DockerArchiveSink extends LayoutArchiveSink {
   }
 
   protected override checkManifest(bytes: Uint8Array, d: Descriptor): void {
+    if (isIndexMediaType(d.mediaType)) return;
     if (!isImageManifestMediaType(d.mediaType)) {
-      throw new BalerError('E_UNSUPPORTED', `${this.what}: docker-archive holds single-platform images only, not ${d.mediaType} (pick a platform)`);
+      throw new BalerError('E_UNSUPPORTED', `${this.what}: docker-archive cannot hold a ${d.mediaType}`);
     }
     const m = parseImageManifest(bytes, `${this.what}: manifest ${d.digest}`, d.mediaType);
     for (const [i, l] of m.layers.entries()) {
@@ -45,11 +49,12 @@ export class DockerArchiveSink extends LayoutArchiveSink {
   protected override extraFiles(): Array<[string, Buffer]> {
     const items: Array<ManifestJsonImage & { topDiffId?: Digest }> = [];
     for (const img of this.images.values()) {
-      const bytes = this.manifests.get(img.descriptor.digest) as Buffer;
-      const m = parseImageManifest(bytes, `${this.what}: manifest ${img.descriptor.digest}`, img.descriptor.mediaType);
+      const platform = this.platformManifest(img.descriptor);
+      const bytes = this.manifests.get(platform.digest) as Buffer;
+      const m = parseImageManifest(bytes, `${this.what}: manifest ${platform.digest}`, platform.mediaType);
       for (const d of [m.config, ...m.layers]) {
         if (!this.isWrittenOrExpected(d.digest)) {
-          throw new BalerError('E_INTERNAL', `Internal error: ${this.what}: blob ${d.digest} of ${img.descriptor.digest} was never written`);
+          throw new BalerError('E_INTERNAL', `Internal error: ${this.what}: blob ${d.digest} of ${platform.digest} was never written`);
         }
       }
       const item: ManifestJsonImage & { topDiffId?: Digest } = { config: m.config.digest, layers: m.layers.map((l) => l.digest), names: img.names };
@@ -61,6 +66,22 @@ export class DockerArchiveSink extends LayoutArchiveSink {
     const repositories = serializeRepositories(items);
     if (repositories) files.push(['repositories', repositories]);
     return files;
+  }
+
+  /**
+   * The image manifest manifest.json lists for an image: the manifest itself, or for a multi-platform index
+   * (index.json names it, as Docker ≥25 with the containerd store writes) one platform it includes, the
+   * host's if written, else the first (the pipeline never writes attestation manifests): what Docker's containerd exporter lists, and what Docker ≤24 and the
+   * graphdriver store load (they read manifest.json only).
+   */
+  private platformManifest(d: Descriptor): Descriptor {
+    if (!isIndexMediaType(d.mediaType)) return d;
+    const index = parseIndexManifest(this.manifests.get(d.digest) as Buffer, `${this.what}: index ${d.digest}`, d.mediaType);
+    const written = index.manifests.filter((m) => isImageManifestMediaType(m.mediaType) && this.manifests.has(m.digest));
+    const host = hostPlatform();
+    const pick = written.find((m) => m.platform && platformMatches(host, m.platform)) ?? written[0];
+    if (!pick) throw new BalerError('E_INTERNAL', `Internal error: ${this.what}: index ${d.digest} has no image manifest written`);
+    return pick;
   }
 
   private topDiffId(config: Digest): Digest | undefined {

@@ -22,13 +22,16 @@ interface IndexedManifest {
   descriptor: Descriptor;
   manifest: ImageManifest;
   names: ImageName[];
+  /** Set when index.json names an image index holding this manifest: the image is that index. */
+  index?: Descriptor;
 }
 
 /**
  * docker-archive reader for every flavour (formats.md §1): Docker ≤24 legacy dirs (layer.tar symlinks),
  * skopeo/podman `<hex>.tar` files, podman multi-image, and the Docker ≥25 hybrid. manifest.json is the
- * authority; a hybrid's own OCI manifest is used when index.json has one for the item, otherwise an OCI
- * manifest is synthesised exactly as Docker 25 would write it.
+ * authority; a hybrid's own OCI manifest is used when index.json has one for the item (or the image index
+ * index.json names, when the item is one of its platforms), otherwise an OCI manifest is synthesised
+ * exactly as Docker 25 would write it.
  */
 export class DockerArchiveSource extends ArchiveSource {
   private readonly compressedDigests = new Map<string, Promise<Digest>>();
@@ -70,7 +73,8 @@ export class DockerArchiveSource extends ArchiveSource {
     if (item.Layers.length !== diffIds.length) {
       throw new BalerError('E_FORMAT', `${what}: ${at}: layers length mismatch (${item.Layers.length} layers, config has ${diffIds.length} diff_ids)`);
     }
-    const match = indexed.find((c) => c.manifest.config.digest === configDigest && c.manifest.layers.length === item.Layers.length);
+    const matches = indexed.filter((c) => c.manifest.config.digest === configDigest && c.manifest.layers.length === item.Layers.length);
+    const match = matches[0];
     // a delta archive (baler-delta.json) leaves out layers on purpose; only those may be absent
     const layerEntries = item.Layers.map((p, j) => {
       const role = `${at}.Layers[${j}]`;
@@ -84,8 +88,10 @@ export class DockerArchiveSource extends ArchiveSource {
 
     let descriptor: Descriptor;
     if (match) {
-      descriptor = match.descriptor;
-      addNames(names, match.names);
+      // Docker ≥25 with the containerd image store: index.json names the image index (its digest is the
+      // image ID there) and manifest.json the platform manifest it saved; the image is the index, kept whole
+      descriptor = match.index ?? match.descriptor;
+      for (const m of matches) if (m.index?.digest === match.index?.digest) addNames(names, m.names);
       // layers the OCI manifest names but blobs/ lacks are served from the paths manifest.json gives
       for (const [j, l] of match.manifest.layers.entries()) {
         const entry = layerEntries[j];
@@ -142,7 +148,10 @@ export class DockerArchiveSource extends ArchiveSource {
     return d;
   }
 
-  /** A hybrid's index.json image manifests (one level into nested indexes; absent children skipped). */
+  /**
+   * A hybrid's index.json image manifests, and those of the image indexes it names (one level; a child
+   * the archive lacks is a platform not included, as in a sparse index Docker's containerd store saves).
+   */
   private async indexedManifests(): Promise<IndexedManifest[]> {
     if (!this.layout) return [];
     const what = this.archive.what;
@@ -158,7 +167,7 @@ export class DockerArchiveSource extends ArchiveSource {
         for (const m of child.manifests) {
           if (!isImageManifestMediaType(m.mediaType) || !this.layout.findBlob(m.digest)) continue;
           const bytes = await this.layout.readManifest(m);
-          out.push({ descriptor: plainDescriptor(m), manifest: parseImageManifest(bytes, `${what}: manifest ${m.digest}`, m.mediaType), names });
+          out.push({ descriptor: plainDescriptor(m), manifest: parseImageManifest(bytes, `${what}: manifest ${m.digest}`, m.mediaType), names, index: plainDescriptor(d) });
         }
       }
     }

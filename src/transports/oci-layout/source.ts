@@ -9,6 +9,7 @@ import { familiarName, parseImageName, sameName } from '../../model/image-name.j
 import type { StoreImage } from '../../store/images.js';
 import { resolveImage } from '../../store/resolve.js';
 import type { Store } from '../../store/store.js';
+import { hasBlob } from '../../store/blobs.js';
 import { blobPath } from '../../store/layout.js';
 import type { BlobFile, ImageRef, ImageSource, SourceEntry } from '../types.js';
 
@@ -59,6 +60,10 @@ export class LayoutSource implements ImageSource {
 
   fetchBlob(d: Descriptor): Promise<Readable> {
     return this.store.openBlob(d.digest);
+  }
+
+  holdsBlob(d: Digest): Promise<boolean> {
+    return hasBlob(this.store.root, d);
   }
 
   async openBlobFile(d: Descriptor): Promise<BlobFile | undefined> {
