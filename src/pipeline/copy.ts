@@ -8,6 +8,7 @@ import type { Platform } from '../model/platform.js';
 import { configPlatform } from '../model/image-config.js';
 import { formatPlatform } from '../model/platform.js';
 import type { ImageSink, ImageSource, NameMove } from '../transports/types.js';
+import { attestationLabel, attestationsToKeep, copyAttestation } from './attestations.js';
 import { copyConfig, copyLayer, type CopiedLayer } from './blob-copy.js';
 import type { CopyEvent, CopyEventHandler, PlannedImage } from './events.js';
 import type { DeltaRecorder } from './delta-recorder.js';
@@ -147,7 +148,7 @@ async function copyAndCommit(req: CopyRequest): Promise<CopyReport> {
   // a sink taking one blob at a time gets the stored layers hashed ahead, in the order it takes them
   const prehashed = PrehashedBlobFiles.start(req.from, caps, nodes.flatMap(({ node }) => imagesOf(node).flatMap((i) => i.manifest.layers)));
   const copyInto = ({ sel, node, label }: (typeof nodes)[number], sink: ImageSink): Promise<ManifestBytes> =>
-    copyNode(node, { req, sink, emit, totals, layerCopies, limit, spoolDir, label, image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), stop: stopAll.signal, ...(prehashed ? { prehashed } : {}) });
+    copyNode(node, { req, sink, emit, warn, totals, layerCopies, limit, spoolDir, label, image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), stop: stopAll.signal, ...(prehashed ? { prehashed } : {}) });
   // a sink with a view per image (a registry: the image's repository) gets every image copied at once under
   // the one blob limit, so the next image's layers need not wait for this one's; names still go in order
   const forImage = nodes.length > 1 ? req.to.forImage?.bind(req.to) : undefined;
@@ -226,6 +227,8 @@ interface NodeCopyContext {
   /** Stops this image's copy when another image copied at the same time failed. */
   readonly stop?: AbortSignal;
   readonly emit: (e: CopyEvent) => void;
+  /** A warning for the report and the event stream. */
+  readonly warn: (code: string, message: string) => void;
   readonly totals: Totals;
   readonly layerCopies: Map<Digest, Promise<CopiedLayer>>;
   readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
@@ -239,12 +242,31 @@ interface NodeCopyContext {
 
 async function copyNode(node: CopyNode, ctx: NodeCopyContext): Promise<ManifestBytes> {
   if (node.kind === 'image') return copyImageNode(node, ctx, ctx.label);
-  const children: Array<{ from: Descriptor; to: Descriptor }> = [];
+  // index entry (as the index lists it) -> descriptor written for it
+  const written = new Map<Descriptor, Descriptor>();
   for (const child of node.children) {
     const platform = child.descriptor.platform ? formatPlatform(child.descriptor.platform) : child.descriptor.digest;
-    const written = await copyImageNode(child, ctx, `${ctx.label} (${platform})`);
-    children.push({ from: child.descriptor, to: written.descriptor });
+    written.set(child.descriptor, (await copyImageNode(child, ctx, `${ctx.label} (${platform})`)).descriptor);
   }
+  // === attestations: byte for byte, with the platform manifests they describe when those kept their digests
+  const same = [...written].filter(([from, to]) => to.digest === from.digest);
+  const kept = attestationsToKeep(node.attestations, new Set(same.map(([from]) => from.digest)), same.length === written.size);
+  for (const a of kept) {
+    if (ctx.stop?.aborted) throw cancelled(ctx.stop);
+    const c = await copyAttestation(a, { source: ctx.req.from, sink: ctx.sink, what: attestationLabel(ctx.label, a.descriptor), limit: ctx.limit, ...(ctx.req.signal ? { signal: ctx.req.signal } : {}) });
+    ctx.totals.blobsCopied += c.blobsCopied;
+    ctx.totals.blobsSkipped += c.blobsSkipped;
+    ctx.totals.bytesRead += c.bytes;
+    ctx.totals.bytesWritten += c.bytes;
+    written.set(a.descriptor, a.descriptor);
+  }
+  const leftOut = node.attestationsLeftOut + node.attestations.length - kept.length;
+  if (leftOut > 0) ctx.warn('W_ATTESTATION', `${ctx.label}: left out ${leftOut} attestation manifest(s) of the index`);
+  // in the index's order, so an index whose entries all stay keeps its bytes (rewriteIndex)
+  const children = node.index.manifests.flatMap((from) => {
+    const to = written.get(from);
+    return to ? [{ from, to }] : [];
+  });
   const out = rewriteIndex(node.index, node.bytes, node.descriptor, children, decideIndexType(node.index.mediaType, ctx.sink.caps));
   await ctx.sink.putManifest(out.bytes, out.descriptor);
   ctx.totals.bytesRead += node.bytes.byteLength;

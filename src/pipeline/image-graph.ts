@@ -12,6 +12,8 @@ import { isIndexMediaType } from '../model/media-types.js';
 import type { Platform } from '../model/platform.js';
 import { formatPlatform, hostPlatform, platformMatches } from '../model/platform.js';
 import type { ImageSource, SinkCaps } from '../transports/types.js';
+import { attestedDigest } from '../model/attestation.js';
+import { attestationLabel, loadAttestationNode, type AttestationNode } from './attestations.js';
 import { fetchVerifiedConfig, fetchVerifiedManifest } from './fetch-verified.js';
 import { includedChildren, NOT_INCLUDED_WARNING, notIncludedPlatformError, platformList, runnableNotIncluded } from './included-children.js';
 import { decideIndex, type IndexDecision, type ListedImage } from './plan.js';
@@ -25,7 +27,7 @@ export interface ImageNode {
   readonly config: { readonly descriptor: Descriptor; readonly bytes: Uint8Array; readonly parsed: ImageConfig };
 }
 
-/** A multi-platform index kept whole, with the children that will be copied (attestations left out). */
+/** A multi-platform index kept whole, with the children that will be copied. */
 export interface IndexNode {
   readonly kind: 'index';
   readonly descriptor: Descriptor;
@@ -36,6 +38,10 @@ export interface IndexNode {
    */
   readonly index: IndexManifest;
   readonly children: ImageNode[];
+  /** Attestations the source holds, copied when the manifest they describe is written unchanged. */
+  readonly attestations: AttestationNode[];
+  /** Attestation entries that are not attestation manifests buildkit's way (left out, with a warning). */
+  readonly attestationsLeftOut: number;
 }
 
 export type CopyNode = ImageNode | IndexNode;
@@ -146,8 +152,6 @@ export async function loadNode(image: ListedImage & { problem?: unknown }, o: No
   }
   const absent = runnableNotIncluded(split.notIncluded);
   if (absent.length) o.warn(NOT_INCLUDED_WARNING, `${o.label}: platform(s) ${platformList(absent)} of the index not included (kept in the index, not copied)`);
-  const dropped = index.manifests.length - decision.children.length;
-  if (dropped > 0) o.warn('W_ATTESTATION', `${o.label}: left out ${dropped} attestation manifest(s) of the index`);
   const children: ImageNode[] = [];
   for (const child of decision.children) {
     if (isIndexMediaType(child.mediaType)) {
@@ -155,7 +159,26 @@ export async function loadNode(image: ListedImage & { problem?: unknown }, o: No
     }
     children.push(await loadImageNode(child, o, `${o.label} (${child.platform ? formatPlatform(child.platform) : child.digest})`));
   }
-  return { kind: 'index', descriptor: top, bytes, index, children };
+  const attestations: AttestationNode[] = [];
+  let attestationsLeftOut = 0;
+  // like an absent platform, an attestation of one, or one whose blobs the source lacks, stays listed and
+  // is not copied: the index keeps its bytes (its digest is the image ID under containerd's store)
+  const notIncluded = new Set<Descriptor>();
+  const included = new Set(index.manifests.map((m) => m.digest));
+  for (const entry of decision.attestations) {
+    const what = attestationLabel(o.label, entry);
+    const described = attestedDigest(entry);
+    if (split.notIncluded.length && described && !included.has(described)) {
+      notIncluded.add(entry);
+      continue;
+    }
+    const node = isIndexMediaType(entry.mediaType) ? undefined : await loadAttestationNode(o.source, entry, await manifestBytes(o.source, entry, `${what}: manifest`, o.cache), what, o.signal);
+    if (node === 'not-included') notIncluded.add(entry);
+    else if (node) attestations.push(node);
+    else attestationsLeftOut++;
+  }
+  const kept = notIncluded.size ? { ...index, manifests: index.manifests.filter((m) => !notIncluded.has(m)) } : index;
+  return { kind: 'index', descriptor: top, bytes, index: kept, children, attestations, attestationsLeftOut };
 }
 
 /** The image manifests a node copies. */

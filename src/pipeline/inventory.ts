@@ -62,7 +62,7 @@ function toInventory(collected: Collected, source: string, holds: InventoryHolds
 async function walkOpenSource(source: ImageSource, label: string, signal?: AbortSignal): Promise<Collected> {
   const out: Collected = { blobs: [], layers: [], images: [] };
   const cache: ManifestCache = new Map();
-  const warn = (): void => undefined; // attestations left out of a walk are not holdings worth a warning
+  const warn = (): void => undefined; // a walk's warnings (platforms not included) say nothing about holdings
   for (const listed of await listImages(source, label, cache)) {
     const node = await loadNode(listed, { source, caps: walkEverything, label: `${label}: ${listed.digest}`, cache, warn, ...(signal ? { signal } : {}) });
     out.blobs.push(node.descriptor.digest);

@@ -12,6 +12,7 @@ import type { LayerCompression, MediaType } from '../model/media-types.js';
 import { MediaTypes, declaredLayerCompression, isIndexMediaType } from '../model/media-types.js';
 import type { Platform } from '../model/platform.js';
 import { formatPlatform, platformMatches } from '../model/platform.js';
+import { isAttestationEntry } from '../model/attestation.js';
 import { resolveImage } from '../store/resolve.js';
 import type { SinkCaps } from '../transports/types.js';
 
@@ -112,15 +113,17 @@ export function applyRename(selected: SelectedImage[], rename: ImageName | undef
 }
 
 /** Attestation and other non-image entries buildkit puts in an index (formats.md §2.4). */
-export function isAttestationEntry(d: Descriptor): boolean {
-  return d.platform?.os === 'unknown' || d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
-}
-
-export type IndexDecision = { keep: 'index'; children: Descriptor[] } | { keep: 'child'; child: Descriptor };
+export { isAttestationEntry };
 
 /**
- * What to copy of a multi-platform index: the whole index (minus attestations) when the sink keeps
- * indexes and no platform was asked for, else the one manifest matching `want` (or the host).
+ * A whole index keeps its runnable children and, alongside, its attestation entries (copied as they are
+ * when the manifest they describe is written unchanged: attestations.ts); one child never carries them.
+ */
+export type IndexDecision = { keep: 'index'; children: Descriptor[]; attestations: Descriptor[] } | { keep: 'child'; child: Descriptor };
+
+/**
+ * What to copy of a multi-platform index: the whole index when the sink keeps indexes and no platform
+ * was asked for, else the one manifest matching `want` (or the host).
  * No match: E_NOT_FOUND listing the platforms the index offers.
  */
 export function decideIndex(
@@ -131,7 +134,7 @@ export function decideIndex(
   label: string,
 ): IndexDecision {
   const runnable = index.manifests.filter((d) => !isAttestationEntry(d));
-  if (caps.keepsIndexes && !asked) return { keep: 'index', children: runnable };
+  if (caps.keepsIndexes && !asked) return { keep: 'index', children: runnable, attestations: index.manifests.filter(isAttestationEntry) };
   const want = asked ?? host;
   const withPlatform = runnable.filter((d) => d.platform);
   const match = withPlatform.find((d) => d.platform && platformMatches(want, d.platform));

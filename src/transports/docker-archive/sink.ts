@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { BalerError } from '../../errors.js';
 import type { Descriptor } from '../../model/descriptor.js';
+import { isAttestationEntry, parseAttestationManifest } from '../../model/attestation.js';
 import type { Digest } from '../../model/digest.js';
 import { parseImageConfig } from '../../model/image-config.js';
 import { parseImageManifest } from '../../model/manifest.js';
@@ -38,6 +39,8 @@ export class DockerArchiveSink extends LayoutArchiveSink {
     if (!isImageManifestMediaType(d.mediaType)) {
       throw new BalerError('E_UNSUPPORTED', `${this.what}: docker-archive cannot hold a ${d.mediaType}`);
     }
+    // an attestation of a kept index (formats.md §2.4): in-toto layers, no tars; manifest.json never lists it
+    if (parseAttestationManifest(bytes, `${this.what}: manifest ${d.digest}`)) return;
     const m = parseImageManifest(bytes, `${this.what}: manifest ${d.digest}`, d.mediaType);
     for (const [i, l] of m.layers.entries()) {
       if (declaredLayerCompression(l.mediaType) === 'zstd') {
@@ -71,13 +74,13 @@ export class DockerArchiveSink extends LayoutArchiveSink {
   /**
    * The image manifest manifest.json lists for an image: the manifest itself, or for a multi-platform index
    * (index.json names it, as Docker ≥25 with the containerd store writes) one platform it includes, the
-   * host's if written, else the first (the pipeline never writes attestation manifests): what Docker's containerd exporter lists, and what Docker ≤24 and the
-   * graphdriver store load (they read manifest.json only).
+   * host's if written, else the first, never an attestation: what Docker's containerd exporter lists, and what
+   * Docker ≤24 and the graphdriver store load (they read manifest.json only).
    */
   private platformManifest(d: Descriptor): Descriptor {
     if (!isIndexMediaType(d.mediaType)) return d;
     const index = parseIndexManifest(this.manifests.get(d.digest) as Buffer, `${this.what}: index ${d.digest}`, d.mediaType);
-    const written = index.manifests.filter((m) => isImageManifestMediaType(m.mediaType) && this.manifests.has(m.digest));
+    const written = index.manifests.filter((m) => isImageManifestMediaType(m.mediaType) && !isAttestationEntry(m) && this.manifests.has(m.digest));
     const host = hostPlatform();
     const pick = written.find((m) => m.platform && platformMatches(host, m.platform)) ?? written[0];
     if (!pick) throw new BalerError('E_INTERNAL', `Internal error: ${this.what}: index ${d.digest} has no image manifest written`);

@@ -1,6 +1,7 @@
 import { sniffCompression, type Compression } from '../../codecs/index.js';
 import { BalerError } from '../../errors.js';
 import { sha256OfStream } from '../../io/hashing.js';
+import { isAttestationEntry } from '../../model/attestation.js';
 import type { Descriptor } from '../../model/descriptor.js';
 import { sha256Of, type Digest } from '../../model/digest.js';
 import { parseImageConfig } from '../../model/image-config.js';
@@ -165,7 +166,8 @@ export class DockerArchiveSource extends ArchiveSource {
       } else if (isIndexMediaType(d.mediaType)) {
         const child = parseIndexManifest(await this.layout.readManifest(d), `${what}: index ${d.digest}`, d.mediaType);
         for (const m of child.manifests) {
-          if (!isImageManifestMediaType(m.mediaType) || !this.layout.findBlob(m.digest)) continue;
+          // an attestation (formats.md §2.4) is no platform of the image: manifest.json never lists one
+          if (!isImageManifestMediaType(m.mediaType) || isAttestationEntry(m) || !this.layout.findBlob(m.digest)) continue;
           const bytes = await this.layout.readManifest(m);
           out.push({ descriptor: plainDescriptor(m), manifest: parseImageManifest(bytes, `${what}: manifest ${m.digest}`, m.mediaType), names, index: plainDescriptor(d) });
         }
