@@ -88,6 +88,11 @@ class HashWorker {
     return p;
   }
 
+  /** Starts the thread now, so its start-up overlaps the caller's other work. */
+  boot(): void {
+    this.started();
+  }
+
   private started(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
@@ -134,6 +139,17 @@ export function hashWorkersAhead(): number {
 /** Workers for a hash that runs beside its copy: one per spare core, at most two. */
 function workersBeside(): number {
   return Math.min(2, Math.max(1, availableParallelism() - 1));
+}
+
+/**
+ * Starts the workers hashes ahead would use (hashWorkersAhead) before any job is posted: a worker takes
+ * ~40 ms to start, which otherwise lands on the first big blob's critical path. Idle workers keep no
+ * process alive; on one core this does nothing.
+ */
+export function startHashWorkersEarly(): void {
+  if (!hashThreadPays()) return;
+  while (workers.length < hashWorkersAhead()) workers.push(new HashWorker());
+  for (const w of workers) w.boot();
 }
 
 /** Hash jobs posted and not yet settled, over all workers (a worker with none keeps no process alive). */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { sha256OfFdInline } from '../io/file-sha256-inline.js';
-import { hashWorkersAhead, sha256OfFdOffThread, type FileHashJob } from '../io/file-sha256-thread.js';
+import { hashWorkersAhead, sha256OfFdOffThread, startHashWorkersEarly, type FileHashJob } from '../io/file-sha256-thread.js';
 import type { Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import type { ImageSource, SinkCaps } from '../transports/types.js';
@@ -78,6 +78,15 @@ export class PrehashedBlobFiles {
     private readonly source: ImageSource,
     private readonly workers: number,
   ) {}
+
+  /**
+   * For a caller that knows before planning that the copy goes from a store or layout directory (blobs
+   * as files) into an archive (one blob at a time): starts the hash workers now, so their start-up
+   * overlaps opening the source and planning instead of delaying the first big blob's digest.
+   */
+  static warmUp(): void {
+    startHashWorkersEarly();
+  }
 
   /**
    * Starts hashing `layers` (in the order the sink will take them; repeats are ignored) when it pays:

@@ -8,6 +8,7 @@ import { BalerError, ExitCode, fromSystemError } from '../../errors.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
 import { copyImages } from '../../pipeline/copy.js';
+import { PrehashedBlobFiles } from '../../pipeline/prehashed-blob-files.js';
 import { resolveStorePath } from '../../store/location.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
 import type { ImageRef, OpenOptions } from '../../transports/types.js';
@@ -61,6 +62,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const positional = registrySourceFromArgs(ctx.args, flags.string('from'));
   const fromSpec = positional.from ?? 'store';
   const fromRef = parseTransportRef(fromSpec, refs);
+  // stored blobs into an archive: their hashes run ahead of the writer on worker threads; start those now
+  if ((fromRef.transport.name === 'store' || fromRef.transport.name === 'oci') && format !== 'oci-dir') PrehashedBlobFiles.warmUp();
 
   // -o /dev/null or a FIFO is written in place: renaming a temp file over it would replace the device
   const device = format !== 'oci-dir' && output !== '-' ? await openSpecialFile(resolve(io.cwd, output)) : undefined;

@@ -155,4 +155,29 @@ describe('a blob file hashed on a worker thread', { skip: hashThreadPays() ? fal
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `ok ${good.digest}\n`);
   });
+
+  test('workers started early (before any job) keep no process alive and hash as usual', async () => {
+    const path = await blobFile('early');
+    const thread = JSON.stringify(new URL('../../../src/io/file-sha256-thread.ts', import.meta.url).href);
+    const idle = join(dir, 'early-idle.mts');
+    await writeFile(idle, [`import { startHashWorkersEarly } from ${thread};`, `startHashWorkersEarly();`, `console.log('started');`].join('\n'));
+    const used = join(dir, 'early-used.mts');
+    await writeFile(
+      used,
+      [
+        `import { open } from 'node:fs/promises';`,
+        `import { startHashWorkersEarly, sha256OfFdOffThread } from ${thread};`,
+        `startHashWorkersEarly();`,
+        `const fh = await open(${JSON.stringify(path)}, 'r');`,
+        `const h = await sha256OfFdOffThread(fh.fd).result;`,
+        `await fh.close();`,
+        `console.log(h.digest);`,
+      ].join('\n'),
+    );
+    for (const [file, out] of [[idle, 'started'], [used, good.digest]] as const) {
+      const r = await runProcess(process.execPath, ['--import', import.meta.resolve('tsx'), file], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${out}\n`);
+    }
+  });
 });
