@@ -8,7 +8,7 @@
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
 import type { Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
-import type { ImageSource } from '../transports/types.js';
+import type { BlobFile, ImageSource } from '../transports/types.js';
 import type { CopyEventHandler } from './events.js';
 import type { SourceImage } from './source-image.js';
 
@@ -99,14 +99,30 @@ export class ExportProgress {
     const openBlobFile = source.openBlobFile?.bind(source);
     if (openBlobFile) {
       // pass 1 reads only the headers of such a layer: one counted read (pass 2's) instead of two
+      // and pass 2 reads a stored layer through its file (hashed on a worker: checked-blob-file.ts), counted here
       wrapped.openBlobFile = async (d: Descriptor) => {
         const file = await openBlobFile(d);
         const row = this.layers.get(d.digest);
-        if (file && row && this.pass === 1) {
+        if (!file || !row) return file;
+        if (this.pass === 1) {
           row.total = Math.max(row.done, row.total - d.size);
           this.report(d.digest);
+          return file;
         }
-        return file;
+        row.state = 'copying';
+        this.report(d.digest);
+        const counted: BlobFile = {
+          size: file.size,
+          ...(file.fd !== undefined ? { fd: file.fd } : {}),
+          close: () => file.close(),
+          read: async (buffer, offset, length, position) => {
+            const r = await file.read(buffer, offset, length, position);
+            row.done = Math.min(row.total, row.done + r.bytesRead);
+            this.report(d.digest);
+            return r;
+          },
+        };
+        return counted;
       };
     }
     return wrapped;

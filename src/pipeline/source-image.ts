@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream';
 import { BalerError } from '../errors.js';
 import { VerifyingStream } from '../io/hashing.js';
 import { decompressAuto } from '../codecs/index.js';
+import type { Descriptor } from '../model/descriptor.js';
 import type { ImageName } from '../model/image-name.js';
 import { shortId } from '../model/digest.js';
 import type { Platform } from '../model/platform.js';
@@ -15,6 +16,7 @@ import type { LayerTars } from '../tar/flatten/emit.js';
 import type { TarHeader } from '../tar/header.js';
 import { scanTocFromReader } from '../tar/toc.js';
 import type { ImageSource, SinkCaps } from '../transports/types.js';
+import { openCheckedBlobFile } from './checked-blob-file.js';
 import { imagesOf, listImages, loadNode, type ImageNode, type ManifestCache } from './image-graph.js';
 import { imageLabel, selectImages } from './plan.js';
 
@@ -100,9 +102,8 @@ export function layerTarsOf(source: ImageSource, image: SourceImage): LayerTars 
       const d = layers[i];
       const diffId = diffIds[i];
       if (!d || !diffId) throw new BalerError('E_INTERNAL', `Internal error: no layer ${i} in ${image.label}`);
-      const raw = await source.fetchBlob(d, signal);
-      const stored = new VerifyingStream(d.digest, d.size, what(i));
-      pipeline(raw, stored, () => undefined); // errors surface on `stored` and flow on below
+      // a stored layer file is hashed on a worker thread reading the same fd while this one flattens it
+      const stored = (await openCheckedBlobFile(source, d, what(i))) ?? (await verifiedFetch(source, d, what(i), signal));
       const { stream } = await decompressAuto(stored, what(i));
       // One SHA-256 pass is enough when it proves both: an uncompressed layer's digest is its diff_id,
       // and on a second read the stored digest fixes the decompressed bytes an earlier read verified
@@ -113,4 +114,12 @@ export function layerTarsOf(source: ImageSource, image: SourceImage): LayerTars 
       return tar;
     },
   };
+}
+
+/** The blob as the source serves it, hashed on this thread as it is read. */
+async function verifiedFetch(source: ImageSource, d: Descriptor, what: string, signal?: AbortSignal): Promise<Readable> {
+  const raw = await source.fetchBlob(d, signal);
+  const stored = new VerifyingStream(d.digest, d.size, what);
+  pipeline(raw, stored, () => undefined); // errors surface on `stored` and flow on below
+  return stored;
 }

@@ -1,8 +1,8 @@
 /**
  * `baler save` of a store layer big enough to be hashed on a worker thread (pipeline/checked-blob-file.ts:
  * the worker reads the same file while the main thread copies it). A byte changed on disk after the load
- * must still fail the save with one line naming the layer, exit 5 and nothing at -o; an interrupted save
- * must stop the worker and exit.
+ * must still fail the save (and an export, which reads the layer the same way) with one line naming the
+ * layer, exit 5 and nothing at -o; an interrupted save must stop the worker and exit.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +63,13 @@ describe('save of a damaged big store layer', () => {
       const r = await runBaler(args);
       assert.equal(r.code, ExitCode.integrity, describeRun(args, r));
       assert.match(r.stderr, line);
+      // export (and squash) read a stored layer the same way: hashed on a worker while it is flattened
+      const outDir = await tmp.make('baler-export-big-bad-');
+      const exportArgs = ['export', '-q', '--store', store, '-o', join(outDir, 'rootfs.tar'), NAME];
+      const e = await runBaler(exportArgs);
+      assert.equal(e.code, ExitCode.integrity, describeRun(exportArgs, e));
+      assert.match(e.stderr, new RegExp(`^baler: .*${layerHex.slice(0, 12)}.*digest mismatch, expected sha256:${layerHex}, got sha256:[0-9a-f]{64}\\n$`));
+      assert.deepEqual(await listFilesRecursive(outDir), []);
     } finally {
       await writeFile(blob, good);
     }

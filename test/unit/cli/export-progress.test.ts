@@ -4,15 +4,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ExportProgressLines } from '../../../src/cli/render/export-progress-lines.js';
+import type { CopyEvent } from '../../../src/pipeline/events.js';
 import { exportImage } from '../../../src/pipeline/export.js';
 import { parseTransportRef } from '../../../src/transports/registry.js';
+import { dockerArchiveParts, sha256Hex } from '../../helpers/image-archives.js';
 import { balerOk, describeRun, runBaler } from '../../helpers/run-baler.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
+import { writeTar } from '../../helpers/tiny-tar.js';
 
 const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
 const SOURCE = `docker-archive:${FIXTURE}`;
@@ -83,6 +87,27 @@ describe('baler export progress', () => {
     for (const m of text.matchAll(/copying {2}([\d.]+)(B|kB|MB|GB) \/ ([\d.]+)(B|kB|MB|GB)/g)) {
       assert.ok(bytes(m[1] as string, m[2] as string) <= bytes(m[3] as string, m[4] as string) * 1.01, m[0]);
     }
+  });
+
+  test('from the store, a layer big enough to be hashed on a worker: its copy is counted up to its size', async () => {
+    const layer = writeTar([{ name: 'big.bin', data: randomBytes(6 * 1024 * 1024) }]);
+    const archive = join(dir, 'big.tar');
+    await writeFile(archive, writeTar(dockerArchiveParts('progress/big:1', [layer]).entries));
+    const store = join(dir, 'store-big');
+    await balerOk(['load', '-q', '-i', archive, '--store', store]);
+    const digest = `sha256:${sha256Hex(layer)}`;
+    const events: CopyEvent[] = [];
+    const source = await parseTransportRef('store', { storePath: store, cwd: dir }).openSource();
+    try {
+      await exportImage({ source, image: 'progress/big:1', to: { kind: 'file', path: join(dir, 'big-out.tar') }, compression: 'none', onEvent: (e) => events.push(e) });
+    } finally {
+      await source[Symbol.asyncDispose]();
+    }
+    const copying = events.filter((e) => e.kind === 'blob' && e.digest === digest && e.state === 'copying');
+    const last = copying.at(-1);
+    assert.ok(copying.length > 2 && last?.kind === 'blob', `counted reads of ${digest}: ${copying.length}`);
+    assert.equal(last.done, last.total);
+    assert.ok((last.total ?? 0) >= 6 * 1024 * 1024, `total ${last.total}`);
   });
 
   test('-q prints nothing; --json prints only the report', async () => {
