@@ -142,14 +142,14 @@ function workersBeside(): number {
 }
 
 /**
- * Starts the workers hashes ahead would use (hashWorkersAhead) before any job is posted: a worker takes
+ * Starts `count` workers (by default those hashes ahead use: hashWorkersAhead) before any job is posted: a worker takes
  * ~40 ms to start, which otherwise lands on the first big blob's critical path. Idle workers keep no
  * process alive; on one core this does nothing.
  */
-export function startHashWorkersEarly(): void {
+export function startHashWorkersEarly(count = hashWorkersAhead()): void {
   if (!hashThreadPays()) return;
-  while (workers.length < hashWorkersAhead()) workers.push(new HashWorker());
-  for (const w of workers) w.boot();
+  while (workers.length < count) workers.push(new HashWorker());
+  for (const w of workers.slice(0, count)) w.boot();
 }
 
 /** Hash jobs posted and not yet settled, over all workers (a worker with none keeps no process alive). */

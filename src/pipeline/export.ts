@@ -10,6 +10,7 @@ import micromatch from 'micromatch';
 import { compressor } from '../codecs/index.js';
 import { BalerError, fromSystemError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
+import { startHashWorkersEarly } from '../io/file-sha256-thread.js';
 import { CountingStream } from '../io/hashing.js';
 import type { Digest } from '../model/digest.js';
 import type { LayerCompression } from '../model/media-types.js';
@@ -174,6 +175,8 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
 }
 
 export async function exportImage(req: ExportRequest): Promise<ExportReport> {
+  // stored layers are hashed on a worker while pass 2 reads them (source-image.ts): start it during pass 1
+  if (req.source.openBlobFile) startHashWorkersEarly(1);
   const image = await resolveSourceImage(req.source, req.image, {
     ...(req.platform ? { platform: req.platform } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
