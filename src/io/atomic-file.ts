@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { fromSystemError } from '../errors.js';
+import { BalerError, fromSystemError } from '../errors.js';
 import { onInterruptCleanup } from './cleanup.js';
+import { isSpecialFile } from './special-file.js';
 import { SyncedFileStream } from './synced-file-stream.js';
 
 /**
@@ -37,6 +38,10 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 export async function createAtomicFile(target: string, opts: { mode?: number; overwrite?: boolean } = {}): Promise<AtomicFile> {
+  // a caller that may be given one writes into it instead (save, export)
+  if (await isSpecialFile(target)) {
+    throw new BalerError('E_CONFLICT', `${target}: is a device, FIFO or socket, not a regular file; baler will not replace it`);
+  }
   const tempPath = tempNameFor(target);
   let fh: FileHandle;
   try {

@@ -4,6 +4,7 @@
  * → plan → pass 2 streams the layers again into tar → codec → file (atomic) or stdout.
  */
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import micromatch from 'micromatch';
@@ -11,6 +12,7 @@ import { compressor } from '../codecs/index.js';
 import { BalerError, fromSystemError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import { startHashWorkersEarly } from '../io/file-sha256-thread.js';
+import { isSpecialFile } from '../io/special-file.js';
 import { CountingStream } from '../io/hashing.js';
 import type { Digest } from '../model/digest.js';
 import type { LayerCompression } from '../model/media-types.js';
@@ -116,6 +118,17 @@ export interface TarOutput {
  * codec into an atomic file (published only when everything succeeded) or a stream the caller keeps open.
  */
 export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) => Promise<T>): Promise<{ result: T; bytesWritten: number; location: string }> {
+  // -o /dev/null (or a FIFO) is written in place: renaming a temp file over it would replace the device
+  if (o.to.kind === 'file' && (await isSpecialFile(o.to.path))) {
+    const path = o.to.path;
+    const device = createWriteStream(path, { flags: 'w' });
+    try {
+      return await writeTarOutput({ ...o, to: { kind: 'stream', stream: device, what: path } }, produce);
+    } finally {
+      await new Promise<void>((resolve) => device.end(() => resolve()));
+      device.destroy();
+    }
+  }
   // small zstd jobs: ~40 MB less peak memory for an export, same CPU (codecs/zstd.ts)
   const comp = compressor(o.compression, o.level, { smallJobs: true });
   const counter = new CountingStream(o.onWritten); // bytes written, for the report (and progress)

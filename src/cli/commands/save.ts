@@ -1,10 +1,10 @@
 import { compressionFromFileName } from '../../codecs/index.js';
 import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BalerError, ExitCode, fromSystemError } from '../../errors.js';
+import { isSpecialFile } from '../../io/special-file.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
 import { copyImages } from '../../pipeline/copy.js';
@@ -128,13 +128,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
 
 /** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */
 async function openSpecialFile(path: string): Promise<{ stream: Writable; failed: AbortSignal; close(): Promise<void> } | undefined> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch {
-    return undefined;
-  }
-  if (st.isFile() || st.isDirectory()) return undefined;
+  if (!(await isSpecialFile(path))) return undefined;
   const failure = new AbortController();
   const stream = createWriteStream(path, { flags: 'w' });
   stream.on('error', (err) => failure.abort(fromSystemError(err, path)));
