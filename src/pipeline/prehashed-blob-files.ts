@@ -3,7 +3,7 @@ import { sha256OfFdInline } from '../io/file-sha256-inline.js';
 import { hashWorkersAhead, sha256OfFdOffThread, startHashWorkersEarly, type FileHashJob } from '../io/file-sha256-thread.js';
 import type { Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
-import type { ImageSource, SinkCaps } from '../transports/types.js';
+import type { ImageRef, ImageSource, SinkCaps } from '../transports/types.js';
 import { checkedBlobFileStream, hashesOffThread, openBlobForCheck, type OpenedBlobFile } from './checked-blob-file.js';
 
 /** Blob files opened ahead and not yet taken by the copy, at most (each holds an fd until then). */
@@ -80,12 +80,13 @@ export class PrehashedBlobFiles {
   ) {}
 
   /**
-   * For a caller that knows before planning that the copy goes from a store or layout directory (blobs
-   * as files) into an archive (one blob at a time): starts the hash workers now, so their start-up
-   * overlaps opening the source and planning instead of delaying the first big blob's digest.
+   * Called before the source is opened: when the copy will go from a store or layout directory (blobs as
+   * files) into an archive (one blob at a time), starts the hash workers now, so their start-up overlaps
+   * opening the source and planning instead of delaying the first big blob's digest.
    */
-  static warmUp(): void {
-    startHashWorkersEarly();
+  static warmUpFor(from: ImageRef, intoArchive: boolean): void {
+    const filesSource = from.transport.name === 'store' || from.transport.name === 'oci';
+    if (filesSource && intoArchive) startHashWorkersEarly();
   }
 
   /**

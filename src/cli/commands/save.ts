@@ -62,8 +62,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const positional = registrySourceFromArgs(ctx.args, flags.string('from'));
   const fromSpec = positional.from ?? 'store';
   const fromRef = parseTransportRef(fromSpec, refs);
-  // stored blobs into an archive: their hashes run ahead of the writer on worker threads; start those now
-  if ((fromRef.transport.name === 'store' || fromRef.transport.name === 'oci') && format !== 'oci-dir') PrehashedBlobFiles.warmUp();
+  PrehashedBlobFiles.warmUpFor(fromRef, format !== 'oci-dir');
 
   // -o /dev/null or a FIFO is written in place: renaming a temp file over it would replace the device
   const device = format !== 'oci-dir' && output !== '-' ? await openSpecialFile(resolve(io.cwd, output)) : undefined;
