@@ -1,6 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import type { Duplex, Transform } from 'node:stream';
 import { corruptError, errorText, mapStreamErrors, truncatedError } from './decode-errors.js';
+import { isalGunzip } from './isal-gunzip.js';
 import { ParallelGzip } from './parallel-gzip.js';
 
 /** Default level 6 matches `gzip`/Docker; blocks are deflated on several threads at once (parallel-gzip.ts). */
@@ -9,10 +10,13 @@ export function gzipCompressor(level?: number): Transform {
 }
 
 /**
- * Node's gunzip already continues across concatenated members (pigz, `cat a.gz b.gz`) and stops at
- * trailing zero padding, which some tools append; what remains is naming the file in its errors.
+ * ISA-L's inflate when its addon was built (isal-gunzip.ts: ~2.4x faster), else node's zlib. Both continue
+ * across concatenated members (pigz, `cat a.gz b.gz`) and stop at trailing zero padding, which some tools
+ * append; what remains for zlib is naming the file in its errors.
  */
 export function gzipDecompressor(what: string): Duplex {
+  const isal = isalGunzip(what);
+  if (isal) return isal;
   const z = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   return mapStreamErrors(z, (err) => gunzipError(err, what));
 }

@@ -13,6 +13,7 @@ export type { Compression } from './detect.js';
 export { SNIFF_BYTES, compressionFromFileName, sniffCompression } from './detect.js';
 export { peekStream } from './peek.js';
 export { zstdBackend, type ZstdBackend } from './zstd.js';
+export { gunzipBackend, type GunzipBackend } from './isal-gunzip.js';
 
 /** Levels each codec accepts: gzip 1-9 (zlib), zstd 1-19 (20-22 need --ultra memory, refused). */
 export const COMPRESSION_LEVELS: Readonly<Record<'gzip' | 'zstd', readonly [number, number]>> = { gzip: [1, 9], zstd: [1, 19] };

@@ -6,19 +6,22 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { after, afterEach, describe, test } from 'node:test';
 import { BalerError } from '../../../src/errors.js';
-import { compressor, decompressAuto, decompressor, zstdBackend } from '../../../src/codecs/index.js';
+import { compressor, decompressAuto, decompressor, gunzipBackend, zstdBackend } from '../../../src/codecs/index.js';
 import { fixture } from '../../helpers/paths.js';
 import { runProcess } from '../../helpers/run-process.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
+import { isalSkipReason } from '../../helpers/isal.js';
 import { skipUnlessTools } from '../../helpers/tools.js';
 import { chunked, rejectsWith, sampleBytes } from './codec-test-data.js';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
-const savedEnv = process.env.BALER_ZSTD;
+const savedEnv = { BALER_ZSTD: process.env.BALER_ZSTD, BALER_GUNZIP: process.env.BALER_GUNZIP };
 afterEach(() => {
-  if (savedEnv === undefined) delete process.env.BALER_ZSTD;
-  else process.env.BALER_ZSTD = savedEnv;
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
 const data = sampleBytes(4 * 1024 * 1024);
@@ -124,8 +127,20 @@ test('native zstd output is the same for 1 and 2 worker threads (digests stable 
   }
 });
 
-describe('gzip', () => {
+/** Runs the gzip tests once per gunzip: ISA-L's (when its addon is built; CI requires it) and node's zlib. */
+for (const [backend, env] of [
+  ['isal', undefined],
+  ['zlib', 'zlib'],
+] as const) {
+  describe(`gzip (gunzip: ${backend})`, { skip: backend === 'isal' ? isalSkipReason() : false }, () => {
+  const use = (): void => {
+    if (env) process.env.BALER_GUNZIP = env;
+    else delete process.env.BALER_GUNZIP;
+    assert.equal(gunzipBackend(), backend);
+  };
+
   test('round trip of 4 MiB, decoded in 321-byte chunks; readable by gzip(1)', async () => {
+    use();
     const gz = await compress('gzip', data);
     assert.deepEqual(await decompress('gzip', gz, 'x.gz'), data);
     const r = await runProcess('gzip', ['-dc'], { input: gz });
@@ -133,6 +148,7 @@ describe('gzip', () => {
   });
 
   test('multi-member input (cat a.gz b.gz) and trailing zero padding', async () => {
+    use();
     const a = await compress('gzip', Buffer.from('member one, '));
     const b = await compress('gzip', Buffer.from('member two'));
     assert.equal((await decompress('gzip', Buffer.concat([a, b]), 'm.gz', 7)).toString(), 'member one, member two');
@@ -140,11 +156,13 @@ describe('gzip', () => {
   });
 
   test('the docker20-multi.tar.gz fixture (gzip -9 -n) decodes to the plain fixture', async () => {
+    use();
     const gz = await readFile(fixture('docker20-multi.tar.gz'));
     assert.deepEqual(await decompress('gzip', gz, 'fixture.gz', 65536), await readFile(fixture('docker20-multi.tar')));
   });
 
   test('truncated, garbage and empty input are coded errors naming the file', async () => {
+    use();
     const gz = await compress('gzip', data);
     await rejectsWith(decompress('gzip', gz.subarray(0, gz.length - 100), 'layer.tar.gz'), 'E_TRUNCATED', 'layer.tar.gz: truncated gzip data');
     await rejectsWith(decompress('gzip', Buffer.alloc(0), 'empty.gz'), 'E_TRUNCATED', 'empty.gz: truncated gzip data');
@@ -154,6 +172,7 @@ describe('gzip', () => {
     await rejectsWith(decompress('gzip', corrupt, 'bad.gz'), 'E_FORMAT', /^bad\.gz: corrupt gzip data/);
   });
 });
+}
 
 describe('decompressAuto', () => {
   test('plain, gzip and zstd streams come out as the same bytes', async () => {

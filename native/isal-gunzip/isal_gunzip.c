@@ -1,0 +1,163 @@
+/*
+ * gzip inflation with Intel's ISA-L (libisal), for baler's gzip codec (src/codecs/isal-gunzip.ts).
+ *
+ * Why: ISA-L's inflate is ~2.3x faster than zlib's on this project's bench layer (0.22 s against 0.50 s
+ * for a 75 MB gzip of a 212 MB layer), and inflating is the critical path of every diff_id check.
+ * Each member's deflate data and its trailer (CRC-32 and length, checked: ISAL_GZIP_NO_HDR_VER) are
+ * inflated here. Headers and what lies between members are read in TypeScript (src/codecs/gzip-header.ts,
+ * isal-gunzip.ts): ISA-L's own header parser fails on a streamed header with both a name and a comment,
+ * and takes reserved flag bits that zlib refuses.
+ *
+ * API (one inflater per gzip stream; input starts after a member's header; JS never runs two calls on one inflater at once):
+ *   create() -> handle
+ *   inflate(handle, input, output, callback): inflates on the libuv thread pool; calls back with
+ *     (code, inUsed, outUsed, memberDone, crc, totalOut). code 0 is success; a negative code is ISA-L's
+ *     error. memberDone means the member's trailer was read and checked; the input after it is unread.
+ *   reset(handle): ready for the next member.
+ */
+#include <node_api.h>
+#include <isa-l/igzip_lib.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  struct inflate_state state;
+} Inflater;
+
+typedef struct {
+  napi_async_work work;
+  napi_ref callback;
+  napi_ref input_ref;
+  napi_ref output_ref;
+  Inflater *inflater;
+  uint8_t *in;
+  size_t in_len;
+  uint8_t *out;
+  size_t out_len;
+  int code;
+  uint32_t in_used;
+  uint32_t out_used;
+  int member_done;
+} InflateCall;
+
+#define CHECK(env, call)                                                  \
+  do {                                                                    \
+    if ((call) != napi_ok) {                                              \
+      napi_throw_error((env), NULL, "isal_gunzip: N-API call failed");    \
+      return NULL;                                                        \
+    }                                                                     \
+  } while (0)
+
+static void start_member(Inflater *inf) {
+  isal_inflate_reset(&inf->state);
+  inf->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
+}
+
+static void finalize_inflater(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+static napi_value create(napi_env env, napi_callback_info info) {
+  (void)info;
+  Inflater *inf = malloc(sizeof(Inflater));
+  if (inf == NULL) {
+    napi_throw_error(env, NULL, "isal_gunzip: out of memory");
+    return NULL;
+  }
+  isal_inflate_init(&inf->state);
+  inf->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
+  napi_value handle;
+  CHECK(env, napi_create_external(env, inf, finalize_inflater, NULL, &handle));
+  return handle;
+}
+
+static napi_value reset(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Inflater *inf;
+  CHECK(env, napi_get_value_external(env, argv[0], (void **)&inf));
+  start_member(inf);
+  return NULL;
+}
+
+static void execute_inflate(napi_env env, void *data) {
+  (void)env;
+  InflateCall *c = data;
+  struct inflate_state *s = &c->inflater->state;
+  s->next_in = c->in;
+  s->avail_in = (uint32_t)c->in_len;
+  s->next_out = c->out;
+  s->avail_out = (uint32_t)c->out_len;
+  int code = isal_inflate(s);
+  c->code = code < 0 ? code : 0;
+  c->in_used = (uint32_t)c->in_len - s->avail_in;
+  c->out_used = (uint32_t)c->out_len - s->avail_out;
+  c->member_done = s->block_state == ISAL_BLOCK_FINISH;
+}
+
+static void complete_inflate(napi_env env, napi_status status, void *data) {
+  InflateCall *c = data;
+  napi_value callback, global, argv[6];
+  napi_get_reference_value(env, c->callback, &callback);
+  napi_get_global(env, &global);
+  napi_create_int32(env, status == napi_ok ? c->code : -100, &argv[0]);
+  napi_create_uint32(env, c->in_used, &argv[1]);
+  napi_create_uint32(env, c->out_used, &argv[2]);
+  napi_get_boolean(env, c->member_done, &argv[3]);
+  napi_create_uint32(env, c->inflater->state.crc, &argv[4]);
+  napi_create_uint32(env, c->inflater->state.total_out, &argv[5]);
+  napi_delete_reference(env, c->input_ref);
+  napi_delete_reference(env, c->output_ref);
+  napi_delete_reference(env, c->callback);
+  napi_delete_async_work(env, c->work);
+  free(c);
+  napi_call_function(env, global, callback, 6, argv, NULL);
+}
+
+static napi_value inflate(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "isal_gunzip.inflate(handle, input, output, callback)");
+    return NULL;
+  }
+  InflateCall *c = calloc(1, sizeof(InflateCall));
+  if (c == NULL) {
+    napi_throw_error(env, NULL, "isal_gunzip: out of memory");
+    return NULL;
+  }
+  if (napi_get_value_external(env, argv[0], (void **)&c->inflater) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], (void **)&c->in, &c->in_len) != napi_ok ||
+      napi_get_buffer_info(env, argv[2], (void **)&c->out, &c->out_len) != napi_ok ||
+      c->in_len > UINT32_MAX || c->out_len > UINT32_MAX) {
+    free(c);
+    napi_throw_type_error(env, NULL, "isal_gunzip.inflate: bad arguments");
+    return NULL;
+  }
+  /* the buffers stay referenced until the call completes, so GC cannot free memory the pool thread uses */
+  napi_value name;
+  CHECK(env, napi_create_reference(env, argv[1], 1, &c->input_ref));
+  CHECK(env, napi_create_reference(env, argv[2], 1, &c->output_ref));
+  CHECK(env, napi_create_reference(env, argv[3], 1, &c->callback));
+  CHECK(env, napi_create_string_utf8(env, "baler:isal-gunzip", NAPI_AUTO_LENGTH, &name));
+  CHECK(env, napi_create_async_work(env, NULL, name, execute_inflate, complete_inflate, c, &c->work));
+  CHECK(env, napi_queue_async_work(env, c->work));
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
+    {"inflate", NULL, inflate, NULL, NULL, NULL, napi_default, NULL},
+    {"reset", NULL, reset, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }
