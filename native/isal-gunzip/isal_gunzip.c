@@ -17,17 +17,21 @@
  */
 #include <node_api.h>
 #include <isa-l/igzip_lib.h>
+#include "sha256_ring.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
   struct inflate_state state;
+  Sha256Ring *ring; /* digestOnly inflaters only */
+  int digested;
 } Inflater;
 
 typedef struct {
   napi_async_work work;
   napi_ref callback;
+  napi_ref handle_ref;
   napi_ref input_ref;
   napi_ref output_ref;
   Inflater *inflater;
@@ -37,8 +41,8 @@ typedef struct {
   size_t out_len;
   int code;
   uint32_t in_used;
-  uint32_t out_used;
   int member_done;
+  double produced;
 } InflateCall;
 
 #define CHECK(env, call)                                                  \
@@ -54,17 +58,31 @@ static void start_member(Inflater *inf) {
   inf->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
 }
 
+static void free_inflater(Inflater *inf) {
+  sha256_ring_destroy(inf->ring);
+  free(inf);
+}
+
 static void finalize_inflater(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  free(data);
+  free_inflater(data);
 }
 
 static napi_value create(napi_env env, napi_callback_info info) {
-  (void)info;
-  Inflater *inf = malloc(sizeof(Inflater));
+  size_t argc = 1;
+  napi_value argv[1];
+  bool digest_only = false;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) napi_get_value_bool(env, argv[0], &digest_only);
+  Inflater *inf = calloc(1, sizeof(Inflater));
   if (inf == NULL) {
     napi_throw_error(env, NULL, "isal_gunzip: out of memory");
+    return NULL;
+  }
+  if (digest_only && (inf->ring = sha256_ring_create()) == NULL) {
+    free_inflater(inf);
+    napi_throw_error(env, NULL, "isal_gunzip: cannot set up SHA-256");
     return NULL;
   }
   isal_inflate_init(&inf->state);
@@ -84,18 +102,40 @@ static napi_value reset(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* digestOnly: inflate into the ring's buffers for hashing, until the input is used up or the member ends */
+static int inflate_and_hash(InflateCall *c) {
+  Inflater *inf = c->inflater;
+  struct inflate_state *s = &inf->state;
+  for (;;) {
+    uint32_t capacity;
+    s->next_out = sha256_ring_acquire(inf->ring, &capacity);
+    s->avail_out = capacity;
+    int code = isal_inflate(s);
+    uint32_t made = capacity - s->avail_out;
+    sha256_ring_commit(inf->ring, made);
+    c->produced += made;
+    if (code < 0 || s->block_state == ISAL_BLOCK_FINISH) return code;
+    if (s->avail_in == 0 && s->avail_out > 0) return code; /* all input taken, nothing pending */
+  }
+}
+
 static void execute_inflate(napi_env env, void *data) {
   (void)env;
   InflateCall *c = data;
   struct inflate_state *s = &c->inflater->state;
   s->next_in = c->in;
   s->avail_in = (uint32_t)c->in_len;
-  s->next_out = c->out;
-  s->avail_out = (uint32_t)c->out_len;
-  int code = isal_inflate(s);
+  int code;
+  if (c->out == NULL) {
+    code = inflate_and_hash(c);
+  } else {
+    s->next_out = c->out;
+    s->avail_out = (uint32_t)c->out_len;
+    code = isal_inflate(s);
+    c->produced = (double)((uint32_t)c->out_len - s->avail_out);
+  }
   c->code = code < 0 ? code : 0;
   c->in_used = (uint32_t)c->in_len - s->avail_in;
-  c->out_used = (uint32_t)c->out_len - s->avail_out;
   c->member_done = s->block_state == ISAL_BLOCK_FINISH;
 }
 
@@ -106,12 +146,13 @@ static void complete_inflate(napi_env env, napi_status status, void *data) {
   napi_get_global(env, &global);
   napi_create_int32(env, status == napi_ok ? c->code : -100, &argv[0]);
   napi_create_uint32(env, c->in_used, &argv[1]);
-  napi_create_uint32(env, c->out_used, &argv[2]);
+  napi_create_double(env, c->produced, &argv[2]);
   napi_get_boolean(env, c->member_done, &argv[3]);
   napi_create_uint32(env, c->inflater->state.crc, &argv[4]);
   napi_create_uint32(env, c->inflater->state.total_out, &argv[5]);
+  napi_delete_reference(env, c->handle_ref);
   napi_delete_reference(env, c->input_ref);
-  napi_delete_reference(env, c->output_ref);
+  if (c->output_ref != NULL) napi_delete_reference(env, c->output_ref);
   napi_delete_reference(env, c->callback);
   napi_delete_async_work(env, c->work);
   free(c);
@@ -133,16 +174,24 @@ static napi_value inflate(napi_env env, napi_callback_info info) {
   }
   if (napi_get_value_external(env, argv[0], (void **)&c->inflater) != napi_ok ||
       napi_get_buffer_info(env, argv[1], (void **)&c->in, &c->in_len) != napi_ok ||
-      napi_get_buffer_info(env, argv[2], (void **)&c->out, &c->out_len) != napi_ok ||
-      c->in_len > UINT32_MAX || c->out_len > UINT32_MAX) {
+      c->in_len > UINT32_MAX) {
+    free(c);
+    napi_throw_type_error(env, NULL, "isal_gunzip.inflate: bad arguments");
+    return NULL;
+  }
+  napi_valuetype out_type;
+  CHECK(env, napi_typeof(env, argv[2], &out_type));
+  if (out_type == napi_null ? c->inflater->ring == NULL
+                            : napi_get_buffer_info(env, argv[2], (void **)&c->out, &c->out_len) != napi_ok || c->out_len > UINT32_MAX) {
     free(c);
     napi_throw_type_error(env, NULL, "isal_gunzip.inflate: bad arguments");
     return NULL;
   }
   /* the buffers stay referenced until the call completes, so GC cannot free memory the pool thread uses */
   napi_value name;
+  CHECK(env, napi_create_reference(env, argv[0], 1, &c->handle_ref));
   CHECK(env, napi_create_reference(env, argv[1], 1, &c->input_ref));
-  CHECK(env, napi_create_reference(env, argv[2], 1, &c->output_ref));
+  if (c->out != NULL) CHECK(env, napi_create_reference(env, argv[2], 1, &c->output_ref));
   CHECK(env, napi_create_reference(env, argv[3], 1, &c->callback));
   CHECK(env, napi_create_string_utf8(env, "baler:isal-gunzip", NAPI_AUTO_LENGTH, &name));
   CHECK(env, napi_create_async_work(env, NULL, name, execute_inflate, complete_inflate, c, &c->work));
@@ -150,11 +199,29 @@ static napi_value inflate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value digest(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Inflater *inf;
+  CHECK(env, napi_get_value_external(env, argv[0], (void **)&inf));
+  unsigned char md[32];
+  if (inf->ring == NULL || inf->digested || sha256_ring_finish(inf->ring, md) != 0) {
+    napi_throw_error(env, NULL, "isal_gunzip.digest: no digest (not digestOnly, asked twice, or SHA-256 failed)");
+    return NULL;
+  }
+  inf->digested = 1;
+  napi_value out;
+  CHECK(env, napi_create_buffer_copy(env, sizeof md, md, NULL, &out));
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
     {"inflate", NULL, inflate, NULL, NULL, NULL, napi_default, NULL},
     {"reset", NULL, reset, NULL, NULL, NULL, napi_default, NULL},
+    {"digest", NULL, digest, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

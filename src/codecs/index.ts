@@ -5,6 +5,7 @@ import type { LayerCompression } from '../model/media-types.js';
 import { bzip2Decompressor } from './bzip2.js';
 import { SNIFF_BYTES, sniffCompression, type Compression } from './detect.js';
 import { gzipCompressor, gzipDecompressor } from './gzip.js';
+import { isalGunzip } from './isal-gunzip.js';
 import { peekStream } from './peek.js';
 import { xzDecompressor } from './xz.js';
 import { zstdCompressor, zstdDecompressor, type ZstdCompressorOptions } from './zstd.js';
@@ -14,6 +15,19 @@ export { SNIFF_BYTES, compressionFromFileName, sniffCompression } from './detect
 export { peekStream } from './peek.js';
 export { zstdBackend, type ZstdBackend } from './zstd.js';
 export { gunzipBackend, type GunzipBackend } from './isal-gunzip.js';
+
+/** A stream that takes gzip bytes, outputs nothing, and tells the SHA-256 of their inflated content at its end. */
+export interface GunzipDigester extends Duplex {
+  digest(): string;
+}
+
+/**
+ * The diff_id check's fast path: ISA-L inflates and hashes on a pool thread, with no inflated byte crossing
+ * into JavaScript. Undefined without the ISA-L addon (the caller then decompresses and hashes itself).
+ */
+export function gunzipDigester(what: string): GunzipDigester | undefined {
+  return isalGunzip(what, true);
+}
 
 /** Levels each codec accepts: gzip 1-9 (zlib), zstd 1-19 (20-22 need --ultra memory, refused). */
 export const COMPRESSION_LEVELS: Readonly<Record<'gzip' | 'zstd', readonly [number, number]>> = { gzip: [1, 9], zstd: [1, 19] };

@@ -21,14 +21,16 @@ import { readGzipHeader } from './gzip-header.js';
  */
 
 interface IsalBinding {
-  create(): object;
+  create(digestOnly: boolean): object;
   reset(handle: object): void;
+  /** output null: a digestOnly inflater inflates all it can into its own buffer and hashes it (made counts it) */
   inflate(
     handle: object,
     input: Buffer,
-    output: Buffer,
-    done: (code: number, inUsed: number, outUsed: number, memberDone: boolean, crc: number, totalOut: number) => void,
+    output: Buffer | null,
+    done: (code: number, inUsed: number, made: number, memberDone: boolean, crc: number, totalOut: number) => void,
   ): void;
+  digest(handle: object): Buffer;
 }
 
 export type GunzipBackend = 'isal' | 'zlib';
@@ -73,6 +75,11 @@ const ISAL_ERRORS: Record<number, string> = {
 
 type Phase = 'member-start' | 'inflating' | 'padding';
 
+/**
+ * A gunzip Transform; or, made with digestOnly, a sink that outputs nothing and tells the SHA-256 of what
+ * it inflated (`digest()`), computed next to the inflate on the pool thread: the diff_id check of a kept
+ * gzip layer then costs the main thread one call per input chunk instead of hashing every inflated byte.
+ */
 export class IsalGunzip extends Transform {
   private readonly native: IsalBinding;
   private readonly handle: object;
@@ -82,18 +89,27 @@ export class IsalGunzip extends Transform {
   private head: Buffer | null = null;
   /** The last 8 input bytes inflated: on a checksum error, they are the trailer that did not match. */
   private tail = Buffer.alloc(0);
-  private out = Buffer.allocUnsafe(OUTPUT_BYTES);
+  private out = Buffer.alloc(0);
   private outAt = 0;
   /** The rest of a chunk's work, parked while the readable side is full (a zip bomb stays bounded). */
   private parked: (() => void) | null = null;
 
+  /** Bytes inflated so far. */
+  inflated = 0;
+
   constructor(
     private readonly what: string,
     native: IsalBinding,
+    private readonly digestOnly = false,
   ) {
     super();
     this.native = native;
-    this.handle = native.create();
+    this.handle = native.create(digestOnly);
+  }
+
+  /** `sha256:<hex>` of all the bytes inflated; digestOnly streams, once they have finished. */
+  digest(): string {
+    return `sha256:${this.native.digest(this.handle).toString('hex')}`;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -137,19 +153,16 @@ export class IsalGunzip extends Transform {
       this.phase = 'inflating';
       if (input.length === 0) return cb();
     }
-    if (this.out.length - this.outAt < OUTPUT_MIN_FREE) {
-      this.out = Buffer.allocUnsafe(OUTPUT_BYTES);
-      this.outAt = 0;
-    }
-    const out = this.out.subarray(this.outAt);
-    this.native.inflate(this.handle, input, out, (code, inUsed, outUsed, memberDone, crc, totalOut) => {
+    const out = this.digestOnly ? null : this.outputSpace();
+    this.native.inflate(this.handle, input, out, (code, inUsed, made, memberDone, crc, totalOut) => {
       if (inUsed > 0) this.keepTail(input.subarray(0, inUsed));
       if (code !== 0) return cb(corruptError('gzip', this.what, this.errorText(code, crc, totalOut)));
+      this.inflated += made;
       let room = true;
-      if (outUsed > 0) {
+      if (out && made > 0) {
         // pushed before the next inflate starts: the stages behind (hashing) run while ISA-L works
-        room = this.push(out.subarray(0, outUsed));
-        this.outAt += outUsed;
+        room = this.push(out.subarray(0, made));
+        this.outAt += made;
       }
       const rest = input.subarray(inUsed);
       if (memberDone) {
@@ -157,17 +170,26 @@ export class IsalGunzip extends Transform {
         this.members++;
         this.phase = 'member-start';
         this.tail = Buffer.alloc(0);
-      } else if (rest.length > 0 && inUsed === 0 && outUsed === 0) {
+      } else if (rest.length > 0 && inUsed === 0 && made === 0) {
         return cb(corruptError('gzip', this.what, 'inflate made no progress'));
       }
       // more output may be pending for input ISA-L already took: call again while the output buffer filled
-      if (rest.length > 0 || (!memberDone && outUsed === out.length)) {
+      const outputFull = out !== null && made === out.length;
+      if (rest.length > 0 || (!memberDone && outputFull)) {
         if (room) return this.consume(rest, cb);
         this.parked = () => this.consume(rest, cb);
         return;
       }
       cb();
     });
+  }
+
+  private outputSpace(): Buffer {
+    if (this.out.length - this.outAt < OUTPUT_MIN_FREE) {
+      this.out = Buffer.allocUnsafe(OUTPUT_BYTES);
+      this.outAt = 0;
+    }
+    return this.out.subarray(this.outAt);
   }
 
   private keepTail(used: Buffer): void {
@@ -183,9 +205,9 @@ export class IsalGunzip extends Transform {
   }
 }
 
-/** An ISA-L gunzip stream, or undefined when node's zlib is to be used. */
-export function isalGunzip(what: string): IsalGunzip | undefined {
+/** An ISA-L gunzip stream (digestOnly: the hashing sink), or undefined when node's zlib is to be used. */
+export function isalGunzip(what: string, digestOnly = false): IsalGunzip | undefined {
   if (gunzipBackend() !== 'isal') return undefined;
   const native = loadBinding();
-  return native ? new IsalGunzip(what, native) : undefined;
+  return native ? new IsalGunzip(what, native, digestOnly) : undefined;
 }

@@ -60,12 +60,13 @@ export class VerifyingStream extends Transform {
       return;
     }
     const got = `sha256:${this.hash.digest('hex')}`;
-    if (got !== this.expected) {
-      cb(new BalerError('E_DIGEST_MISMATCH', `${this.what}: digest mismatch, expected ${this.expected}, got ${got}`));
-      return;
-    }
-    cb();
+    cb(got === this.expected ? null : digestMismatch(this.what, this.expected, got));
   }
+}
+
+/** The error of bytes that hash to `got` where `expected` was wanted. */
+export function digestMismatch(what: string, expected: Digest, got: string): BalerError {
+  return new BalerError('E_DIGEST_MISMATCH', `${what}: digest mismatch, expected ${expected}, got ${got}`);
 }
 
 /**

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { crc32 } from '../../../src/codecs/crc32.js';
-import { decompressor, gunzipBackend } from '../../../src/codecs/index.js';
+import { decompressor, gunzipBackend, gunzipDigester } from '../../../src/codecs/index.js';
 import { isalSkipReason } from '../../helpers/isal.js';
 import { chunked, rejectsWith, sampleBytes } from './codec-test-data.js';
 
@@ -26,6 +26,16 @@ async function gunzip(bytes: Buffer, chunk: number): Promise<Buffer> {
   await pipeline(chunked(bytes, chunk), dec).catch(() => undefined); // the error surfaces through `out`
   return out;
 }
+
+/** The digest-only ISA-L stream (the diff_id check's fast path): sha256 of what it inflated. */
+async function digestOf(bytes: Buffer, chunk: number): Promise<string> {
+  const digester = gunzipDigester('in.gz');
+  assert.ok(digester, 'the ISA-L addon gives a digester');
+  await pipeline(chunked(bytes, chunk), digester, new Writable({ write: (_c, _e, cb) => cb() }));
+  return digester.digest();
+}
+
+const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 const text = sampleBytes(64 * 1024);
 const one = gzipSync(text);
@@ -91,8 +101,26 @@ for (const [backend, env] of [
       test(`refuses ${name}`, async () => {
         use();
         for (const chunk of [3, input.length || 1]) await rejectsWith(gunzip(input, chunk), code, message);
+        if (backend === 'isal') for (const chunk of [3, input.length || 1]) await rejectsWith(digestOf(input, chunk), code, message);
       });
     }
+
+    test('the digest-only stream hashes what the inflating one outputs, however the input is cut', { skip: backend === 'zlib' }, async () => {
+      use();
+      const large = gzipSync(randomBytes(5 * 1024 * 1024 + 3)); // several ring buffers' worth
+      for (const [, input] of [...accepted, ['large', large] as const]) {
+        const whole = await gunzip(input, input.length || 1);
+        for (const chunk of [1, 5, 65536, input.length || 1]) {
+          if (chunk === 1 && input.length > 100_000) continue;
+          assert.equal(await digestOf(input, chunk), sha256(whole), `chunks of ${chunk}`);
+        }
+      }
+    });
+
+    test('without the ISA-L addon there is no digester (callers inflate and hash themselves)', { skip: backend === 'isal' }, () => {
+      use();
+      assert.equal(gunzipDigester('in.gz'), undefined);
+    });
 
     test('a zip bomb stays bounded while the reader is slow: output waits for the reader', async () => {
       use();
