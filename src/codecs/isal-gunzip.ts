@@ -94,9 +94,6 @@ export class IsalGunzip extends Transform {
   /** The rest of a chunk's work, parked while the readable side is full (a zip bomb stays bounded). */
   private parked: (() => void) | null = null;
 
-  /** Bytes inflated so far. */
-  inflated = 0;
-
   constructor(
     private readonly what: string,
     native: IsalBinding,
@@ -157,7 +154,6 @@ export class IsalGunzip extends Transform {
     this.native.inflate(this.handle, input, out, (code, inUsed, made, memberDone, crc, totalOut) => {
       if (inUsed > 0) this.keepTail(input.subarray(0, inUsed));
       if (code !== 0) return cb(corruptError('gzip', this.what, this.errorText(code, crc, totalOut)));
-      this.inflated += made;
       let room = true;
       if (out && made > 0) {
         // pushed before the next inflate starts: the stages behind (hashing) run while ISA-L works
