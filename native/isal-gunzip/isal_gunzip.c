@@ -86,19 +86,28 @@ static napi_value create(napi_env env, napi_callback_info info) {
     return NULL;
   }
   isal_inflate_init(&inf->state);
-  inf->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
+  start_member(inf);
   napi_value handle;
   CHECK(env, napi_create_external(env, inf, finalize_inflater, NULL, &handle));
   return handle;
 }
 
-static napi_value reset(napi_env env, napi_callback_info info) {
+/* The inflater a one-argument call (reset, digest) was given; NULL with a JS exception pending if none. */
+static Inflater *inflater_arg(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Inflater *inf;
-  CHECK(env, napi_get_value_external(env, argv[0], (void **)&inf));
-  start_member(inf);
+  Inflater *inf = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_external(env, argv[0], (void **)&inf) != napi_ok) {
+    napi_throw_type_error(env, NULL, "isal_gunzip: expected an inflater handle");
+    return NULL;
+  }
+  return inf;
+}
+
+static napi_value reset(napi_env env, napi_callback_info info) {
+  Inflater *inf = inflater_arg(env, info);
+  if (inf != NULL) start_member(inf);
   return NULL;
 }
 
@@ -200,11 +209,8 @@ static napi_value inflate(napi_env env, napi_callback_info info) {
 }
 
 static napi_value digest(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Inflater *inf;
-  CHECK(env, napi_get_value_external(env, argv[0], (void **)&inf));
+  Inflater *inf = inflater_arg(env, info);
+  if (inf == NULL) return NULL;
   unsigned char md[32];
   if (inf->ring == NULL || inf->digested || sha256_ring_finish(inf->ring, md) != 0) {
     napi_throw_error(env, NULL, "isal_gunzip.digest: no digest (not digestOnly, asked twice, or SHA-256 failed)");
