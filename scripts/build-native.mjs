@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm ci`/`npm install` step (package.json "install"): builds the optional ISA-L gunzip addon
- * (native/isal-gunzip) with the node-gyp that ships with npm. It needs libisal's headers (Debian:
- * `apt-get install libisal-dev`) and a C compiler. When it cannot build, baler inflates gzip with node's
- * zlib instead (src/codecs/isal-gunzip.ts), so this step never fails the install: it says why in one line.
+ * `npm ci`/`npm install` step (package.json "install"): builds the optional ISA-L addon (native/isal:
+ * gunzip and CRC-64) with the node-gyp that ships with npm. It needs libisal's headers (Debian:
+ * `apt-get install libisal-dev`) and a C compiler. When it cannot build, baler uses node's zlib and a
+ * WebAssembly CRC-64 instead (src/codecs/isal-addon.ts), so this step never fails the install: it says why
+ * in one line.
  * BALER_SKIP_NATIVE=1 skips it.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const addonDir = join(root, 'native', 'isal-gunzip');
+const addonDir = join(root, 'native', 'isal');
 const say = (line) => process.stderr.write(`baler: ${line}\n`);
 
 function nodeGyp() {
@@ -24,21 +25,21 @@ function nodeGyp() {
 }
 
 function main() {
-  if (process.env.BALER_SKIP_NATIVE === '1') return say('BALER_SKIP_NATIVE=1: ISA-L gunzip not built; gzip is inflated with node\'s zlib');
+  if (process.env.BALER_SKIP_NATIVE === '1') return say('BALER_SKIP_NATIVE=1: ISA-L addon not built; using node\'s zlib and a WebAssembly CRC-64');
   const gyp = nodeGyp();
-  if (!gyp) return say('node-gyp not found: ISA-L gunzip not built; gzip is inflated with node\'s zlib');
+  if (!gyp) return say('node-gyp not found: ISA-L addon not built; using node\'s zlib and a WebAssembly CRC-64');
   const args = [gyp, 'rebuild'];
   // node-gyp downloads node's headers unless told where they are; this node's own install has them
   const headers = join(dirname(process.execPath), '..');
   if (!process.env.npm_config_nodedir && existsSync(join(headers, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${headers}`);
   const r = spawnSync(process.execPath, args, { cwd: addonDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status === 0) return say('built the ISA-L gunzip addon (native/isal-gunzip)');
+  if (r.status === 0) return say('built the ISA-L addon (native/isal)');
   rmSync(join(addonDir, 'build'), { recursive: true, force: true });
   const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
   const why = /isa-l[^\s]*\.h: No such file/i.test(output)
     ? 'libisal headers missing (apt-get install libisal-dev)'
     : (output.split('\n').find((l) => /error/i.test(l)) ?? `node-gyp exit ${r.status}`).trim();
-  say(`ISA-L gunzip not built (${why}); gzip is inflated with node's zlib`);
+  say(`ISA-L addon not built (${why}); using node's zlib and a WebAssembly CRC-64`);
 }
 
 main();

@@ -1,10 +1,10 @@
-import { createRequire } from 'node:module';
 import { Transform, type TransformCallback } from 'node:stream';
 import { corruptError, truncatedError } from './decode-errors.js';
 import { readGzipHeader } from './gzip-header.js';
+import { isalAddon, type IsalAddon } from './isal-addon.js';
 
 /**
- * gunzip on Intel's ISA-L (native/isal-gunzip, an N-API addon linked to libisal), used when it was built.
+ * gunzip on Intel's ISA-L (native/isal, isal-addon.ts), used when the addon was built.
  *
  * Why a second gunzip: inflating is the critical path of every diff_id check (a registry pull, loading
  * an OCI archive, importing a .tar.gz). On the bench's 75 MB gzip of a 212 MB layer, inflate plus SHA-256
@@ -20,42 +20,12 @@ import { readGzipHeader } from './gzip-header.js';
  *   zeros after padding is an error.
  */
 
-interface IsalBinding {
-  create(digestOnly: boolean): object;
-  reset(handle: object): void;
-  /** output null: a digestOnly inflater inflates all it can into its own buffer and hashes it (made counts it) */
-  inflate(
-    handle: object,
-    input: Buffer,
-    output: Buffer | null,
-    done: (code: number, inUsed: number, made: number, memberDone: boolean, crc: number, totalOut: number) => void,
-  ): void;
-  digest(handle: object): Buffer;
-}
-
 export type GunzipBackend = 'isal' | 'zlib';
-
-const require = createRequire(import.meta.url);
-let binding: IsalBinding | null | undefined;
-
-/**
- * The addon sits at native/isal-gunzip/build/Release in the package. Every place this module runs from
- * (src/codecs, dist/codecs, the bundles in dist/bundle) is two directories below the package root.
- */
-function loadBinding(): IsalBinding | null {
-  if (binding !== undefined) return binding;
-  try {
-    binding = require('../../native/isal-gunzip/build/Release/isal_gunzip.node') as IsalBinding;
-  } catch {
-    binding = null; // not built (no libisal-dev or no compiler at install) or libisal missing now
-  }
-  return binding;
-}
 
 /** Which gunzip streams use now (BALER_GUNZIP=zlib forces node's zlib). */
 export function gunzipBackend(): GunzipBackend {
   if (process.env.BALER_GUNZIP === 'zlib') return 'zlib';
-  return loadBinding() ? 'isal' : 'zlib';
+  return isalAddon() ? 'isal' : 'zlib';
 }
 
 /** Output buffer size: as for zlib (gzip.ts), each chunk costs a trip through every stage behind it. */
@@ -81,7 +51,7 @@ type Phase = 'member-start' | 'inflating' | 'padding';
  * gzip layer then costs the main thread one call per input chunk instead of hashing every inflated byte.
  */
 export class IsalGunzip extends Transform {
-  private readonly native: IsalBinding;
+  private readonly native: IsalAddon;
   private readonly handle: object;
   private phase: Phase = 'member-start';
   private members = 0;
@@ -96,17 +66,17 @@ export class IsalGunzip extends Transform {
 
   constructor(
     private readonly what: string,
-    native: IsalBinding,
+    native: IsalAddon,
     private readonly digestOnly = false,
   ) {
     super();
     this.native = native;
-    this.handle = native.create(digestOnly);
+    this.handle = native.gunzipCreate(digestOnly);
   }
 
   /** `sha256:<hex>` of all the bytes inflated; digestOnly streams, once they have finished. */
   digest(): string {
-    return `sha256:${this.native.digest(this.handle).toString('hex')}`;
+    return `sha256:${this.native.gunzipDigest(this.handle).toString('hex')}`;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -151,7 +121,7 @@ export class IsalGunzip extends Transform {
       if (input.length === 0) return cb();
     }
     const out = this.digestOnly ? null : this.outputSpace();
-    this.native.inflate(this.handle, input, out, (code, inUsed, made, memberDone, crc, totalOut) => {
+    this.native.gunzipInflate(this.handle, input, out, (code, inUsed, made, memberDone, crc, totalOut) => {
       if (inUsed > 0) this.keepTail(input.subarray(0, inUsed));
       if (code !== 0) return cb(corruptError('gzip', this.what, this.errorText(code, crc, totalOut)));
       let room = true;
@@ -162,7 +132,7 @@ export class IsalGunzip extends Transform {
       }
       const rest = input.subarray(inUsed);
       if (memberDone) {
-        this.native.reset(this.handle);
+        this.native.gunzipReset(this.handle);
         this.members++;
         this.phase = 'member-start';
         this.tail = Buffer.alloc(0);
@@ -204,6 +174,6 @@ export class IsalGunzip extends Transform {
 /** An ISA-L gunzip stream (digestOnly: the hashing sink), or undefined when node's zlib is to be used. */
 export function isalGunzip(what: string, digestOnly = false): IsalGunzip | undefined {
   if (gunzipBackend() !== 'isal') return undefined;
-  const native = loadBinding();
+  const native = isalAddon();
   return native ? new IsalGunzip(what, native, digestOnly) : undefined;
 }

@@ -1,3 +1,4 @@
+import { isalAddon, type IsalAddon } from '../../codecs/isal-addon.js';
 import { instantiateCrc64Wasm, WASM_CHUNK, WASM_DATA, WASM_SLICES, WASM_STATE, WASM_TABLES, type Crc64Wasm } from './crc64-wasm.js';
 
 /**
@@ -5,9 +6,19 @@ import { instantiateCrc64Wasm, WASM_CHUNK, WASM_DATA, WASM_SLICES, WASM_STATE, W
  * initial value and final xor all ones (CRC-64/GO-ISO). tar-split stores this checksum, big-endian, for
  * every file's content (formats.md §5.1).
  *
- * Every layer file passes through here. The slicing-by-16 tables are built in JS as 32-bit halves (no
- * BigInt) and the bulk loop runs in WebAssembly with native 64-bit integers (crc64-wasm.ts).
+ * Every layer file passes through here. With baler's ISA-L addon (codecs/isal-addon.ts) this is ISA-L's
+ * crc64_iso_refl, the same CRC at several GB/s: fast enough to run inline, so layer-tar.ts then needs no
+ * worker for it. Without the addon, the slicing-by-16 tables are built in JS as 32-bit halves (no BigInt)
+ * and the bulk loop runs in WebAssembly with native 64-bit integers (crc64-wasm.ts), ~0.8 GB/s.
  */
+
+export type Crc64Backend = 'isal' | 'portable';
+
+/** Which CRC-64 runs (BALER_CRC64=portable forces the WebAssembly loop). */
+export function crc64Backend(): Crc64Backend {
+  if (process.env.BALER_CRC64 === 'portable') return 'portable';
+  return isalAddon() ? 'isal' : 'portable';
+}
 
 const SLICES = WASM_SLICES;
 /** TABLE_LO[k * 256 + i] / TABLE_HI[…]: low and high halves of slice table k for byte i. */
@@ -60,12 +71,19 @@ export function crc64WasmParts(): { module: object; tables: Uint8Array } {
 
 /** Incremental CRC-64/GO-ISO. */
 export class Crc64 {
-  // the state is kept inverted (Go's `crc = ^crc` on entry and exit)
+  private readonly native: IsalAddon | null = crc64Backend() === 'isal' ? isalAddon() : null;
+  /** With the addon: the CRC so far, as Go's Sum64 gives it (ISA-L continues from it). */
+  private value = 0n;
+  // the WebAssembly loop's state is kept inverted (Go's `crc = ^crc` on entry and exit)
   private lo = -1;
   private hi = -1;
 
   update(data: Uint8Array): this {
     if (data.length === 0) return this;
+    if (this.native) {
+      this.value = this.native.crc64(data, this.value);
+      return this;
+    }
     // the module has one state slot: load ours, run, save it (synchronous, so nothing interleaves)
     const w = bulk();
     w.view.setInt32(WASM_STATE, this.lo, true);
@@ -83,6 +101,10 @@ export class Crc64 {
   /** The checksum as 8 big-endian bytes, the form tar-split stores (base64) in its payload. */
   digestBytes(): Buffer {
     const out = Buffer.alloc(8);
+    if (this.native) {
+      out.writeBigUInt64BE(this.value);
+      return out;
+    }
     out.writeUInt32BE(~this.hi >>> 0, 0);
     out.writeUInt32BE(~this.lo >>> 0, 4);
     return out;

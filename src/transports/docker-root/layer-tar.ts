@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { BalerError } from '../../errors.js';
 import { vouchFor } from '../../io/hashing.js';
 import type { Digest } from '../../model/digest.js';
-import { Crc64 } from './crc64.js';
+import { Crc64, crc64Backend } from './crc64.js';
 import { LayerDir } from './layer-files.js';
 import { OffThreadCrc64 } from './off-thread-crc64.js';
 import { InlineSha256, OffThreadSha256 } from './off-thread-sha256.js';
@@ -55,7 +55,10 @@ const BATCH = 1024 * 1024;
 const SMALL_FILE = BATCH;
 /** Chunks of a large file read ahead of the one being served, so the disk and the consumer overlap. */
 const AHEAD_CHUNKS = 2;
-/** Layers from this size on are hashed on the worker thread (starting it costs a few milliseconds). */
+/**
+ * Layers from this size on are hashed (SHA-256, or without the ISA-L addon also CRC-64) on the worker
+ * thread (starting it costs a few milliseconds).
+ */
 const OFF_THREAD_FROM = 4 * 1024 * 1024;
 
 /** A piece of output, and how far the worker must have checked file contents before it is served. */
@@ -81,8 +84,8 @@ export interface RegenerateOptions {
    */
   expect?: ExpectedLayer;
   /**
-   * The planned size (planLayerTar), when known without `expect`: a big layer then has its files' CRC-64
-   * checked on the worker thread, each file before any byte after its end is served.
+   * The planned size (planLayerTar), when known without `expect`: without the ISA-L addon a big layer then
+   * has its files' CRC-64 checked on the worker thread, each file before any byte after its end is served.
    */
   size?: number;
 }
@@ -98,6 +101,8 @@ export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what
   const { signal, expect } = o;
   // big layers are checked on the worker thread while this one reads; small ones are not worth the trip
   const offThread = (expect?.size ?? o.size ?? 0) >= OFF_THREAD_FROM;
+  // ISA-L's CRC-64 costs this thread less than handing the bytes to the worker would (crc64.ts)
+  const crcOffThread = offThread && crc64Backend() !== 'isal';
   // per-file CRC-64 on the worker thread (no `expect`): pieces are served only once their files are
   // checked. Opened when reading starts, so a stream never read holds no worker.
   let crcThread: OffThreadCrc64 | undefined;
@@ -197,7 +202,7 @@ export function regenerateLayerTar(tarSplitPath: string, layerRoot: string, what
 
   /** The pieces in order; with crcThread each waits for its files' checks, one piece behind the reading. */
   async function* entries(): AsyncGenerator<Buffer> {
-    if (!offThread || expect) {
+    if (!crcOffThread || expect) {
       for await (const p of pieces()) yield p.buf;
       return;
     }

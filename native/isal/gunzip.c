@@ -8,14 +8,22 @@
  * isal-gunzip.ts): ISA-L's own header parser fails on a streamed header with both a name and a comment,
  * and takes reserved flag bits that zlib refuses.
  *
- * API (one inflater per gzip stream; input starts after a member's header; JS never runs two calls on one inflater at once):
- *   create() -> handle
- *   inflate(handle, input, output, callback): inflates on the libuv thread pool; calls back with
- *     (code, inUsed, outUsed, memberDone, crc, totalOut). code 0 is success; a negative code is ISA-L's
+ * API (one inflater per gzip stream; input starts after a member's header; JS never runs two calls on one
+ * inflater at once):
+ *   gunzipCreate(digestOnly) -> handle
+ *   gunzipInflate(handle, input, output, callback): inflates on the libuv thread pool; calls back with
+ *     (code, inUsed, made, memberDone, crc, totalOut). code 0 is success; a negative code is ISA-L's
  *     error. memberDone means the member's trailer was read and checked; the input after it is unread.
- *   reset(handle): ready for the next member.
+ *     A digestOnly inflater takes output null: it inflates all the input it can into its own buffers
+ *     and hands them to SHA-256 on a thread of its own (sha256_ring.c), so a diff_id check costs the main
+ *     thread no per-chunk work, and inflating and hashing overlap (made counts what it inflated).
+ *   gunzipReset(handle): ready for the next member (the digest runs on across members).
+ *   gunzipDigest(handle) -> the SHA-256 of everything inflated, as a 32-byte Buffer (digestOnly inflaters).
+ *
+ * SHA-256 is OpenSSL's EVP, the one node itself links and exports (its headers ship with node's).
+ * Each call holds a reference to its inflater, so a stream dropped mid-call is not freed under it.
  */
-#include <node_api.h>
+#include "addon.h"
 #include <isa-l/igzip_lib.h>
 #include "sha256_ring.h"
 #include <stdint.h>
@@ -45,14 +53,6 @@ typedef struct {
   double produced;
 } InflateCall;
 
-#define CHECK(env, call)                                                  \
-  do {                                                                    \
-    if ((call) != napi_ok) {                                              \
-      napi_throw_error((env), NULL, "isal_gunzip: N-API call failed");    \
-      return NULL;                                                        \
-    }                                                                     \
-  } while (0)
-
 static void start_member(Inflater *inf) {
   isal_inflate_reset(&inf->state);
   inf->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
@@ -69,7 +69,7 @@ static void finalize_inflater(napi_env env, void *data, void *hint) {
   free_inflater(data);
 }
 
-static napi_value create(napi_env env, napi_callback_info info) {
+napi_value gunzip_create(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   bool digest_only = false;
@@ -77,12 +77,12 @@ static napi_value create(napi_env env, napi_callback_info info) {
   if (argc >= 1) napi_get_value_bool(env, argv[0], &digest_only);
   Inflater *inf = calloc(1, sizeof(Inflater));
   if (inf == NULL) {
-    napi_throw_error(env, NULL, "isal_gunzip: out of memory");
+    napi_throw_error(env, NULL, "baler isal: out of memory");
     return NULL;
   }
   if (digest_only && (inf->ring = sha256_ring_create()) == NULL) {
     free_inflater(inf);
-    napi_throw_error(env, NULL, "isal_gunzip: cannot set up SHA-256");
+    napi_throw_error(env, NULL, "baler isal: cannot set up SHA-256");
     return NULL;
   }
   isal_inflate_init(&inf->state);
@@ -99,13 +99,13 @@ static Inflater *inflater_arg(napi_env env, napi_callback_info info) {
   Inflater *inf = NULL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       napi_get_value_external(env, argv[0], (void **)&inf) != napi_ok) {
-    napi_throw_type_error(env, NULL, "isal_gunzip: expected an inflater handle");
+    napi_throw_type_error(env, NULL, "baler isal: expected an inflater handle");
     return NULL;
   }
   return inf;
 }
 
-static napi_value reset(napi_env env, napi_callback_info info) {
+napi_value gunzip_reset(napi_env env, napi_callback_info info) {
   Inflater *inf = inflater_arg(env, info);
   if (inf != NULL) start_member(inf);
   return NULL;
@@ -168,24 +168,24 @@ static void complete_inflate(napi_env env, napi_status status, void *data) {
   napi_call_function(env, global, callback, 6, argv, NULL);
 }
 
-static napi_value inflate(napi_env env, napi_callback_info info) {
+napi_value gunzip_inflate(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 4) {
-    napi_throw_type_error(env, NULL, "isal_gunzip.inflate(handle, input, output, callback)");
+    napi_throw_type_error(env, NULL, "baler isal: gunzipInflate(handle, input, output, callback)");
     return NULL;
   }
   InflateCall *c = calloc(1, sizeof(InflateCall));
   if (c == NULL) {
-    napi_throw_error(env, NULL, "isal_gunzip: out of memory");
+    napi_throw_error(env, NULL, "baler isal: out of memory");
     return NULL;
   }
   if (napi_get_value_external(env, argv[0], (void **)&c->inflater) != napi_ok ||
       napi_get_buffer_info(env, argv[1], (void **)&c->in, &c->in_len) != napi_ok ||
       c->in_len > UINT32_MAX) {
     free(c);
-    napi_throw_type_error(env, NULL, "isal_gunzip.inflate: bad arguments");
+    napi_throw_type_error(env, NULL, "baler isal: gunzipInflate: bad arguments");
     return NULL;
   }
   napi_valuetype out_type;
@@ -193,7 +193,7 @@ static napi_value inflate(napi_env env, napi_callback_info info) {
   if (out_type == napi_null ? c->inflater->ring == NULL
                             : napi_get_buffer_info(env, argv[2], (void **)&c->out, &c->out_len) != napi_ok || c->out_len > UINT32_MAX) {
     free(c);
-    napi_throw_type_error(env, NULL, "isal_gunzip.inflate: bad arguments");
+    napi_throw_type_error(env, NULL, "baler isal: gunzipInflate: bad arguments");
     return NULL;
   }
   /* the buffers stay referenced until the call completes, so GC cannot free memory the pool thread uses */
@@ -208,12 +208,12 @@ static napi_value inflate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value digest(napi_env env, napi_callback_info info) {
+napi_value gunzip_digest(napi_env env, napi_callback_info info) {
   Inflater *inf = inflater_arg(env, info);
   if (inf == NULL) return NULL;
   unsigned char md[32];
   if (inf->ring == NULL || inf->digested || sha256_ring_finish(inf->ring, md) != 0) {
-    napi_throw_error(env, NULL, "isal_gunzip.digest: no digest (not digestOnly, asked twice, or SHA-256 failed)");
+    napi_throw_error(env, NULL, "baler isal: gunzipDigest: no digest (not digestOnly, asked twice, or SHA-256 failed)");
     return NULL;
   }
   inf->digested = 1;
@@ -221,16 +221,3 @@ static napi_value digest(napi_env env, napi_callback_info info) {
   CHECK(env, napi_create_buffer_copy(env, sizeof md, md, NULL, &out));
   return out;
 }
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-    {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
-    {"inflate", NULL, inflate, NULL, NULL, NULL, napi_default, NULL},
-    {"reset", NULL, reset, NULL, NULL, NULL, napi_default, NULL},
-    {"digest", NULL, digest, NULL, NULL, NULL, napi_default, NULL},
-  };
-  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
-  return exports;
-}
-
-NAPI_MODULE_INIT() { return init(env, exports); }

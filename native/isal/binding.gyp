@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "isal_gunzip",
-      "sources": ["isal_gunzip.c", "sha256_ring.c"],
+      "target_name": "baler_isal",
+      "sources": ["addon.c", "gunzip.c", "crc64.c", "sha256_ring.c"],
       "libraries": ["-lisal", "-lpthread"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
       "defines": ["NAPI_VERSION=8"]
