@@ -95,6 +95,10 @@ export abstract class ArchiveSource implements ImageSource {
         })();
     if (signal) {
       const onAbort = (): void => {
+        // the abort may come before the caller has piped the stream anywhere (it may still be awaiting
+        // something else: a sibling layer failed meanwhile): the error must not be an unhandled event,
+        // which kills the process with a stack trace; whoever pipes it later still gets the error
+        stream.on('error', () => undefined);
         stream.destroy(new BalerError('E_CANCELLED', `${this.archive.what}: cancelled`));
       };
       if (signal.aborted) onAbort();

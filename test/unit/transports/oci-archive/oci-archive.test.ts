@@ -106,6 +106,20 @@ describe('OciArchiveSource on skopeo output', () => {
   });
 });
 
+describe('cancelling a blob stream', () => {
+  test('an abort before the stream is piped anywhere is no unhandled error; a later reader gets E_CANCELLED', async () => {
+    // a layer job can still be awaiting something (a cache lookup) when a sibling's failure aborts it
+    await using src = await openOci(`oci-archive:${gzipArchive}`);
+    const [e] = await src.list();
+    const layer = parseImageManifest(await src.fetchManifest(e!.descriptor)).layers[0]!;
+    const ac = new AbortController();
+    const stream = await src.fetchBlob(layer, ac.signal);
+    ac.abort();
+    await new Promise((r) => setTimeout(r, 20)); // an unhandled 'error' event would have failed the test run by now
+    await assert.rejects(readStream(stream), (err: unknown) => err instanceof BalerError && err.code === 'E_CANCELLED');
+  });
+});
+
 describe('hostile oci-archives', () => {
   test('an index entry whose blob is absent is E_NOT_FOUND naming the blob', async () => {
     const f = join(dir, 'missing-blob.tar');
