@@ -175,10 +175,13 @@ for (const [backend, env] of [
       assert.ok(peakBuffered <= 4 * 1024 * 1024, `at most a few output chunks wait in the stream, saw ${peakBuffered} bytes`);
     });
 
-    test('after zero padding, anything but zeros is refused (zlib takes it when it comes in the same chunk)', { skip: backend === 'zlib' }, async () => {
+    test('after zero padding the rest is ignored, members and garbage alike, as zlib does with it in one piece', async () => {
       use();
-      const input = Buffer.concat([one, Buffer.alloc(3), Buffer.from('garbage')]);
-      for (const chunk of [5, input.length]) await rejectsWith(gunzip(input, chunk), 'E_FORMAT', 'in.gz: corrupt gzip data (trailing garbage after zero padding)');
+      for (const tail of [Buffer.from('garbage'), two, Buffer.from([0x1f, 0x8b])]) {
+        const input = Buffer.concat([one, Buffer.alloc(3), tail]);
+        // zlib reads a later piece that starts with a non-zero byte as a new header: only whole input for it
+        for (const chunk of backend === 'isal' ? [1, 5, input.length] : [input.length]) assert.deepEqual(await gunzip(input, chunk), text, `chunks of ${chunk}`);
+      }
     });
 
     test('random bytes in large chunks round-trip (stored deflate blocks)', async () => {
