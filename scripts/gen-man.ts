@@ -45,6 +45,10 @@ const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
     'NODE_EXTRA_CA_CERTS',
     'More CA certificates (a PEM file) to trust for HTTPS registries, as node reads it. The baler launcher loads the file at the first HTTPS connection instead of at start-up, and gives the variable unchanged to the processes baler starts.',
   ],
+  [
+    'BALER_CERT_DIRS',
+    'Colon-separated certs.d directories to read per-registry TLS files from, instead of /etc/containers/certs.d and /etc/docker/certs.d (see FILES).',
+  ],
 ];
 
 const FILES: ReadonlyArray<readonly [string, string]> = [
@@ -53,6 +57,10 @@ const FILES: ReadonlyArray<readonly [string, string]> = [
   [
     '~/.cache/baler/diffid-by-digest',
     'Pairs "compressed layer X decompresses to diff_id Y" that baler verified while copying (with Docker\'s diffid-by-digest in mind). A later copy of X still checks every byte against X, but need not decompress it when its config expects Y. Each entry carries an HMAC under the private key file beside it, so entries written by hand or copied from elsewhere are ignored; a key that others can read switches the cache off. Safe to delete at any time.',
+  ],
+  [
+    '/etc/containers/certs.d/HOST[:PORT]/, /etc/docker/certs.d/HOST[:PORT]/',
+    'Per-registry TLS files, as Docker, podman and skopeo read them: every *.crt is a CA trusted for that registry besides the usual ones, and NAME.cert with NAME.key is the client certificate for a registry that asks for one. HOST[:PORT] as written in the registry:// reference (Docker\'s HOST alone for port 443).',
   ],
 ];
 

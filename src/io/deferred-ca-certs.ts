@@ -28,6 +28,21 @@ export function adoptDeferredCaCerts(env: NodeJS.ProcessEnv = process.env): void
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 /**
+ * The CA certificates node trusts by default here: its bundled ones plus NODE_EXTRA_CA_CERTS's (deferred or
+ * loaded by node itself), as PEM. For a context that adds more CAs: giving `ca` replaces the default store.
+ */
+export function defaultCaCertificates(): string[] {
+  // without the launcher node loaded NODE_EXTRA_CA_CERTS itself; its certificates are in the default store
+  const file = deferredFile ?? (process.env['NODE_EXTRA_CA_CERTS'] || undefined);
+  if (file === undefined) return [...rootCertificates];
+  try {
+    return [...rootCertificates, ...(readFileSync(file, 'latin1').match(PEM_CERTIFICATE) ?? [])];
+  } catch {
+    return [...rootCertificates]; // node (or deferredCaSecureContext) warns about the file itself
+  }
+}
+
+/**
  * The secure context a TLS client should use, or undefined for node's default (which then already holds
  * the extra certificates, if any). A file that cannot be read or parsed gets node's own treatment: a
  * warning, and the bundled CAs alone.

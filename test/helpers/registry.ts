@@ -54,7 +54,7 @@ export interface TokenAuthConfig {
   readonly rootCertBundle: string;
 }
 
-export function registryConfig(dir: string, port: number, auth: boolean, tls = false, token?: TokenAuthConfig): string {
+export function registryConfig(dir: string, port: number, auth: boolean, tls = false, token?: TokenAuthConfig, clientCa?: string): string {
   return [
     'version: 0.1',
     'log:',
@@ -69,6 +69,7 @@ export function registryConfig(dir: string, port: number, auth: boolean, tls = f
     'http:',
     `  addr: 127.0.0.1:${port}`,
     ...(tls ? ['  tls:', `    certificate: ${join(dir, 'cert.pem')}`, `    key: ${join(dir, 'key.pem')}`] : []),
+    ...(tls && clientCa ? ['    clientcas:', `      - ${clientCa}`] : []),
     ...(auth ? ['auth:', '  htpasswd:', '    realm: baler-test', `    path: ${join(dir, 'htpasswd')}`] : []),
     ...(token ? ['auth:', '  token:', `    realm: ${token.realm}`, `    service: ${token.service}`, `    issuer: ${token.issuer}`, `    rootcertbundle: ${token.rootCertBundle}`] : []),
     '',
@@ -99,6 +100,8 @@ export interface RegistryOptions {
   readonly selfSignedTls?: boolean;
   /** Bearer token auth against a token server the test runs (test/helpers/token-server.ts). */
   readonly tokenAuth?: TokenAuthConfig;
+  /** With selfSignedTls: require client certificates signed by this CA (a PEM file). */
+  readonly clientCa?: string;
 }
 
 function makeSelfSignedCert(dir: string): void {
@@ -112,7 +115,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   const port = await freePort();
   if (opts.basicAuth) await writeFile(join(dir, 'htpasswd'), htpasswdLine(opts.basicAuth));
   if (opts.selfSignedTls) makeSelfSignedCert(dir);
-  await writeFile(join(dir, 'config.yml'), registryConfig(dir, port, opts.basicAuth !== undefined, opts.selfSignedTls === true, opts.tokenAuth));
+  await writeFile(join(dir, 'config.yml'), registryConfig(dir, port, opts.basicAuth !== undefined, opts.selfSignedTls === true, opts.tokenAuth, opts.clientCa));
   const log = openSync(join(dir, 'registry.log'), 'a');
   const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', log, log], detached: false });
   closeSync(log);

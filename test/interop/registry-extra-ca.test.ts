@@ -76,7 +76,7 @@ test('the registry client trusts the CAs in NODE_EXTRA_CA_CERTS, and only those'
   for (const bundle of [join(otherDir, 'cert.pem'), undefined]) {
     const refused = await launch(pull, bundle);
     assert.equal(refused.code, 6, show(pull, refused));
-    assert.match(refused.stderr, /TLS certificate not trusted \(--insecure skips the check\)/);
+    assert.match(refused.stderr, /TLS certificate not trusted \(put the registry's CA in \/etc\/containers\/certs\.d\/127\.0\.0\.1:[0-9]+\/ca\.crt or NODE_EXTRA_CA_CERTS; --insecure skips the check\)/);
   }
 
   // a bundle that cannot be read: node's own warning, then the bundled CAs alone (so: not trusted)

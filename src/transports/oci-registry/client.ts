@@ -16,6 +16,7 @@ import {
   type RequestBody,
   type RetryPolicy,
 } from './http.js';
+import { certDirs, registryTlsFiles } from './cert-dirs.js';
 import { isLoopbackHost } from './reference.js';
 import { connectionError, registryError } from './registry-error.js';
 
@@ -67,7 +68,8 @@ export class RegistryClient {
   ) {
     const access = opts.access ?? {};
     this.plainHttpAllowed = access.insecure === true || isLoopbackHost(apiHost);
-    this.agents = makeAgents({ verifyTls: access.insecure !== true, maxSockets: opts.maxSockets ?? 16 });
+    const tls = registryTlsFiles(host);
+    this.agents = makeAgents({ verifyTls: access.insecure !== true, maxSockets: opts.maxSockets ?? 16, ...(tls ? { tls } : {}) });
     this.retry = opts.retry ?? defaultRetryPolicy;
     this.auth = new Authenticator(`registry://${host}`, credentialLoader(host, access), (req) => this.sendWithRetries(req));
   }
@@ -98,8 +100,15 @@ export class RegistryClient {
         res = probe ? await sendOnce(req, this.agents) : await this.sendWithRetries(req);
       } catch (err) {
         if (isAbortError(err)) throw err;
+        if (isClientCertificateRefusal(err)) {
+          const where = certDirs().map((d) => `${d}/${this.host}/`)[0] ?? 'a certs.d directory';
+          throw connectionError(this.label(''), err, `the registry refused the TLS connection: it wants a client certificate it trusts (put client.cert and client.key in ${where})`);
+        }
         if (isCertificateError(err)) tlsProblem = err;
         lastError = err;
+        // a server that accepted the connection and never answered will not answer the other scheme either,
+        // and that scheme's error (say EPROTO) would hide the real one
+        if ((err as NodeJS.ErrnoException).code === 'ETIMEDOUT') break;
         continue;
       }
       drain(res);
@@ -111,7 +120,10 @@ export class RegistryClient {
       if (scheme === 'http:' && probe && res.status === 400) continue;
       if (tlsProblem === undefined) throw new BalerError('E_PEER', `${this.label('')}: not a registry: GET /v2/ answered HTTP ${res.status}`);
     }
-    if (tlsProblem !== undefined) throw connectionError(this.label(''), tlsProblem, 'TLS certificate not trusted (--insecure skips the check)');
+    if (tlsProblem !== undefined) {
+      const where = certDirs().map((d) => `${d}/${this.host}/ca.crt`)[0] ?? 'a certs.d directory (BALER_CERT_DIRS)';
+      throw connectionError(this.label(''), tlsProblem, `TLS certificate not trusted (put the registry's CA in ${where} or NODE_EXTRA_CA_CERTS; --insecure skips the check)`);
+    }
     const hint = this.plainHttpAllowed ? '' : ' (for a plain-HTTP registry, add --insecure)';
     throw connectionError(this.label(''), lastError, `cannot reach the registry${hint}`);
   }
@@ -192,5 +204,11 @@ export class RegistryClient {
 
 function isCertificateError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException)?.code;
-  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) && !isClientCertificateRefusal(err);
+}
+
+/** The server's TLS alert that it wants a (valid) client certificate: mutual TLS. */
+function isClientCertificateRefusal(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^ERR_SSL_(SSLV3|TLSV1[0-9]?)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|HANDSHAKE_FAILURE)$/.test(code);
 }

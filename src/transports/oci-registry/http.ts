@@ -1,7 +1,9 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deferredCaSecureContext } from '../../io/deferred-ca-certs.js';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { defaultCaCertificates, deferredCaSecureContext } from '../../io/deferred-ca-certs.js';
+import type { RegistryTlsFiles } from './cert-dirs.js';
 
 /**
  * One HTTP exchange over node:http/https with keep-alive agents, plus the retry policy the registry client
@@ -39,10 +41,9 @@ export interface HttpAgents {
 /** Sockets idle longer than this fail the request with ETIMEDOUT (retried like a reset). */
 const SOCKET_TIMEOUT_MS = 120_000;
 
-export function makeAgents(opts: { verifyTls: boolean; maxSockets: number }): HttpAgents {
+export function makeAgents(opts: { verifyTls: boolean; maxSockets: number; tls?: RegistryTlsFiles }): HttpAgents {
   const h = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
-  // NODE_EXTRA_CA_CERTS, when the launcher left it for the first TLS user to load (io/deferred-ca-certs.ts)
-  const secureContext = opts.verifyTls ? deferredCaSecureContext() : undefined;
+  const secureContext = tlsContext(opts.verifyTls, opts.tls);
   const s = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, rejectUnauthorized: opts.verifyTls, ...(secureContext ? { secureContext } : {}) });
   return {
     http: h,
@@ -52,6 +53,18 @@ export function makeAgents(opts: { verifyTls: boolean; maxSockets: number }): Ht
       s.destroy();
     },
   };
+}
+
+/**
+ * The registry's certs.d files (cert-dirs.ts) on top of the usual CAs; else NODE_EXTRA_CA_CERTS, when the
+ * launcher left it for the first TLS user to load (io/deferred-ca-certs.ts); else node's default.
+ */
+function tlsContext(verifyTls: boolean, files: RegistryTlsFiles | undefined): SecureContext | undefined {
+  if (!files) return verifyTls ? deferredCaSecureContext() : undefined;
+  return createSecureContext({
+    ...(verifyTls && files.ca.length > 0 ? { ca: [...defaultCaCertificates(), ...files.ca] } : {}),
+    ...(files.cert !== undefined && files.key !== undefined ? { cert: files.cert, key: files.key } : {}),
+  });
 }
 
 export function sendOnce(req: HttpRequest, agents: HttpAgents): Promise<HttpResponse> {

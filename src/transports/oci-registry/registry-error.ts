@@ -64,6 +64,8 @@ export function registryError(label: string, status: number, body: Buffer, actio
 export function connectionError(label: string, err: unknown, action: string): BalerError {
   if (err instanceof BalerError) return err;
   const e = err as NodeJS.ErrnoException;
-  const why = e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ''}` : String(e?.message ?? err);
+  // OpenSSL's messages run over several lines (file and line of its source): the first says what happened
+  const message = e?.message?.split('\n')[0]?.replace(/^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:/, '');
+  const why = e?.code ? `${e.code}${message && !message.includes(e.code) ? ` (${message})` : ''}` : String(message ?? err);
   return new BalerError('E_IO', `${label}: ${action}: ${why}`, { cause: err });
 }
