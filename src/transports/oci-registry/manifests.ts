@@ -15,15 +15,21 @@ export interface FetchedManifest {
   readonly bytes: Buffer;
 }
 
+/** A manifest as the registry sent it, whatever its type: the parsed document is kept for a closer look. */
+export interface FetchedDocument extends FetchedManifest {
+  readonly doc: unknown;
+}
+
 /**
  * `GET /v2/<repo>/manifests/<tag|digest>`: the exact bytes, their digest and media type (the document's own
  * `mediaType` when it has one, else Content-Type). Capped at JsonLimits.manifest; schema 1 is refused.
+ * Any other type is returned: a tag may name an OCI artifact the caller leaves out.
  */
-export async function getManifest(client: RegistryClient, repo: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+export async function fetchManifestDocument(client: RegistryClient, repo: string, reference: string, signal?: AbortSignal): Promise<FetchedDocument> {
   const action = `GET manifest ${reference}`;
   const res = await client.expect({ method: 'GET', path: `/v2/${repo}/manifests/${reference}`, repo, action, headers: { Accept: MANIFEST_ACCEPT }, ...(signal ? { signal } : {}) }, [200]);
   const bytes = await readSmallBody(res, JsonLimits.manifest + 1);
-  const label = `${client.label(repo)}: manifest ${reference}`;
+  const label = manifestLabel(client, repo, reference);
   if (bytes.length > JsonLimits.manifest) throw new BalerError('E_FORMAT', `${label}: larger than ${JsonLimits.manifest} bytes`);
   const contentType = String(res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
   const doc = parseJsonBytes(bytes, label) as { mediaType?: unknown; schemaVersion?: unknown };
@@ -31,10 +37,20 @@ export async function getManifest(client: RegistryClient, repo: string, referenc
   if (doc.schemaVersion === 1 || mediaType === MediaTypes.dockerSchema1 || mediaType === MediaTypes.dockerSchema1Signed) {
     throw new BalerError('E_UNSUPPORTED', `${label}: Docker schema 1 manifests are not supported`);
   }
-  if (!isImageManifestMediaType(mediaType) && !isIndexMediaType(mediaType)) {
-    throw new BalerError('E_UNSUPPORTED', `${label}: unsupported manifest type ${JSON.stringify(mediaType)}`);
+  return { descriptor: { mediaType, digest: sha256Of(bytes), size: bytes.length }, bytes, doc };
+}
+
+/** fetchManifestDocument for an image manifest or an index; any other type is refused. */
+export async function getManifest(client: RegistryClient, repo: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+  const { descriptor, bytes } = await fetchManifestDocument(client, repo, reference, signal);
+  if (!isImageManifestMediaType(descriptor.mediaType) && !isIndexMediaType(descriptor.mediaType)) {
+    throw new BalerError('E_UNSUPPORTED', `${manifestLabel(client, repo, reference)}: unsupported manifest type ${JSON.stringify(descriptor.mediaType)}`);
   }
-  return { descriptor: { mediaType, digest: sha256Of(bytes), size: bytes.length }, bytes };
+  return { descriptor, bytes };
+}
+
+function manifestLabel(client: RegistryClient, repo: string, reference: string): string {
+  return `${client.label(repo)}: manifest ${reference}`;
 }
 
 /** What a manifest needs in the same repository before a registry accepts it. */

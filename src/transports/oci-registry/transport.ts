@@ -39,7 +39,7 @@ export class RegistryRef implements ImageRef {
       client.close();
       throw err;
     }
-    return new RegistrySource(this, client, this.target, o.signal);
+    return new RegistrySource(this, client, this.target, o.signal, o.onWarning);
   }
 
   async openSink(o: OpenOptions = {}): Promise<ImageSink> {
