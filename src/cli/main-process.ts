@@ -1,5 +1,5 @@
 import { BalerError, ExitCode } from '../errors.js';
-import { runInterruptCleanups } from '../io/cleanup.js';
+import { runInterruptCleanups, takeLeftBehind } from '../io/cleanup.js';
 import { adoptDeferredCaCerts } from '../io/deferred-ca-certs.js';
 import { reportError, runCli } from './run.js';
 import type { CliIo } from './spec.js';
@@ -19,6 +19,13 @@ function noVerbInvocation(argv: readonly string[]): { storeFlag?: string; noTui:
     else return undefined;
   }
   return storeFlag === undefined ? { noTui } : { storeFlag, noTui };
+}
+
+/** An interrupt's message, naming what could not be undone (a registry upload it failed to cancel) if anything. */
+function withLeftBehind(reason: unknown): unknown {
+  const left = takeLeftBehind();
+  if (left.length === 0 || !(reason instanceof BalerError)) return reason;
+  return new BalerError(reason.code, `${reason.message.replace(/; nothing partial was left behind$/, '')}; ${left.join('; ')}`);
 }
 
 /**
@@ -60,7 +67,7 @@ export async function runBalerProcess(): Promise<void> {
       code = await runCli(noVerb ? [] : argv, io);
     }
   } catch (err) {
-    const reason = controller.signal.aborted ? (controller.signal.reason as unknown) : err;
+    const reason = controller.signal.aborted ? withLeftBehind(controller.signal.reason as unknown) : err;
     code = reportError(reason instanceof BalerError ? reason : err, io);
   }
   await runInterruptCleanups();

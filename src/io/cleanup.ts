@@ -21,3 +21,20 @@ export async function runInterruptCleanups(): Promise<void> {
     }
   }
 }
+
+/**
+ * What a run could not undo, for the exit message of an interrupted run, which otherwise says that nothing
+ * partial was left behind (a registry that kept an upload session whose cancel failed).
+ */
+const leftBehind = new Set<string>();
+
+export function noteLeftBehind(what: string): void {
+  leftBehind.add(what);
+}
+
+/** The notes so far, once: taking them clears them. */
+export function takeLeftBehind(): string[] {
+  const all = [...leftBehind];
+  leftBehind.clear();
+  return all;
+}

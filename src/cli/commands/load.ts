@@ -87,7 +87,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       });
       progress?.finish();
       const reused = resume.result();
-      if (json) writeJson(io, { ...copyReportJson(report), ...(reused ? { resumed: reused } : {}) });
+      if (json) writeJson(io, { ...copyReportJson(report, sink.destinationName?.bind(sink)), ...(reused ? { resumed: reused } : {}) });
       else if (intoRef.location !== '-') printLoaded(io, report, sink);
       if (!json && !quiet && reused) io.stderr.write(`${resume.line()}\n`);
       return ExitCode.ok;
@@ -133,7 +133,7 @@ export const loadCommand: Command = {
     sections: [
       {
         title: 'OUTPUT',
-        body: 'One line per loaded name, "Loaded image: NAME", or "Loaded image ID: sha256:…" for an image without a name, as docker load prints them; a name taken from another image is reported first. With --json, one JSON object instead: images (names, id, digest), moved, blobsCopied, blobsSkipped, bytesRead, bytesWritten, durationMs, location, warnings; with --resume also resumed (blobs, bytes: what the destination already had).',
+        body: 'One line per loaded name, "Loaded image: NAME", or "Loaded image ID: sha256:…" for an image without a name, as docker load prints them; a name taken from another image is reported first. With --json, one JSON object instead: images (names, id, digest; pushed into a registry also pushedAs, the HOST/REPO:TAG references it was pushed to, where digest is its manifest digest), moved, blobsCopied, blobsSkipped, bytesRead, bytesWritten, durationMs, location, warnings; with --resume also resumed (blobs, bytes: what the destination already had).',
       },
       {
         title: 'SPLIT SETS',

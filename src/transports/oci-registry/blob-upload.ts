@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BalerError } from '../../errors.js';
+import { noteLeftBehind } from '../../io/cleanup.js';
 import { isVouchedFor } from '../../io/hashing.js';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
@@ -73,6 +74,40 @@ function withDigest(location: string, digest: Digest, base: string): string {
   return url.toString();
 }
 
+/**
+ * After an abort, a request already on the wire may finish for this long. Its answer says where the session
+ * is: a PATCH cut off mid-way leaves the registry at an offset baler does not know, and registry 2.8 then
+ * refuses the DELETE that would free the session (BLOB_UPLOAD_INVALID, upload resumed at wrong offset).
+ */
+const ABORT_GRACE_MS = 1000;
+/** The DELETE that cancels a session gets this long: an interrupted baler exits within about two seconds. */
+const CANCEL_TIMEOUT_MS = 1000;
+
+/** A signal that follows `signal` `graceMs` late; dispose() stops it once the requests it guards are over. */
+function lateSignal(signal: AbortSignal | undefined, graceMs: number): { signal?: AbortSignal; dispose(): void } {
+  if (!signal) return { dispose: () => undefined };
+  const late = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    timer = setTimeout(() => late.abort(signal.reason), graceMs);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: late.signal,
+    dispose() {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** An open upload: its Location (which carries the registry's state) and the URL it is relative to. */
+interface UploadSession {
+  location: string;
+  readonly base: string;
+}
+
 /** Times a session the registry dropped (BLOB_UPLOAD_INVALID after a broken PATCH/PUT) is opened again. */
 const SESSION_RESTARTS = 2;
 
@@ -86,7 +121,8 @@ function isSessionLost(err: unknown): boolean {
  * it); a larger one goes in sequential `PATCH` chunks with Content-Range (chunk n on the wire while chunk
  * n+1 is read), then an empty `PUT ?digest=` once the source stream has ended. The bytes are hashed on the
  * way (unless the pipeline vouches for them) and checked against `info` before the final PUT; on any
- * failure the session is cancelled, so nothing is left under the digest.
+ * failure or abort the session is cancelled (DELETE), so nothing is left under the digest. After an abort
+ * the request on the wire may still finish (ABORT_GRACE_MS), so that DELETE carries the session's offset.
  *
  * Broken connections: requests are retried (client.ts). A registry that kept part of a chunk answers the
  * resent chunk with 416 and the rest is sent from the offset it reports. Registry 2.8 instead drops the
@@ -94,26 +130,32 @@ function isSessionLost(err: unknown): boolean {
  * session starts over; later, the error says to run again, which skips the blobs already pushed.
  */
 export async function uploadBlob(client: RegistryClient, repo: string, body: Readable, info: BlobInfo, opts: { chunkSize?: number; signal?: AbortSignal } = {}): Promise<Descriptor> {
+  opts.signal?.throwIfAborted();
   const label = client.label(repo);
-  const signal = opts.signal ? { signal: opts.signal } : {};
+  // requests end a little after an abort (ABORT_GRACE_MS), so the session they leave can be cancelled
+  const late = lateSignal(opts.signal, ABORT_GRACE_MS);
+  const signal = late.signal ? { signal: late.signal } : {};
+  const stopIfAborted = (): void => opts.signal?.throwIfAborted();
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const what = `upload blob ${info.digest ?? '(digest computed while uploading)'}`;
-  const openSession = async (): Promise<{ location: string; base: string }> => {
+  let session: UploadSession | undefined;
+  const openSession = async (): Promise<UploadSession> => {
     const res = await client.expect({ method: 'POST', path: `/v2/${repo}/blobs/uploads/`, repo, push: true, action: what, ...signal }, [202]);
     drain(res);
-    return { location: locationOf(res, what, label), base: res.url.toString() };
+    session = { location: locationOf(res, what, label), base: res.url.toString() };
+    return session;
   };
-  let session = await openSession();
-  const withRestarts = async <T>(fromStart: boolean, op: (location: string) => Promise<T>): Promise<T> => {
+  const withRestarts = async <T>(fromStart: boolean, op: (at: UploadSession) => Promise<T>): Promise<T> => {
     for (let restarts = 0; ; restarts++) {
       try {
-        return await op(session.location);
+        return await op(session ?? (await openSession()));
       } catch (err) {
         if (!isSessionLost(err)) throw err;
         if (!fromStart || restarts >= SESSION_RESTARTS) {
           throw new BalerError('E_IO', `${label}: ${what}: the registry dropped the upload session after a broken connection and cannot resume it; run the command again (blobs already pushed are skipped)`, { cause: err });
         }
-        session = await openSession();
+        session = undefined;
+        await openSession();
       }
     }
   };
@@ -131,6 +173,8 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
     return chunk;
   };
   try {
+    await openSession();
+    stopIfAborted();
     const first = await chunks.next();
     // a blob that may fit one chunk: look one chunk ahead, so it can go in one (restartable) PUT
     const second = info.size !== undefined && info.size > chunkSize ? undefined : first.done ? first : await chunks.next();
@@ -143,12 +187,14 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
       let reading = second ? Promise.resolve(second) : chunks.next();
       for (;;) {
         const [part, at] = [held, offset - held.length];
-        const sending = withRestarts(at === 0, (location) => patchChunk(client, repo, location, part, at, what, opts.signal));
+        const sending = withRestarts(at === 0, (s) => patchChunk(client, repo, s.location, part, at, what, late.signal));
         const [sent, next] = await Promise.allSettled([sending, reading]);
+        // where the session is now, whatever happens next: a DELETE with an older offset would be refused
+        if (sent.status === 'fulfilled' && session) session.location = sent.value;
         // the source's own error (a digest mismatch upstream) says more than a cancelled PATCH
         if (next.status === 'rejected') throw next.reason;
         if (sent.status === 'rejected') throw sent.reason;
-        session.location = sent.value;
+        stopIfAborted();
         if (next.value.done) break;
         held = take(next.value.value);
         reading = chunks.next();
@@ -159,11 +205,12 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
     if (info.digest !== undefined && digest !== info.digest) {
       throw new BalerError('E_DIGEST_MISMATCH', `${label}: blob ${info.digest}: digest mismatch, expected ${info.digest}, got ${digest}`);
     }
+    stopIfAborted();
     // a one-chunk blob travels with the closing PUT: one request, and it can start over in a new session
     const body = last?.parts;
-    const put = await withRestarts(last === undefined || last.length === offset, (location) =>
+    const put = await withRestarts(last === undefined || last.length === offset, (s) =>
       client.expect(
-        { method: 'PUT', path: withDigest(location, digest, session.base), repo, push: true, action: what, headers: { 'Content-Type': 'application/octet-stream' }, ...(body ? { body } : {}), ...signal },
+        { method: 'PUT', path: withDigest(s.location, digest, s.base), repo, push: true, action: what, headers: { 'Content-Type': 'application/octet-stream' }, ...(body ? { body } : {}), ...signal },
         [201, 204],
       ),
     );
@@ -171,9 +218,10 @@ export async function uploadBlob(client: RegistryClient, repo: string, body: Rea
     finished = true;
     return { mediaType: info.mediaType, digest, size: offset };
   } finally {
+    late.dispose();
     // stops reading the source when the upload failed before its end
     await chunks.return(undefined).catch(() => undefined);
-    if (!finished) await cancelUpload(client, repo, session.location, session.base);
+    if (!finished && session) await cancelUpload(client, repo, session.location, session.base);
   }
 }
 
@@ -214,13 +262,23 @@ function sizeMismatch(label: string, info: BlobInfo, got: number): BalerError {
   return new BalerError('E_DIGEST_MISMATCH', `${label}: blob ${info.digest ?? ''}: size mismatch, expected ${info.size} bytes, got ${got}`);
 }
 
-/** Best effort: a cancelled session frees the registry's temp data (errors here would hide the real one). */
+/**
+ * Best effort, within CANCEL_TIMEOUT_MS whatever the caller's signal: a cancelled session frees the
+ * registry's temp data (errors here would hide the real one). One the registry keeps is noted for the
+ * exit message of an interrupted run (io/cleanup.ts), which then does not claim that nothing was left.
+ */
 async function cancelUpload(client: RegistryClient, repo: string, location: string, base: string): Promise<void> {
+  let status: number | undefined;
   try {
-    const res = await client.send({ method: 'DELETE', path: new URL(location, base).toString(), repo, push: true, action: 'cancel upload' });
+    const res = await client.send({ method: 'DELETE', path: new URL(location, base).toString(), repo, push: true, action: 'cancel upload', signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
     drain(res);
+    status = res.status;
   } catch {
-    // the session expires on its own
+    // no answer in time: the session stays until the registry purges it
+  }
+  // 404: the registry no longer knows the session, so it holds nothing for it either
+  if (status !== 204 && status !== 202 && status !== 200 && status !== 404) {
+    noteLeftBehind(`${client.label(repo)} may keep an unfinished upload until the registry purges stale uploads`);
   }
 }
 
