@@ -20,12 +20,16 @@ export function isRegistrySpec(arg: string): boolean {
 /**
  * `baler save -o x.tar registry://HOST/REPO:TAG`: a registry reference among the IMAGE arguments is the
  * source (like --from); the other arguments still select images in it (none: everything it names).
+ * Several references (`registry://a/app:1 registry://b/db`) are read as one source (`more`), each saving
+ * everything it names: IMAGE arguments and --from then have no one source to apply to.
  */
-export function registrySourceFromArgs(args: readonly string[], from: string | undefined): { from: string | undefined; args: string[] } {
+export function registrySourceFromArgs(args: readonly string[], from: string | undefined): { from: string | undefined; more: string[]; args: string[] } {
   const refs = args.filter(isRegistrySpec);
-  if (refs.length === 0) return { from, args: [...args] };
-  if (refs.length > 1 || from !== undefined) {
-    throw new BalerError('E_USAGE', 'save: give one source: one registry:// argument, or --from');
+  const others = args.filter((a) => !isRegistrySpec(a));
+  if (refs.length === 0) return { from, more: [], args: [...args] };
+  if (from !== undefined) throw new BalerError('E_USAGE', 'save: give the source once: registry:// arguments, or --from');
+  if (refs.length > 1 && others.length > 0) {
+    throw new BalerError('E_USAGE', `save: with several registry:// references each one names what it saves (a tag, or every tag of a repository); ${others[0]} would select from all of them: give it its own registry:// reference`);
   }
-  return { from: refs[0], args: args.filter((a) => !isRegistrySpec(a)) };
+  return { from: refs[0], more: refs.slice(1), args: others };
 }

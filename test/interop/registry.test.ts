@@ -167,7 +167,7 @@ test('an HTTPS registry with a self-signed certificate needs --insecure, which s
   const args = ['load', '-i', fixture('docker20-multi.tar'), 'imgb:1', '--into', `registry://${tlsReg.host}/tls/imgb:1`];
   const refused = await runBaler(args);
   assert.equal(refused.code, 6, describeRun(args, refused));
-  assert.match(refused.stderr, /TLS certificate not trusted \(--insecure skips the check\): (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/);
+  assert.match(refused.stderr, /TLS certificate not trusted \(put the registry's CA in \/etc\/containers\/certs\.d\/127\.0\.0\.1:[0-9]+\/ca\.crt or NODE_EXTRA_CA_CERTS; --insecure skips the check\): (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/);
   await balerOk([...args, '--insecure']);
   const imgb = fixtureImages().find((i) => i.tags.includes('imgb:1')) as ArchiveImage;
   assert.deepEqual(await skopeoFacts(`docker://${tlsReg.host}/tls/imgb:1`), { config: imgb.config, diffIds: imgb.diffIds });

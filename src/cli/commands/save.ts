@@ -11,7 +11,8 @@ import { copyImages } from '../../pipeline/copy.js';
 import { PrehashedBlobFiles } from '../../pipeline/prehashed-blob-files.js';
 import { resolveStorePath } from '../../store/location.js';
 import { parseTransportRef, type RefContext } from '../../transports/registry.js';
-import type { ImageRef, OpenOptions } from '../../transports/types.js';
+import { MultiSource } from '../../transports/multi-source.js';
+import type { ImageRef, ImageSource, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
 import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
@@ -81,7 +82,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   };
   const delta = await deltaFromFlags(flags, refs, signal);
   // the images asked for, so a daemon exports only those and a data root plans only their layers
-  const source = await fromRef.openSource({ signal, onWarning, wanted: [...ctx.args] });
+  const source = await openSources([fromRef, ...positional.more.map((spec) => parseTransportRef(spec, refs))], { signal, onWarning, wanted: positional.args });
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, removeIfUncommitted: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
@@ -125,6 +126,19 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   }
 }
 
+/** The source, or several registry references read as one (MultiSource); a failure closes what was opened. */
+async function openSources(refs: readonly ImageRef[], o: OpenOptions): Promise<ImageSource> {
+  if (refs.length === 1) return refs[0]!.openSource(o);
+  const opened: ImageSource[] = [];
+  try {
+    for (const ref of refs) opened.push(await ref.openSource(o));
+  } catch (err) {
+    await Promise.allSettled(opened.map((s) => s[Symbol.asyncDispose]()));
+    throw err;
+  }
+  return new MultiSource(opened);
+}
+
 /** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */
 async function openSpecialFile(path: string): Promise<{ stream: Writable; failed: AbortSignal; close(): Promise<void> } | undefined> {
   if (!(await isSpecialFile(path))) return undefined;
@@ -149,7 +163,7 @@ export const saveCommand: Command = {
     summary: 'Save images to a docker-archive or OCI archive (like docker save)',
     description: [
       'Writes one or more images, with every name they were asked by, into a single archive: a docker-archive that Docker 20.10 to 29, podman and skopeo load (the Docker 25 hybrid layout: manifest.json, repositories and an OCI layout in one tar), or an oci-archive, or an OCI layout directory. Layers shared by the images are written once.',
-      'Images come from the embedded store unless --from names another source, or an IMAGE argument is a registry reference, registry://HOST[:PORT]/REPO[:TAG|@sha256:…]: that repository is then the source (REPO without a tag: all its tags), pulled over the OCI distribution API with --creds or the docker config credentials. IMAGE is a name (imga, imga:1, docker.io/library/imga:1; a repository without a tag means all its tags), a full or short image ID, or a manifest digest.',
+      'Images come from the embedded store unless --from names another source, or an IMAGE argument is a registry reference, registry://HOST[:PORT]/REPO[:TAG|@sha256:…]: that repository is then the source (REPO without a tag: all its tags), pulled over the OCI distribution API with --creds or the docker config credentials. Several registry references (on one registry or several) go into one archive, each saving what it names. IMAGE is a name (imga, imga:1, docker.io/library/imga:1; a repository without a tag means all its tags), a full or short image ID, or a manifest digest.',
       'Every blob is verified against its digest while it is copied, and each layer against the diff_id in its image config; on any mismatch or interruption nothing is left at the output path. Without -o the archive goes to stdout, which must not be a terminal.',
       'The image ID (config digest) never changes. Converting layers (--layers, or a destination that cannot keep them) writes a new manifest, so the manifest digest changes.',
       'Delta archives: with --have FILE (an inventory written by baler inventory on the receiving side) or --since ARCHIVE (an archive the receiving side already loaded), every manifest and config is written but a layer is left out when the destination holds it (see baler-inventory(1) for when a layer counts as held; a layer that would be converted is always written). The archive then carries baler-delta.json (the left-out blobs with digest, size, diff_id, media type and the images needing them, and the digest of the base inventory) and an io.baler.delta annotation in index.json. Its manifest.json still lists every layer, so a delta is for baler load, which checks that the base is there before writing anything; docker load fails on it ("no such file") unless the daemon already has every left-out layer (Docker 20.10 then skips them). Deltas are written as docker-archive or oci-archive files only.',
