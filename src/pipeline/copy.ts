@@ -134,6 +134,13 @@ async function copyAndCommit(req: CopyRequest): Promise<CopyReport> {
     nodes.push({ sel, node, label: where });
     check();
   }
+  // a sink that wants one exact manifest (registry://…@sha256:…) is refused before any blob is pushed
+  const wanted = req.to.manifestDigest;
+  if (wanted !== undefined && (req.layers ?? 'keep') === 'keep') {
+    for (const { node } of nodes) {
+      if (node.descriptor.digest !== wanted) throw new BalerError('E_USAGE', `${sinkLabel}: the image's manifest digest is ${node.descriptor.digest}, not the one in the reference`);
+    }
+  }
   emitPlan(nodes, emit);
   await req.preflight?.(nodes.map(({ sel, node }) => ({ image: imageLabel(sel.names.length ? sel.names : sel.image.names, sel.image.id), layers: imagesOf(node).flatMap((i) => i.manifest.layers) })));
 

@@ -28,9 +28,10 @@ interface Collected {
  * What `ref` holds. A daemon is asked directly (image list + inspect: no `docker save`); every other
  * source is walked like a copy would walk it (manifests and configs verified, layers not read).
  */
-export async function takeInventory(ref: ImageRef, o: { signal?: AbortSignal; now?: Date } = {}): Promise<Inventory> {
+export async function takeInventory(ref: ImageRef, o: { signal?: AbortSignal; now?: Date; onWarning?: (code: string, message: string) => void } = {}): Promise<Inventory> {
   if (ref.transport.name === 'docker') return toInventory(await daemonHoldings(new DockerEngine(ref.location)), ref.toString(), 'layers', o.now);
-  const source = await ref.openSource(o.signal ? { signal: o.signal } : {});
+  // a source's warnings (a registry's artifact tags left out) tell the user what the inventory does not list
+  const source = await ref.openSource({ ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}) });
   try {
     return await inventoryOfSource(source, ref.toString(), holdsOf(ref), o);
   } finally {

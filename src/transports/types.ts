@@ -152,6 +152,11 @@ export interface CommitResult {
 export interface ImageSink extends AsyncDisposable {
   readonly ref: ImageRef;
   readonly caps: SinkCaps;
+  /**
+   * A sink that takes one image under a digest reference (registry://HOST/REPO@sha256:…): the digest its
+   * manifest must have. The pipeline refuses another one before copying anything.
+   */
+  readonly manifestDigest?: Digest | undefined;
   hasBlob(d: Digest): Promise<boolean>;
   /**
    * Optional: announces the names of the image whose blobs and manifests come next (before its first

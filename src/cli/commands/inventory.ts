@@ -14,7 +14,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
   const specs = flags.list('from');
   const parts: Inventory[] = [];
-  for (const spec of specs.length ? specs : ['store']) parts.push(await takeInventory(parseTransportRef(spec, refs), { signal: io.signal }));
+  for (const spec of specs.length ? specs : ['store']) parts.push(await takeInventory(parseTransportRef(spec, refs), { signal: io.signal, onWarning: (_code, message) => io.stderr.write(`baler: warning: ${message}\n`) }));
   const inventory = mergeInventories(parts);
   const bytes = serializeInventory(inventory);
   const output = flags.string('output');
