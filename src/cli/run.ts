@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { BalerError, ExitCode, exitCodeFor } from '../errors.js';
+import { reportLeftoversTo } from '../io/leftovers.js';
 import { commands } from './commands/index.js';
 import { renderHelp } from './render/help.js';
 import { globalFlags, ParsedFlags, type CliIo, type Command, type FlagSpec } from './spec.js';
@@ -75,7 +76,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   if (!variadic && parsed.positionals.length > cmd.spec.args.length) {
     throw new BalerError('E_USAGE', `${verb}: unexpected argument ${JSON.stringify(parsed.positionals[cmd.spec.args.length])}`);
   }
-  return cmd.run({ flags, args: parsed.positionals, io });
+  // temp files of an interrupted baler that this run removed: one line each, never on stdout (it may be the
+  // archive), and not with -q (a tidy-up is not an error nor the result)
+  const stopReporting = reportLeftoversTo((line) => {
+    if (!flags.bool('quiet')) io.stderr.write(`baler: ${line}\n`);
+  });
+  try {
+    return await cmd.run({ flags, args: parsed.positionals, io });
+  } finally {
+    stopReporting();
+  }
 }
 
 /** The one place user errors become a line on stderr and an exit status. */

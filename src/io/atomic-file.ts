@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { BalerError, fromSystemError } from '../errors.js';
 import { onInterruptCleanup } from './cleanup.js';
+import { ownedTempName, removeDeadTempFiles } from './leftovers.js';
 import { isSpecialFile } from './special-file.js';
 import { SyncedFileStream } from './synced-file-stream.js';
 
@@ -11,7 +11,8 @@ import { SyncedFileStream } from './synced-file-stream.js';
  * A file that appears at `target` only when committed: written to a temp name in the same
  * directory, fsynced, renamed, and the directory fsynced. discard() (or an interrupt) removes the temp.
  * While it is written, the data already written is flushed in the background (SyncedFileStream),
- * so commit's fsync waits only for the tail.
+ * so commit's fsync waits only for the tail. The temp name carries our pid, so a later write of the
+ * same target can remove what a SIGKILLed writer left (io/leftovers.ts).
  */
 export interface AtomicFile extends AsyncDisposable {
   readonly target: string;
@@ -21,8 +22,9 @@ export interface AtomicFile extends AsyncDisposable {
   discard(): Promise<void>;
 }
 
+/** `.<name>.baler-tmp-<pid>-<hex>` beside `target`. */
 export function tempNameFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.baler-tmp-${randomBytes(6).toString('hex')}`);
+  return ownedTempName(target);
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -37,11 +39,19 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function createAtomicFile(target: string, opts: { mode?: number; overwrite?: boolean } = {}): Promise<AtomicFile> {
+export interface AtomicFileOptions {
+  mode?: number;
+  overwrite?: boolean;
+  /** The caller already removed dead writers' temp files beside `target` (a save also sweeps its split parts'). */
+  leftoversRemoved?: boolean;
+}
+
+export async function createAtomicFile(target: string, opts: AtomicFileOptions = {}): Promise<AtomicFile> {
   // a caller that may be given one writes into it instead (save, export)
   if (await isSpecialFile(target)) {
     throw new BalerError('E_CONFLICT', `${target}: is a device, FIFO or socket, not a regular file; baler will not replace it`);
   }
+  if (!opts.leftoversRemoved) await removeDeadTempFiles(target);
   const tempPath = tempNameFor(target);
   let fh: FileHandle;
   try {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onInterruptCleanup } from './cleanup.js';
+import { ownedTempDirPrefix, removeDeadTempDirs } from './leftovers.js';
 
 export function tempRoot(): string {
   return process.env.BALER_TMPDIR || tmpdir();
@@ -12,9 +13,14 @@ export interface TempDir extends AsyncDisposable {
   remove(): Promise<void>;
 }
 
-/** A private temp dir removed on dispose and on interrupt. */
+/**
+ * A private temp dir removed on dispose and on interrupt. A SIGKILL leaves it behind (a spooled stdin
+ * can be the size of the archive), so its name carries our pid and the first one a process makes
+ * removes those of balers that no longer run (io/leftovers.ts).
+ */
 export async function makeTempDir(prefix = 'baler-', parent = tempRoot()): Promise<TempDir> {
-  const path = await mkdtemp(join(parent, prefix));
+  await removeDeadTempDirs(parent);
+  const path = await mkdtemp(join(parent, ownedTempDirPrefix(prefix)));
   let removed = false;
   const remove = async (): Promise<void> => {
     if (removed) return;

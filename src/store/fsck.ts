@@ -4,6 +4,7 @@ import type { Digest } from '../model/digest.js';
 import { digestFromHex } from '../model/digest.js';
 import { sha256OfFile } from '../io/hashing.js';
 import { isTempBlobName } from './blobs.js';
+import { isStaleTemp } from './gc.js';
 import { indexEntries, readIndexDocument, type IndexEntry } from './index-file.js';
 import { blobsDir, checkLayout } from './layout.js';
 import { walkReachable } from './reachability.js';
@@ -11,7 +12,8 @@ import { walkReachable } from './reachability.js';
 /**
  * `baler fsck`: oci-layout and index.json valid, every blob file re-hashed against its name, every
  * reference from the index down to layers present with the size its descriptor states. Temp files
- * of writers (live or crashed) are not problems; prune removes the stale ones.
+ * of writers (live or crashed) are not problems; those of writers that are gone are counted, so the
+ * CLI can point to prune, which removes them.
  */
 export interface FsckProblem {
   digest?: Digest;
@@ -26,12 +28,14 @@ export interface FsckReport {
   images: number;
   /** Child manifests of an index the store lacks: platforms not included (a sparse index). Not problems. */
   notIncluded: Array<{ digest: Digest; from: string }>;
+  /** Temp blob files whose writer is gone (a killed load): not problems, `baler prune` removes them. */
+  staleTemps: { files: number; bytes: number };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export async function fsckLayout(root: string, signal?: AbortSignal): Promise<FsckReport> {
-  const report: FsckReport = { root, problems: [], blobsChecked: 0, bytesChecked: 0, images: 0, notIncluded: [] };
+  const report: FsckReport = { root, problems: [], blobsChecked: 0, bytesChecked: 0, images: 0, notIncluded: [], staleTemps: { files: 0, bytes: 0 } };
   const problem = (message: string, digest?: Digest): void => {
     report.problems.push(digest ? { digest, message } : { message });
   };
@@ -57,10 +61,16 @@ export async function fsckLayout(root: string, signal?: AbortSignal): Promise<Fs
   });
   for (const name of names.sort()) {
     signal?.throwIfAborted();
-    if (isTempBlobName(name)) continue;
     const path = join(dir, name);
     const st = await stat(path).catch(() => undefined);
     if (!st) continue; // removed meanwhile (a concurrent prune)
+    if (isTempBlobName(name)) {
+      if (st.isFile() && isStaleTemp(name, st.mtimeMs, Date.now())) {
+        report.staleTemps.files++;
+        report.staleTemps.bytes += st.size;
+      }
+      continue;
+    }
     if (!HEX64.test(name) || !st.isFile()) {
       problem(`blobs/sha256/${name}: not a blob (name is not a sha256 hex digest or not a regular file)`);
       continue;

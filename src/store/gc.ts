@@ -34,10 +34,11 @@ export interface PruneResult {
 const HEX64 = /^[0-9a-f]{64}$/;
 /** A temp file of a live process is left alone unless it is this old (pid reuse, other hosts). */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
-/** Temp files beside index.json / oci-layout (io/atomic-file.ts) carry no pid. */
+/** Temp files beside index.json / oci-layout (io/atomic-file.ts) made before they carried a pid. */
 const STALE_ROOT_TEMP_MS = 60 * 1000;
 
-function isStaleTemp(name: string, mtimeMs: number, now: number): boolean {
+/** Whether prune removes this temp blob: its writer is gone (fsck notes these too). */
+export function isStaleTemp(name: string, mtimeMs: number, now: number): boolean {
   const pid = tempBlobOwner(name);
   if (now - mtimeMs > STALE_TEMP_MS) return true;
   return pid !== undefined && pid !== process.pid && !isProcessAlive(pid);
@@ -79,9 +80,11 @@ export async function pruneLayout(root: string, opts: { dryRun: boolean }): Prom
     }
     result.blobs = candidates.filter((c) => c.digest === undefined || !leased.has(c.digest));
     for (const name of await readdir(root)) {
-      if (!/^\..+\.baler-tmp-[0-9a-f]+$/.test(name)) continue;
+      const owner = /^\..+\.baler-tmp-(?:(\d+)-)?[0-9a-f]+$/.exec(name);
+      if (!owner) continue;
       const st = await stat(join(root, name)).catch(() => undefined);
-      if (st?.isFile() && now - st.mtimeMs > STALE_ROOT_TEMP_MS) result.temps.push({ name, size: st.size });
+      const deadOwner = owner[1] !== undefined && Number(owner[1]) !== process.pid && !isProcessAlive(Number(owner[1]));
+      if (st?.isFile() && (deadOwner || now - st.mtimeMs > STALE_ROOT_TEMP_MS)) result.temps.push({ name, size: st.size });
     }
     for (const f of [...result.blobs, ...result.temps]) {
       result.bytes += f.size;

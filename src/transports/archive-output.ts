@@ -4,6 +4,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { compressor } from '../codecs/index.js';
 import { BalerError, fromSystemError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
+import { removeDeadTempFiles } from '../io/leftovers.js';
 import { archiveStdout, flushed } from '../io/stdout-stream.js';
 import type { LayerCompression } from '../model/media-types.js';
 import { openResumableOutput, removeLeftoverPartial } from './resume/resumable-output.js';
@@ -43,13 +44,15 @@ export async function openArchiveOutput(location: string, o: ArchiveOutputOption
   const codec = (): Transform => (compression !== 'none' ? compressor(compression) : new PassThrough({ highWaterMark: 1024 * 1024 }));
   if (location === '-') return stdoutOutput(codec(), archiveStdout(o.stdout ?? process.stdout));
   if (!o.overwrite && existsSync(location)) throw new BalerError('E_CONFLICT', `${location}: already exists`);
+  // a SIGKILLed save's temp file or split parts (never --resume's FILE.baler-partial*, which it continues)
+  await removeDeadTempFiles(location, { parts: true });
   if (o.resume) {
     // the resumable output compresses itself: it ends a member after every blob entry (member-compressor.ts)
     return fileOutput(new PassThrough({ highWaterMark: 1024 * 1024 }), await openResumableOutput(location, { compression, ...(o.splitSize !== undefined ? { partSize: o.splitSize } : {}) }));
   }
   await removeLeftoverPartial(location);
   if (o.splitSize !== undefined) return fileOutput(codec(), new SplitPartWriter(location, o.splitSize, compression));
-  return fileOutput(codec(), await createAtomicFile(location, o.overwrite ? { overwrite: true } : {}));
+  return fileOutput(codec(), await createAtomicFile(location, { leftoversRemoved: true, ...(o.overwrite ? { overwrite: true } : {}) }));
 }
 
 /** The part of an output that lands on disk: an atomic file, split parts or a resumable partial. */

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isProcessAlive } from './process-alive.js';
+
+/**
+ * What a baler that was SIGKILLed (or lost power) could not remove: the temp file beside an output
+ * (`.out.tar.baler-tmp-<pid>-<hex>`, its split parts `.out.tar.001.baler-tmp-…`) and private temp
+ * dirs (`baler-archive-<pid>.XXXXXX`, e.g. stdin spooled by load). On removable media these fill the
+ * stick, so the next run that writes the same target, or makes a temp dir, removes those whose owner
+ * pid no longer runs — never a live process's (another baler may be writing the same name right now),
+ * and never anything outside these name patterns. What was removed is told in one line.
+ */
+const TEMP_MARK = 'baler-tmp-';
+
+/** `.<target>.baler-tmp-<pid>-<12 hex>`: in the target's directory, hidden, naming its owner. */
+export function ownedTempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** mkdtemp's prefix for a private temp dir: `baler-archive-` → `baler-archive-<pid>.` (mkdtemp adds 6 characters). */
+export function ownedTempDirPrefix(prefix: string): string {
+  return `${prefix}${process.pid}.`;
+}
+
+/** A pid-named temp dir (only prefixes starting `baler-`, as makeTempDir's callers use). */
+const TEMP_DIR = /^baler-(?:[a-z][a-z0-9-]*-)?(\d+)\.[A-Za-z0-9]{6}$/;
+/** The part of a temp file's name after `.<target>.`: an optional split part number, then the owner. */
+const TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-[0-9a-f]{12}$/;
+/** Made by a baler before temp names carried the pid: whether its owner runs cannot be told. */
+const UNOWNED_TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
+
+type Reporter = (line: string) => void;
+let reporter: Reporter | undefined;
+
+/** Where the one-line notices go (the CLI: stderr); returns a function restoring the previous one. */
+export function reportLeftoversTo(fn: Reporter): () => void {
+  const previous = reporter;
+  reporter = fn;
+  return () => {
+    reporter = previous;
+  };
+}
+
+function isDeadOwner(pid: number): boolean {
+  return pid !== process.pid && !isProcessAlive(pid);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Decimal units like the CLI's summaries ("53.2MB"); io cannot import the CLI's formatter. */
+function size(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))}${units[unit] ?? 'B'}`;
+}
+
+/**
+ * Removes temp files that dead balers left beside `target` (with `parts`, also those of its split
+ * parts `target.NNN`). Best effort: a directory that cannot be read or a file that cannot be removed
+ * is left as it is. Returns how many files were removed.
+ */
+export async function removeDeadTempFiles(target: string, o: { parts?: boolean } = {}): Promise<number> {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  let bytes = 0;
+  let unowned = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const tail = name.slice(prefix.length);
+    if (!o.parts && /^\d/.test(tail)) continue;
+    const owner = TEMP_FILE_TAIL.exec(tail)?.[1];
+    if (owner === undefined) {
+      if (UNOWNED_TEMP_FILE_TAIL.test(tail)) unowned++;
+      continue;
+    }
+    if (!isDeadOwner(Number(owner))) continue;
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    const gone = await unlink(path).then(
+      () => true,
+      () => false,
+    );
+    if (!gone) continue;
+    removed++;
+    bytes += st.size;
+  }
+  if (removed > 0) reporter?.(`removed ${plural(removed, 'leftover temp file')} of an interrupted baler beside ${target} (${size(bytes)})`);
+  if (unowned > 0) {
+    const which = unowned === 1 ? 'it' : 'them';
+    reporter?.(`warning: ${plural(unowned, 'temp file')} beside ${target} (${prefix}…baler-tmp-…) may be left by an interrupted older baler, whose temp names carry no pid; delete ${which} if no baler is writing ${basename(target)}`);
+  }
+  return removed;
+}
+
+async function treeSize(path: string): Promise<number> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const name of await readdir(path).catch(() => [] as string[])) total += await treeSize(join(path, name));
+  return total;
+}
+
+const sweptParents = new Map<string, Promise<void>>();
+
+/** Once per process and parent dir: removes the pid-named temp dirs of balers that no longer run. */
+export function removeDeadTempDirs(parent: string): Promise<void> {
+  let sweep = sweptParents.get(parent);
+  if (!sweep) {
+    sweep = sweepTempDirs(parent).catch(() => undefined);
+    sweptParents.set(parent, sweep);
+  }
+  return sweep;
+}
+
+async function sweepTempDirs(parent: string): Promise<void> {
+  const uid = process.getuid?.();
+  let removed = 0;
+  let bytes = 0;
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const owner = TEMP_DIR.exec(name)?.[1];
+    if (owner === undefined || !isDeadOwner(Number(owner))) continue;
+    const path = join(parent, name);
+    const st = await lstat(path).catch(() => undefined);
+    // a shared /tmp: only our own directories (never a symlink) are ours to judge
+    if (!st?.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+    const held = await treeSize(path);
+    const gone = await rm(path, { recursive: true, force: true }).then(
+      () => true,
+      () => false,
+    );
+    if (!gone) continue;
+    removed++;
+    bytes += held;
+  }
+  if (removed > 0) reporter?.(`removed ${plural(removed, 'leftover temp dir')} of an interrupted baler in ${parent} (${size(bytes)})`);
+}
