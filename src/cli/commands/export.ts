@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { COMPRESSION_LEVELS, compressionFromFileName } from '../../codecs/index.js';
+import { COMPRESSION_LEVELS } from '../../codecs/index.js';
+import { outputCompression } from '../output-compression.js';
 import { BalerError, ExitCode } from '../../errors.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
@@ -32,9 +33,7 @@ export function exportSource(ctx: CommandContext, spec: string): { ref: ImageRef
 }
 
 function chosenCompression(ctx: CommandContext, output: string | undefined): LayerCompression {
-  const asked = ctx.flags.choice('compress', ['gzip', 'zstd', 'none'] as const);
-  if (asked) return asked;
-  return (output ? compressionFromFileName(output) : undefined) ?? 'none';
+  return outputCompression('export', output, ctx.flags.choice('compress', ['gzip', 'zstd', 'none'] as const));
 }
 
 async function run(ctx: CommandContext): Promise<ExitCode> {

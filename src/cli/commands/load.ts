@@ -10,6 +10,7 @@ import { parseTransportRef, type RefContext } from '../../transports/registry.js
 import type { ImageSink, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
+import { outputCompression } from '../output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags } from '../registry-flags.js';
 import type { CliIo, Command, CommandContext } from '../spec.js';
 import { loadResumeFlagSpec, loadResumeFromFlags } from '../volume-flags.js';
@@ -37,6 +38,9 @@ function printLoaded(io: CliIo, report: CopyReport, sink: ImageSink): void {
     }
   }
 }
+
+/** Destinations that are one archive file, whose name may ask for compression. */
+const ARCHIVE_TRANSPORTS = new Set(['docker-archive', 'oci-archive']);
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { flags, io } = ctx;
@@ -66,6 +70,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, partHashes);
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
+    // --into docker-archive:app.tar.gz compresses as save -o app.tar.gz does
+    if (ARCHIVE_TRANSPORTS.has(intoRef.transport.name)) {
+      const outer = outputCompression('load', intoRef.location, undefined);
+      if (outer !== 'none') sinkOptions.outerCompression = outer;
+    }
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
     if (flags.bool('resume')) sinkOptions.resume = true;
     const sink = await intoRef.openSink(sinkOptions);

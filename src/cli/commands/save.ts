@@ -1,4 +1,3 @@
-import { compressionFromFileName } from '../../codecs/index.js';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -18,6 +17,7 @@ import { progressFor } from '../render/progress-lines.js';
 import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
 import { formatBytes, formatDuration } from '../render/units.js';
 import { saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
+import { outputCompression } from '../output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags, registrySourceFromArgs } from '../registry-flags.js';
 import type { Command, CommandContext } from '../spec.js';
 
@@ -55,7 +55,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   if (json && output === '-') throw new BalerError('E_USAGE', 'save: --json prints the result on stdout, so the archive needs -o FILE');
   const explicit = flags.choice('compress', COMPRESSIONS);
   if (format === 'oci-dir' && explicit && explicit !== 'none') throw new BalerError('E_USAGE', 'save: --compress applies to archive files, not to --format oci-dir');
-  const outer: LayerCompression = explicit ?? (output !== '-' ? compressionFromFileName(output) : undefined) ?? 'none';
+  const outer: LayerCompression = format === 'oci-dir' ? 'none' : outputCompression('save', output, explicit);
   const layers = flags.choice('layers', LAYER_CHOICES, 'keep');
   const platformSpec = flags.string('platform');
   const platform = platformSpec !== undefined ? parsePlatform(platformSpec) : undefined;
