@@ -85,6 +85,12 @@ export function parseSetManifest(bytes: Buffer, what: string): SplitSetManifest 
     if (typeof q.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(q.sha256)) throw bad(`parts[${i}].sha256`);
     return { name: q.name, size: q.size, sha256: q.sha256 };
   });
+  const seen = new Map<string, number>();
+  for (const [i, p] of parts.entries()) {
+    const first = seen.get(p.name);
+    if (first !== undefined) throw bad(`parts[${i}] names ${p.name} again, as parts[${first}] does`);
+    seen.set(p.name, i);
+  }
   const sum = parts.reduce((a, p) => a + p.size, 0);
   if (sum !== o.totalSize) throw bad(`the parts add up to ${sum} bytes, totalSize says ${o.totalSize}`);
   return { kind: SPLIT_SET_KIND, version: 1, compression: o.compression, totalSize: o.totalSize, partSize: o.partSize, parts };

@@ -41,6 +41,7 @@ describe('parseSetManifest', () => {
     ['sizes that do not add up', { ...good, totalSize: 99 }, /add up to 15 bytes, totalSize says 99/],
     ['a bad sha256', { ...good, parts: [{ ...good.parts[0], sha256: 'xyz' }, good.parts[1]] }, /parts\[0\]\.sha256/],
     ['another kind of JSON', { kind: 'something' }, /kind is "something"/],
+    ['a part listed twice', { ...good, parts: [good.parts[0], { ...good.parts[1], name: 'set.tar.001' }] }, /parts\[1\] names set\.tar\.001 again, as parts\[0\] does/],
   ];
   for (const [name, doc, re] of cases) {
     it(`refuses ${name}`, () => {
