@@ -144,10 +144,12 @@ test('Basic auth: --creds and the docker config work, no credentials is UNAUTHOR
   const anonymous = await runBaler(args, { env: { DOCKER_CONFIG: join(dir, 'empty') } });
   assert.equal(anonymous.code, 6, describeRun(args, anonymous));
   assert.match(anonymous.stderr, new RegExp(`registry://${authReg.host.replace(/\./g, '\\.')}/secure/imga: UNAUTHORIZED: `));
+  // the line says there were no credentials, and how to give some
+  assert.match(anonymous.stderr, new RegExp(`\\(no credentials for ${authReg.host.replace(/\./g, '\\.')}: give --creds USER:PASS, or docker login ${authReg.host.replace(/\./g, '\\.')}\\)\\n$`));
 
   const wrong = await runBaler([...args, '--creds', 'mirror:nope'], { env: { DOCKER_CONFIG: join(dir, 'empty') } });
   assert.equal(wrong.code, 6);
-  assert.match(wrong.stderr, /UNAUTHORIZED/);
+  assert.match(wrong.stderr, /UNAUTHORIZED: .*\(the registry refused the credentials from --creds\)\n$/);
 
   await balerOk([...args, '--creds', `${authUser.user}:${authUser.password}`], { env: { DOCKER_CONFIG: join(dir, 'empty') } });
 
@@ -157,6 +159,13 @@ test('Basic auth: --creds and the docker config work, no credentials is UNAUTHOR
   await writeFile(join(cfg, 'config.json'), JSON.stringify({ auths: { [`http://${authReg.host}`]: { auth } } }));
   const out = join(dir, 'back.tar');
   await balerOk(['save', '-o', out, `registry://${authReg.host}/secure/imga:1`], { env: { DOCKER_CONFIG: cfg } });
+  // a stale password in config.json: the line names the file it came from
+  const staleCfg = join(dir, 'stale-config');
+  await mkdir(staleCfg);
+  await writeFile(join(staleCfg, 'config.json'), JSON.stringify({ auths: { [authReg.host]: { auth: Buffer.from(`${authUser.user}:stale`).toString('base64') } } }));
+  const stale = await runBaler(['save', '-o', join(dir, 'stale.tar'), `registry://${authReg.host}/secure/imga:1`], { env: { DOCKER_CONFIG: staleCfg } });
+  assert.equal(stale.code, 6, describeRun(['save'], stale));
+  assert.ok(stale.stderr.endsWith(`(the registry refused the credentials from auths in ${join(staleCfg, 'config.json')})\n`), stale.stderr);
   const imga = fixtureImages().find((i) => i.tags.includes('imga:1')) as ArchiveImage;
   assert.equal(archiveImages(out)[0]?.config, imga.config);
 });

@@ -45,6 +45,16 @@ export class Authenticator {
     private readonly fetchToken: TokenFetch,
   ) {}
 
+  /**
+   * For a request the registry refused after auth: which credentials it refused, or that there were none.
+   * The credentials were looked up at the first 401, so this runs no helper again.
+   */
+  async refusalNote(host: string): Promise<string> {
+    const c = await this.creds().catch(() => undefined);
+    if (c) return `the registry refused the credentials from ${c.origin ?? 'the configuration'}`;
+    return `no credentials for ${host}: give --creds USER:PASS, or docker login ${host}`;
+  }
+
   /** An identity token alone is no Basic password (docker sends none either). */
   private async basicHeader(): Promise<string | undefined> {
     const c = await this.creds();

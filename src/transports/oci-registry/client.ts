@@ -177,7 +177,10 @@ export class RegistryClient {
 
   async failure(res: HttpResponse, call: Pick<RegistryCall, 'repo' | 'action'>): Promise<BalerError> {
     const body = res.body.readableEnded ? Buffer.alloc(0) : await readSmallBody(res, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
-    return registryError(this.label(call.repo), res.status, body, call.action);
+    const err = registryError(this.label(call.repo), res.status, body, call.action);
+    if (res.status !== 401) return err;
+    // a 401 after auth: say whose credentials were refused (--creds, a helper, config.json), or that there were none
+    return new BalerError(err.code, `${err.message} (${await this.auth.refusalNote(this.host)})`, { cause: err });
   }
 
   /** One request, retried on 5xx/429 and on connection resets/timeouts with exponential backoff. */

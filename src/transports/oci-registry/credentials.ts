@@ -22,6 +22,8 @@ export interface Credentials {
    * a Bearer realm exchanges for access tokens (identity-token.ts).
    */
   readonly identityToken?: string;
+  /** Where they came from, for an error when the registry refuses them (`--creds`, `auths in FILE`…). */
+  readonly origin?: string;
 }
 
 /** Finds the credentials for one registry when they are first needed (a 401), at most once. */
@@ -129,9 +131,10 @@ async function configCredentials(config: AuthConfig, host: string, env: NodeJS.P
   const helper = helperFor(config, host);
   if (helper) {
     const found = await helperCredentials(helper, helperServerUrls(host), env);
-    if (found) return found;
+    if (found) return { ...found, origin: `docker-credential-${helper.name} (${helper.origin})` };
   }
-  return authsEntry(config, host);
+  const entry = authsEntry(config, host);
+  return entry ? { ...entry, origin: `auths in ${config.file}` } : undefined;
 }
 
 /**
@@ -141,7 +144,7 @@ async function configCredentials(config: AuthConfig, host: string, env: NodeJS.P
  */
 export function credentialLoader(host: string, access: RegistryAccess): CredentialLoader {
   if (access.creds !== undefined) {
-    const given = parseCredsFlag(access.creds);
+    const given: Credentials = { ...parseCredsFlag(access.creds), origin: '--creds' };
     return () => Promise.resolve(given);
   }
   const env = access.env ?? process.env;

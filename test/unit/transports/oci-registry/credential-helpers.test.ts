@@ -31,8 +31,9 @@ test('credsStore: the helper is asked for the host, then https://host; Username 
     known: { 'https://reg.example.com:5000': { Username: 'alice', Secret: 's3cret' }, 'tok.example.com': { Username: '<token>', Secret: 'refresh-me' } },
   });
   const env = { DOCKER_CONFIG: await dockerConfig(dir, { auths: {}, credsStore: 'store' }), PATH: pathWith(bin) };
-  assert.deepEqual(await credentialLoader('reg.example.com:5000', { env })(), { username: 'alice', password: 's3cret' });
-  assert.deepEqual(await credentialLoader('tok.example.com', { env })(), { username: '', password: '', identityToken: 'refresh-me' });
+  const origin = `docker-credential-store (credsStore in ${join(env.DOCKER_CONFIG, 'config.json')})`;
+  assert.deepEqual(await credentialLoader('reg.example.com:5000', { env })(), { username: 'alice', password: 's3cret', origin });
+  assert.deepEqual(await credentialLoader('tok.example.com', { env })(), { username: '', password: '', identityToken: 'refresh-me', origin });
   assert.deepEqual((await readFile(log, 'utf8')).split('\n').filter(Boolean), ['reg.example.com:5000', 'https://reg.example.com:5000', 'tok.example.com']);
   assert.deepEqual(helperServerUrls('docker.io'), ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']);
 });
@@ -46,13 +47,14 @@ test('credHelpers wins over credsStore for its registry; a helper that knows not
     DOCKER_CONFIG: await dockerConfig(dir, { credsStore: 'store', credHelpers: { 'ecr.example.com': 'per-reg' }, auths: { 'https://file.example.com': { auth: b64('bob:pw'), identitytoken: 'idt' } } }),
     PATH: pathWith(bin),
   };
-  assert.deepEqual(await credentialLoader('ecr.example.com', { env })(), { username: 'AWS', password: 'ecr-pw' });
-  assert.deepEqual(await credentialLoader('file.example.com', { env })(), { username: 'bob', password: 'pw', identityToken: 'idt' });
+  const config = join(env.DOCKER_CONFIG, 'config.json');
+  assert.deepEqual(await credentialLoader('ecr.example.com', { env })(), { username: 'AWS', password: 'ecr-pw', origin: `docker-credential-per-reg (credHelpers in ${config})` });
+  assert.deepEqual(await credentialLoader('file.example.com', { env })(), { username: 'bob', password: 'pw', identityToken: 'idt', origin: `auths in ${config}` });
   assert.equal(await credentialLoader('nobody.example.com', { env })(), undefined);
   // the per-registry helper is not asked about other registries; credsStore is
   assert.match(await readFile(store.log, 'utf8'), /^file\.example\.com\n.*nobody\.example\.com/s);
   // --creds wins without running any helper
-  assert.deepEqual(await credentialLoader('ecr.example.com', { env, creds: 'x:y' })(), { username: 'x', password: 'y' });
+  assert.deepEqual(await credentialLoader('ecr.example.com', { env, creds: 'x:y' })(), { username: 'x', password: 'y', origin: '--creds' });
 });
 
 test('containers auth.json ($REGISTRY_AUTH_FILE) is read when docker config has nothing for the host', async () => {
@@ -60,12 +62,12 @@ test('containers auth.json ($REGISTRY_AUTH_FILE) is read when docker config has 
   const authFile = join(dir, 'auth.json');
   await writeFile(authFile, JSON.stringify({ auths: { 'quay.example.com/org': { auth: b64('carol:pw') } } }));
   const env = { DOCKER_CONFIG: await dockerConfig(dir, { auths: { 'other.example.com': { auth: b64('dave:pw') } } }), REGISTRY_AUTH_FILE: authFile, PATH: process.env.PATH ?? '' };
-  assert.deepEqual(await credentialLoader('quay.example.com', { env })(), { username: 'carol', password: 'pw' });
-  assert.deepEqual(await credentialLoader('other.example.com', { env })(), { username: 'dave', password: 'pw' });
+  assert.deepEqual(await credentialLoader('quay.example.com', { env })(), { username: 'carol', password: 'pw', origin: `auths in ${authFile}` });
+  assert.deepEqual(await credentialLoader('other.example.com', { env })(), { username: 'dave', password: 'pw', origin: `auths in ${join(env.DOCKER_CONFIG, 'config.json')}` });
   const xdg = join(dir, 'run');
   await mkdir(join(xdg, 'containers'), { recursive: true });
   await writeFile(join(xdg, 'containers', 'auth.json'), JSON.stringify({ auths: { 'podman.example.com': { auth: b64('erin:pw') } } }));
-  assert.deepEqual(await credentialLoader('podman.example.com', { env: { DOCKER_CONFIG: join(dir, 'none'), XDG_RUNTIME_DIR: xdg } })(), { username: 'erin', password: 'pw' });
+  assert.deepEqual(await credentialLoader('podman.example.com', { env: { DOCKER_CONFIG: join(dir, 'none'), XDG_RUNTIME_DIR: xdg } })(), { username: 'erin', password: 'pw', origin: `auths in ${join(xdg, 'containers', 'auth.json')}` });
 });
 
 async function helperError(p: Promise<unknown>): Promise<BalerError> {
