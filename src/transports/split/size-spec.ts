@@ -21,8 +21,7 @@ export function parseSplitSize(spec: string): number {
     throw new BalerError('E_USAGE', `--split ${JSON.stringify(spec)}: expected a size like 4G, 700M, 1.5G, a byte count, or fat32`);
   }
   const bytes = Math.floor(Number(m[1]) * unit);
-  if (!Number.isSafeInteger(bytes) || bytes < MIN_PART_SIZE) {
-    throw new BalerError('E_USAGE', `--split ${JSON.stringify(spec)}: parts must be at least ${MIN_PART_SIZE} bytes`);
-  }
+  if (!Number.isSafeInteger(bytes)) throw new BalerError('E_USAGE', `--split ${JSON.stringify(spec)}: too large a size`);
+  if (bytes < MIN_PART_SIZE) throw new BalerError('E_USAGE', `--split ${JSON.stringify(spec)}: parts must be at least ${MIN_PART_SIZE} bytes`);
   return bytes;
 }

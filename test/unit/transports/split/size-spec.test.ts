@@ -23,5 +23,7 @@ describe('parseSplitSize', () => {
         bad,
       );
     }
+    assert.throws(() => parseSplitSize('9999999999999999999999'), { code: 'E_USAGE', message: '--split "9999999999999999999999": too large a size' });
+    assert.throws(() => parseSplitSize('100'), { code: 'E_USAGE', message: '--split "100": parts must be at least 4096 bytes' });
   });
 });
