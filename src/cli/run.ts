@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BalerError, ExitCode, exitCodeFor } from '../errors.js';
 import { reportLeftoversTo } from '../io/leftovers.js';
 import { commands } from './commands/index.js';
+import { leftoverLine } from './render/leftover-lines.js';
 import { renderHelp } from './render/help.js';
 import { globalFlags, ParsedFlags, type CliIo, type Command, type FlagSpec } from './spec.js';
 
@@ -78,8 +79,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   }
   // temp files of an interrupted baler that this run removed: one line each, never on stdout (it may be the
   // archive), and not with -q (a tidy-up is not an error nor the result)
-  const stopReporting = reportLeftoversTo((line) => {
-    if (!flags.bool('quiet')) io.stderr.write(`baler: ${line}\n`);
+  const stopReporting = reportLeftoversTo((notice) => {
+    if (!flags.bool('quiet')) io.stderr.write(`baler: ${leftoverLine(notice)}\n`);
   });
   try {
     return await cmd.run({ flags, args: parsed.positionals, io });

@@ -9,7 +9,7 @@ import { isProcessAlive } from './process-alive.js';
  * dirs (`baler-archive-<pid>.XXXXXX`, e.g. stdin spooled by load). On removable media these fill the
  * stick, so the next run that writes the same target, or makes a temp dir, removes those whose owner
  * pid no longer runs — never a live process's (another baler may be writing the same name right now),
- * and never anything outside these name patterns. What was removed is told in one line.
+ * and never anything outside these name patterns. What was removed goes to the caller (the CLI prints a line).
  */
 const TEMP_MARK = 'baler-tmp-';
 
@@ -30,10 +30,16 @@ const TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-[0-9a-f]{12}$/;
 /** Made by a baler before temp names carried the pid: whether its owner runs cannot be told. */
 const UNOWNED_TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
 
-type Reporter = (line: string) => void;
+/** What a sweep did, for the caller to tell the user (the CLI: one stderr line each). */
+export type LeftoverNotice =
+  | { readonly kind: 'removed-files'; readonly count: number; readonly bytes: number; readonly target: string }
+  | { readonly kind: 'unowned-files'; readonly count: number; readonly target: string; readonly pattern: string }
+  | { readonly kind: 'removed-dirs'; readonly count: number; readonly bytes: number; readonly parent: string };
+
+type Reporter = (notice: LeftoverNotice) => void;
 let reporter: Reporter | undefined;
 
-/** Where the one-line notices go (the CLI: stderr); returns a function restoring the previous one. */
+/** Where the notices go (the CLI renders them); returns a function restoring the previous receiver. */
 export function reportLeftoversTo(fn: Reporter): () => void {
   const previous = reporter;
   reporter = fn;
@@ -44,22 +50,6 @@ export function reportLeftoversTo(fn: Reporter): () => void {
 
 function isDeadOwner(pid: number): boolean {
   return pid !== process.pid && !isProcessAlive(pid);
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** Decimal units like the CLI's summaries ("53.2MB"); io cannot import the CLI's formatter. */
-function size(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${Number(value.toPrecision(3))}${units[unit] ?? 'B'}`;
 }
 
 /**
@@ -95,11 +85,8 @@ export async function removeDeadTempFiles(target: string, o: { parts?: boolean }
     removed++;
     bytes += st.size;
   }
-  if (removed > 0) reporter?.(`removed ${plural(removed, 'leftover temp file')} of an interrupted baler beside ${target} (${size(bytes)})`);
-  if (unowned > 0) {
-    const which = unowned === 1 ? 'it' : 'them';
-    reporter?.(`warning: ${plural(unowned, 'temp file')} beside ${target} (${prefix}…baler-tmp-…) may be left by an interrupted older baler, whose temp names carry no pid; delete ${which} if no baler is writing ${basename(target)}`);
-  }
+  if (removed > 0) reporter?.({ kind: 'removed-files', count: removed, bytes, target });
+  if (unowned > 0) reporter?.({ kind: 'unowned-files', count: unowned, target, pattern: `${prefix}…baler-tmp-…` });
   return removed;
 }
 
@@ -144,5 +131,5 @@ async function sweepTempDirs(parent: string): Promise<void> {
     removed++;
     bytes += held;
   }
-  if (removed > 0) reporter?.(`removed ${plural(removed, 'leftover temp dir')} of an interrupted baler in ${parent} (${size(bytes)})`);
+  if (removed > 0) reporter?.({ kind: 'removed-dirs', count: removed, bytes, parent });
 }
