@@ -17,7 +17,7 @@ import { groupByDigest } from '../pipeline/plan.js';
 import { layerTarsOf, resolveSourceImage } from '../pipeline/source-image.js';
 import { readTarEntries } from '../tar/read.js';
 import { normalizeEntryPath } from '../tar/paths.js';
-import { compressionFromFileName } from '../codecs/index.js';
+import { outputCompression } from '../codecs/output-compression.js';
 import { openInputSource } from '../transports/detect.js';
 import { dockerSocketFromEnv } from '../transports/docker-daemon/client.js';
 import { dockerDaemonRefAt } from '../transports/docker-daemon/transport.js';
@@ -108,7 +108,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     const warnings: string[] = [];
     await using source = await openSource(req.source, signal);
     const file = abs(req.output);
-    const compression = req.archive === 'auto' ? (compressionFromFileName(req.output) ?? 'none') : req.archive;
+    const compression = outputCompression('export', req.output, req.archive === 'auto' ? undefined : req.archive);
     const report = await exportImage({
       source,
       image: req.image,
@@ -133,11 +133,11 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     };
   }
 
-  /** save's --compress rule: explicit, else from the file name (.tar.gz, .tar.zst), else none. */
+  /** save's --compress rule (codecs/output-compression.ts): explicit, else from the file name, else none. */
   function sinkOptions(req: Exclude<TuiCopyRequest, { kind: 'export' }>, signal: AbortSignal): OpenOptions {
     const opts: OpenOptions = { signal, overwrite: true };
     if (req.kind !== 'save' || req.format === 'oci-dir') return opts;
-    const outer = req.archive === 'auto' ? (compressionFromFileName(req.output) ?? 'none') : req.archive;
+    const outer = outputCompression('save', req.output, req.archive === 'auto' ? undefined : req.archive);
     if (outer !== 'none') opts.outerCompression = outer;
     return opts;
   }

@@ -1,4 +1,4 @@
-import { compressionFromFileName } from '../codecs/index.js';
+import { compressionFromFileName } from './detect.js';
 import { BalerError } from '../errors.js';
 import type { LayerCompression } from '../model/media-types.js';
 
@@ -6,7 +6,8 @@ import type { LayerCompression } from '../model/media-types.js';
 const FOREIGN_SUFFIX = /\.(xz|txz|bz2|tbz2?|lz4|lzma|tlz|lz|z)$/i;
 
 /**
- * How to compress an output file (save -o, load --into docker-archive:FILE, export -o): --compress if given,
+ * How to compress an output file (save -o, load --into docker-archive:FILE, export -o, and the TUI's save
+ * and export): --compress if given,
  * else what the name says (.gz/.tgz gzip, .zst zstd), else none. A name and a codec that disagree would
  * leave a file whose name lies about its content (`x.tar.gz` holding zstd, `x.tar.xz` holding a plain tar),
  * which the next tool that trusts the name chokes on: refused, except with an explicit --compress none.
