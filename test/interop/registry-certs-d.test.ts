@@ -95,5 +95,13 @@ test('a registry that demands a client certificate gets the one in certs.d/HOST:
   const broken = await runBaler(push, { env: env(noKey) });
   assert.equal(broken.code, 2, describeRun(push, broken));
   assert.match(broken.stderr, /client\.cert: client certificate without its key client\.key/);
+
+  // a key that is not the certificate's (another real key) is named as unusable, not an internal error
+  openssl(['genrsa', '-out', join(dir, 'other.key'), '2048']);
+  const mismatch = certsD('certs-mtls-mismatch', reg.host, { 'ca.crt': join(reg.dir, 'cert.pem'), 'client.cert': join(dir, 'client.cert'), 'client.key': join(dir, 'other.key') });
+  const wrongKey = await runBaler(push, { env: env(mismatch) });
+  assert.equal(wrongKey.code, 2, describeRun(push, wrongKey));
+  assert.equal(wrongKey.stderr.trim().split('\n').length, 1, wrongKey.stderr);
+  assert.match(wrongKey.stderr, /the TLS files in .*certs-mtls-mismatch\/127\.0\.0\.1:[0-9]+ cannot be used: .*key values mismatch/);
   writeFileSync(join(dir, 'done'), '');
 });

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { defaultCaCertificates, deferredCaSecureContext } from '../../io/deferred-ca-certs.js';
+import { BalerError } from '../../errors.js';
 import type { RegistryTlsFiles } from './cert-dirs.js';
 
 /**
@@ -43,14 +44,23 @@ const SOCKET_TIMEOUT_MS = 120_000;
 
 export function makeAgents(opts: { verifyTls: boolean; maxSockets: number; tls?: RegistryTlsFiles }): HttpAgents {
   const h = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
-  const secureContext = tlsContext(opts.verifyTls, opts.tls);
-  const s = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, rejectUnauthorized: opts.verifyTls, ...(secureContext ? { secureContext } : {}) });
+  const makeHttps = (): https.Agent => {
+    const secureContext = tlsContext(opts.verifyTls, opts.tls);
+    return new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, rejectUnauthorized: opts.verifyTls, ...(secureContext ? { secureContext } : {}) });
+  };
+  // Without certs.d files, made on first use: the context parses every trusted CA (~160 ms for
+  // NODE_EXTRA_CA_CERTS set to Debian's bundle, measured here), which a pull over plain HTTP from a loopback
+  // registry never needs. certs.d files are read at once, so a broken one is reported as such, up front.
+  let s: https.Agent | undefined = opts.tls ? makeHttps() : undefined;
   return {
     http: h,
-    https: s,
+    get https(): https.Agent {
+      s ??= makeHttps();
+      return s;
+    },
     destroy() {
       h.destroy();
-      s.destroy();
+      s?.destroy();
     },
   };
 }
@@ -61,10 +71,16 @@ export function makeAgents(opts: { verifyTls: boolean; maxSockets: number; tls?:
  */
 function tlsContext(verifyTls: boolean, files: RegistryTlsFiles | undefined): SecureContext | undefined {
   if (!files) return verifyTls ? deferredCaSecureContext() : undefined;
-  return createSecureContext({
-    ...(verifyTls && files.ca.length > 0 ? { ca: [...defaultCaCertificates(), ...files.ca] } : {}),
-    ...(files.cert !== undefined && files.key !== undefined ? { cert: files.cert, key: files.key } : {}),
-  });
+  try {
+    return createSecureContext({
+      ...(verifyTls && files.ca.length > 0 ? { ca: [...defaultCaCertificates(), ...files.ca] } : {}),
+      ...(files.cert !== undefined && files.key !== undefined ? { cert: files.cert, key: files.key } : {}),
+    });
+  } catch (err) {
+    // OpenSSL's words, without its "error:0480006C:" prefix: "PEM routines::no start line", "key values mismatch"
+    const why = (err instanceof Error ? err.message : String(err)).replace(/^error:[0-9A-F]+:/, '');
+    throw new BalerError('E_USAGE', `the TLS files in ${files.from.join(', ')} cannot be used: ${why}`, { cause: err });
+  }
 }
 
 export function sendOnce(req: HttpRequest, agents: HttpAgents): Promise<HttpResponse> {
