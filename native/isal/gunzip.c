@@ -89,7 +89,11 @@ napi_value gunzip_create(napi_env env, napi_callback_info info) {
   isal_inflate_init(&inf->state);
   start_member(inf);
   napi_value handle;
-  CHECK(env, napi_create_external(env, inf, finalize_inflater, NULL, &handle));
+  if (napi_create_external(env, inf, finalize_inflater, NULL, &handle) != napi_ok) {
+    free_inflater(inf);
+    napi_throw_error(env, NULL, "baler isal: N-API call failed");
+    return NULL;
+  }
   return handle;
 }
 
@@ -169,6 +173,16 @@ static void complete_inflate(napi_env env, napi_status status, void *data) {
   napi_call_function(env, global, callback, 6, argv, NULL);
 }
 
+/* Releases what a call that was never queued (or failed to queue) holds. */
+static void abandon_call(napi_env env, InflateCall *c) {
+  if (c->work != NULL) napi_delete_async_work(env, c->work);
+  if (c->callback != NULL) napi_delete_reference(env, c->callback);
+  if (c->output_ref != NULL) napi_delete_reference(env, c->output_ref);
+  if (c->input_ref != NULL) napi_delete_reference(env, c->input_ref);
+  if (c->handle_ref != NULL) napi_delete_reference(env, c->handle_ref);
+  free(c);
+}
+
 napi_value gunzip_inflate(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -190,22 +204,25 @@ napi_value gunzip_inflate(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_valuetype out_type;
-  CHECK(env, napi_typeof(env, argv[2], &out_type));
-  if (out_type == napi_null ? c->inflater->ring == NULL
-                            : napi_get_buffer_info(env, argv[2], (void **)&c->out, &c->out_len) != napi_ok || c->out_len > UINT32_MAX) {
+  if (napi_typeof(env, argv[2], &out_type) != napi_ok ||
+      (out_type == napi_null ? c->inflater->ring == NULL
+                             : napi_get_buffer_info(env, argv[2], (void **)&c->out, &c->out_len) != napi_ok || c->out_len > UINT32_MAX)) {
     free(c);
     napi_throw_type_error(env, NULL, "baler isal: gunzipInflate: bad arguments");
     return NULL;
   }
   /* the buffers stay referenced until the call completes, so GC cannot free memory the pool thread uses */
   napi_value name;
-  CHECK(env, napi_create_reference(env, argv[0], 1, &c->handle_ref));
-  CHECK(env, napi_create_reference(env, argv[1], 1, &c->input_ref));
-  if (c->out != NULL) CHECK(env, napi_create_reference(env, argv[2], 1, &c->output_ref));
-  CHECK(env, napi_create_reference(env, argv[3], 1, &c->callback));
-  CHECK(env, napi_create_string_utf8(env, "baler:isal-gunzip", NAPI_AUTO_LENGTH, &name));
-  CHECK(env, napi_create_async_work(env, NULL, name, execute_inflate, complete_inflate, c, &c->work));
-  CHECK(env, napi_queue_async_work(env, c->work));
+  if (napi_create_reference(env, argv[0], 1, &c->handle_ref) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &c->input_ref) != napi_ok ||
+      (c->out != NULL && napi_create_reference(env, argv[2], 1, &c->output_ref) != napi_ok) ||
+      napi_create_reference(env, argv[3], 1, &c->callback) != napi_ok ||
+      napi_create_string_utf8(env, "baler:isal-gunzip", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute_inflate, complete_inflate, c, &c->work) != napi_ok ||
+      napi_queue_async_work(env, c->work) != napi_ok) {
+    abandon_call(env, c); /* nothing was queued: the call is undone here, so it holds nothing */
+    napi_throw_error(env, NULL, "baler isal: N-API call failed");
+  }
   return NULL;
 }
 
