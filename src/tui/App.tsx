@@ -16,7 +16,7 @@ import { SourceScreen } from './screens/SourceScreen.js';
 import { type Intent, intentsForKey, splitKeys } from './state/keymap.js';
 import { initialState, reduce, type ScreenName, type TuiAction, type TuiState } from './state/machine.js';
 import { plannedCopy, selectedImages } from './state/selectors.js';
-import type { SourceSpec, TuiServices } from './tui-services.js';
+import { CopyFailure, type SourceSpec, type TuiServices } from './tui-services.js';
 
 /** What a session did: the plain commands equivalent to each finished action. */
 export interface Outcome {
@@ -28,7 +28,7 @@ export interface Outcome {
 const HINTS: Record<ScreenName, ReadonlyArray<readonly [string, string]>> = {
   source: [['↑↓', 'move'], ['enter', 'open'], ['?', 'help'], ['q', 'quit']],
   images: [['space', 'select'], ['enter', 'action'], ['/', 'filter'], ['L', 'layers'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']],
-  action: [['↑↓', 'field'], ['←→', 'change'], ['enter', 'edit/start'], ['esc', 'back'], ['q', 'quit']],
+  action: [['↑↓', 'field'], ['←→', 'change'], ['enter', 'edit/start'], ['s', 'start'], ['esc', 'back'], ['q', 'quit']],
   progress: [],
   layers: [['↑↓', 'layer'], ['J/K', 'scroll files'], ['esc', 'back'], ['q', 'quit']],
   done: [['enter', 'more images'], ['q', 'quit']],
@@ -170,8 +170,10 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
       },
       (err: unknown) => {
         events.flush();
-        if (ac.signal.aborted) dispatch({ type: 'copy/cancelled' });
-        else dispatch({ type: 'copy/failed', message: errorText(err) });
+        // services that looked at the destination afterwards say what was left there
+        const found = err instanceof CopyFailure ? { aftermath: err.aftermath, notices: err.notices } : {};
+        if (ac.signal.aborted) dispatch({ type: 'copy/cancelled', ...found });
+        else dispatch({ type: 'copy/failed', message: errorText(err instanceof CopyFailure ? err.reason : err), ...found });
       },
     );
   }, [services, events, clearScreen]);

@@ -4,6 +4,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { BalerError } from '../errors.js';
+import { takeLeftBehind } from '../io/cleanup.js';
+import { reportLeftoversTo } from '../io/leftovers.js';
 import type { LayerEntry, LayerEntryType } from '../image/layer-changes.js';
 import type { Digest } from '../model/digest.js';
 import { familiarName } from '../model/image-name.js';
@@ -25,8 +27,9 @@ import { parseTransportRef, type RefContext } from '../transports/registry.js';
 import { storeRef } from '../transports/store/transport.js';
 import type { ImageRef, ImageSource, OpenOptions, SinkCaps } from '../transports/types.js';
 import type { CopyEventHandler } from '../pipeline/events.js';
-import { formatBytes } from './format.js';
-import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiCopyRequest, TuiServices } from './tui-services.js';
+import { checkFile, checkLayout, leftoverNotice, type DestinationCheck } from './aftermath.js';
+import { formatBytes, shortHex } from './format.js';
+import { CopyFailure, type ImageRow, type LayerListing, type SourceChoice, type SourceSpec, type TuiCopyOutcome, type TuiCopyRequest, type TuiServices } from './tui-services.js';
 
 /**
  * TuiServices over the real transports and the copy pipeline. No format logic: sources are opened
@@ -135,7 +138,8 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
 
   /** save's --compress rule (codecs/output-compression.ts): explicit, else from the file name, else none. */
   function sinkOptions(req: Exclude<TuiCopyRequest, { kind: 'export' }>, signal: AbortSignal): OpenOptions {
-    const opts: OpenOptions = { signal, overwrite: true };
+    // as `baler save` does: an OCI layout directory this save created is removed again if it fails
+    const opts: OpenOptions = { signal, overwrite: true, removeIfUncommitted: true };
     if (req.kind !== 'save' || req.format === 'oci-dir') return opts;
     const outer = outputCompression('save', req.output, req.archive === 'auto' ? undefined : req.archive);
     if (outer !== 'none') opts.outerCompression = outer;
@@ -220,9 +224,11 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
       await using source = await openSource(spec, signal);
       const resolved = await resolveSourceImage(source, image.key, signal ? { signal } : {});
       const tars = layerTarsOf(source, resolved);
-      const steps = new Map<number, string>();
+      const steps = new Map<number, { createdBy?: string; comment?: string }>();
       for (const r of historyRows(resolved.node.config.parsed)) {
-        if (r.layerIndex !== undefined && r.entry.created_by) steps.set(r.layerIndex, r.entry.created_by);
+        if (r.layerIndex === undefined) continue;
+        const { created_by: createdBy, comment } = r.entry;
+        steps.set(r.layerIndex, { ...(createdBy ? { createdBy } : {}), ...(comment ? { comment } : {}) });
       }
       const out: LayerListing[] = [];
       for (let i = 0; i < tars.count; i++) {
@@ -238,42 +244,69 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
           if (header.linkname) e.linkTarget = header.linkname;
           entries.push(e);
         }
-        const step = steps.get(i);
-        out.push({ digest: d.digest, size: d.size, entries, ...(step ? { createdBy: step } : {}) });
+        out.push({ digest: d.digest, size: d.size, entries, ...steps.get(i) });
       }
       return out;
     },
 
     async copy(req: TuiCopyRequest, onEvent, signal): Promise<TuiCopyOutcome> {
-      if (req.kind === 'export') return exportTo(req, onEvent, signal);
-      await using from = await openSource(req.source, signal);
-      const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
-      await using to = await ref.openSink(sinkOptions(req, signal));
-      const report = await copyImages({
-        from,
-        to,
-        select: { kind: 'refs', refs: req.images },
-        ...(req.platform ? { platform: parsePlatform(req.platform) } : {}),
-        layers: req.kind === 'save' ? req.compression : 'keep',
-        signal,
-        onEvent,
-      });
-      const outcome: TuiCopyOutcome = {
-        images: report.images.length,
-        bytesRead: report.bytesRead,
-        bytesWritten: report.bytesWritten,
-        blobsCopied: report.blobsCopied,
-        blobsSkipped: report.blobsSkipped,
-        durationMs: report.durationMs,
-        location: report.location,
-        warnings: report.warnings,
-      };
-      if (req.kind === 'save' && req.format !== 'oci-dir') {
-        const file = abs(req.output);
-        if ((await stat(file)).isFile()) outcome.archiveSha256 = await sha256File(file);
+      const check = await destinationCheck(req);
+      const notices: string[] = [];
+      const stopReporting = reportLeftoversTo((n) => notices.push(leftoverNotice(n)));
+      try {
+        const outcome = await copyTo(req, onEvent, signal);
+        return notices.length ? { ...outcome, notes: [...notices, ...(outcome.notes ?? [])] } : outcome;
+      } catch (err) {
+        // the sinks are disposed by now (await using), so the disk shows what the action left
+        const found = await check.after();
+        // a registry that kept an upload session (io/cleanup.ts) is not on this disk
+        found.left.push(...takeLeftBehind());
+        throw new CopyFailure(err, found, notices);
+      } finally {
+        stopReporting();
       }
-      return outcome;
     },
   };
+
+  /** Snapshot of where `req` writes, to tell afterwards what a failure left there. */
+  function destinationCheck(req: TuiCopyRequest): Promise<DestinationCheck> {
+    if (req.kind === 'load') return checkLayout(o.storePath, 'the store', { isStore: true });
+    if (req.kind === 'save' && req.format === 'oci-dir') return checkLayout(abs(req.output), req.output, { isStore: false });
+    return checkFile(abs(req.output), req.output);
+  }
+
+  async function copyTo(req: TuiCopyRequest, onEvent: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome> {
+    if (req.kind === 'export') return exportTo(req, onEvent, signal);
+    await using from = await openSource(req.source, signal);
+    const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
+    await using to = await ref.openSink(sinkOptions(req, signal));
+    const report = await copyImages({
+      from,
+      to,
+      select: { kind: 'refs', refs: req.images },
+      ...(req.platform ? { platform: parsePlatform(req.platform) } : {}),
+      layers: req.kind === 'save' ? req.compression : 'keep',
+      signal,
+      onEvent,
+    });
+    const outcome: TuiCopyOutcome = {
+      images: report.images.length,
+      bytesRead: report.bytesRead,
+      bytesWritten: report.bytesWritten,
+      blobsCopied: report.blobsCopied,
+      blobsSkipped: report.blobsSkipped,
+      durationMs: report.durationMs,
+      location: report.location,
+      warnings: report.warnings,
+    };
+    // as load prints it: a name that pointed at another image now points at the copied one
+    const moved = report.moved.map((m) => `the name ${familiarName(m.name)} moved from ${shortHex(m.from)} to ${shortHex(m.to)}; the old image is kept, without this name`);
+    if (moved.length > 0) outcome.notes = moved;
+    if (req.kind === 'save' && req.format !== 'oci-dir') {
+      const file = abs(req.output);
+      if ((await stat(file)).isFile()) outcome.archiveSha256 = await sha256File(file);
+    }
+    return outcome;
+  }
   return services;
 }

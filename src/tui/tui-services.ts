@@ -48,6 +48,8 @@ export interface LayerListing {
   size: number;
   /** The history step that produced it (`created_by`), when the config records one. */
   createdBy?: string;
+  /** The history entry's comment (e.g. a base layer imported from a tarball), when it has one. */
+  comment?: string;
   entries: LayerEntry[];
 }
 
@@ -72,6 +74,28 @@ export interface TuiCopyOutcome {
   notes?: string[];
 }
 
+/**
+ * What a copy that failed or was cancelled left where it writes, as found on disk after it stopped
+ * (aftermath.ts). `left`: one phrase per thing found there; `clean`: the phrase when nothing was.
+ */
+export interface CopyAftermath {
+  left: string[];
+  clean: string;
+}
+
+/** copy() rejects with this when it could look at the destination afterwards. */
+export class CopyFailure extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly aftermath: CopyAftermath,
+    /** Things done on the way that the user should hear about (a leftover sweep), as lines. */
+    readonly notices: readonly string[] = [],
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+    this.name = 'CopyFailure';
+  }
+}
+
 export interface TuiServices {
   /** The store the TUI reads and writes, as resolved from --store / $BALER_STORE. */
   readonly storePath: string;
@@ -86,6 +110,9 @@ export interface TuiServices {
   listImages(source: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]>;
   /** Layers of one image, base first, with their tar headers. */
   listLayers(source: SourceSpec, image: ImageRow, signal?: AbortSignal): Promise<LayerListing[]>;
-  /** Runs the pipeline; on abort it rejects and leaves nothing behind. */
+  /**
+   * Runs the pipeline. On failure or abort it rejects, with a CopyFailure when it could check what
+   * was left at the destination.
+   */
   copy(req: TuiCopyRequest, onEvent: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome>;
 }

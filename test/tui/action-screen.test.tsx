@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { cleanup } from 'ink-testing-library';
 import { renderApp } from './render-app.js';
 import { KEY } from './keys.js';
+import { FakeServices, imageRow } from './fake-services.js';
 
 afterEach(() => cleanup());
 
@@ -63,5 +64,59 @@ describe('Action screen', () => {
     await app.waitFor('load into the store');
     assert.match(app.frame(), /baler load -i \/tmp\/fixtures\/a\.tar debian:12/);
     assert.doesNotMatch(app.frame(), /Output file/);
+  });
+
+  it('counts images, not names: two images with five names are two images', async () => {
+    const services = new FakeServices();
+    services.images = [imageRow(['imga:1', 'localhost/imga:1'], [['base', 2_000_000]]), imageRow(['imgb:1', 'imgb:latest', 'localhost/imgb:1'], [['base', 2_000_000]])];
+    const app = renderApp(services);
+    await app.waitFor('Embedded store');
+    await app.press(KEY.enter);
+    await app.waitFor('imgb:1');
+    await app.press(KEY.space, KEY.down, KEY.space, KEY.enter);
+    await app.waitFor('Action for 2 images: imga:1 localhost/imga:1 imgb:1 imgb:latest localhost/imgb:1');
+  });
+
+  it('an untyped output follows the selection and the verb; export never defaults to the archive name', async () => {
+    const app = renderApp();
+    await app.openStore();
+    await app.press(KEY.enter);
+    await app.waitFor('Output file  debian_12.tar');
+    await app.press(KEY.escape, KEY.space, KEY.down, KEY.space, KEY.enter);
+    await app.waitFor('Action for 1 image: debian:11');
+    await app.waitFor('Output file  debian_11.tar');
+    await app.press(KEY.right, KEY.right);
+    await app.waitFor('‹export the flattened file system to a tar›');
+    await app.waitFor('Output file  debian_11-rootfs.tar');
+    assert.match(app.frame(), /baler export -o debian_11-rootfs\.tar debian:11/);
+    await app.press(KEY.right); // back round to save
+    await app.waitFor('‹save to an archive file›');
+    await app.waitFor('Output file  debian_11.tar');
+  });
+
+  it('a typed output is kept when the selection or the verb changes', async () => {
+    const app = renderApp();
+    await app.openStore();
+    await app.press(KEY.enter);
+    await app.waitFor('Action for 1 image: debian:12');
+    await app.press('j', 'j', 'j', 'j', KEY.enter, ...Array(20).fill(KEY.backspace), ...'mine.tar', KEY.enter);
+    await app.waitFor('Output file  mine.tar');
+    await app.press(KEY.escape, KEY.down, KEY.space, KEY.enter);
+    await app.waitFor('Action for 2 images');
+    assert.match(app.frame(), /Output file +mine\.tar/);
+    await app.press(KEY.right);
+    await app.waitFor('Directory    mine-oci');
+  });
+
+  it('the key hints and the help name s, which starts the copy', async () => {
+    const app = renderApp();
+    await app.openStore();
+    await app.press(KEY.enter);
+    await app.waitFor('Action for 1 image');
+    assert.match(app.frame(), /enter edit\/start +s start +esc back/);
+    await app.press('?');
+    await app.waitFor(/s +start the copy from anywhere on the Action screen/);
+    assert.match(app.frame(), /J K +scroll the layer browser’s file list/);
+    assert.match(app.frame(), /L \/ i +layer browser for the image under the cursor/);
   });
 });

@@ -1,6 +1,6 @@
 import { sha256Of, type Digest } from '../../src/model/digest.js';
 import type { CopyEvent, CopyEventHandler } from '../../src/pipeline/events.js';
-import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiCopyRequest, TuiServices } from '../../src/tui/tui-services.js';
+import { CopyFailure, type CopyAftermath, type ImageRow, type LayerListing, type SourceChoice, type SourceSpec, type TuiCopyOutcome, type TuiCopyRequest, type TuiServices } from '../../src/tui/tui-services.js';
 import type { LayerEntry } from '../../src/image/layer-changes.js';
 
 /**
@@ -49,6 +49,8 @@ export class FakeServices implements TuiServices {
   files: string[] = ['/tmp/fixtures/a.tar', '/tmp/fixtures/b.tar', '/tmp/other/'];
   listed: SourceSpec[] = [];
   storeFlag?: string;
+  /** When set, a cancelled copy rejects as the real services do after looking at the destination. */
+  aftermathOnCancel?: CopyAftermath;
 
   sourceChoices(): SourceChoice[] {
     return [
@@ -81,7 +83,8 @@ export class FakeServices implements TuiServices {
   copy(request: TuiCopyRequest, emit: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome> {
     return new Promise((resolve, reject) => {
       this.copies.push({ request, signal, emit, resolve, reject });
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      const found = this.aftermathOnCancel;
+      signal.addEventListener('abort', () => reject(found ? new CopyFailure(signal.reason, found) : signal.reason), { once: true });
     });
   }
 }

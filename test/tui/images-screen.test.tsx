@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { cleanup } from 'ink-testing-library';
 import { renderApp } from './render-app.js';
 import { KEY } from './keys.js';
+import { FakeServices } from './fake-services.js';
 
 afterEach(() => cleanup());
 
@@ -67,5 +68,14 @@ describe('Images screen', () => {
     await app.openStore();
     for (const line of app.frame().split('\n')) assert.ok(line.length <= 100, `line too long: ${line}`);
     assert.match(app.frame(), /Selected: 0 images/);
+  });
+
+  it('an empty store says how to load images into it', async () => {
+    const services = new FakeServices();
+    services.images = [];
+    const app = renderApp(services);
+    await app.waitFor('Embedded store');
+    await app.press(KEY.enter);
+    await app.waitFor('The store holds no images yet. To load some: esc, then choose an archive or OCI layout path.');
   });
 });

@@ -4,11 +4,17 @@
 import { render } from 'ink-testing-library';
 import { App, type Outcome } from '../../src/tui/App.js';
 import { ThemeContext, makeTheme } from '../../src/tui/components/theme.js';
+import type { TuiServices } from '../../src/tui/tui-services.js';
 import { FakeServices } from './fake-services.js';
 import { KEY, press, waitFor } from './keys.js';
 
 /** Renders the real App over fake services; returns helpers to drive it by keys. */
 export function renderApp(services = new FakeServices()) {
+  return renderWith(services);
+}
+
+/** Renders the real App over any services (the real ones too); returns helpers to drive it by keys. */
+export function renderWith<S extends TuiServices>(services: S) {
   const outcomes: Outcome[] = [];
   const r = render(
     <ThemeContext.Provider value={makeTheme(false)}>
@@ -16,13 +22,17 @@ export function renderApp(services = new FakeServices()) {
     </ThemeContext.Provider>,
   );
   const frame = (): string => r.lastFrame() ?? '';
+  const text = (): string => frame().replace(/ *\n */g, ' ');
   return {
     ...r,
     services,
     outcomes,
     frame,
     press: (...keys: string[]) => press(r.stdin, ...keys),
-    waitFor: (text: string | RegExp) => waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), String(text), frame),
+    /** The frame as running text: lines Ink wrapped at the terminal's width joined again. */
+    text,
+    /** A string is also found across a line Ink wrapped it at. */
+    waitFor: (want: string | RegExp) => waitFor(() => (typeof want === 'string' ? frame().includes(want) || text().includes(want) : want.test(frame())), String(want), frame),
     /** Source screen -> store -> image list loaded. */
     async openStore(): Promise<void> {
       await this.waitFor('Embedded store');

@@ -70,6 +70,7 @@ describe('Docker daemon source', () => {
     assert.match(app.frame(), /baler save --from docker -o debian_12\.tar debian:12/);
     await app.press(KEY.right, KEY.right);
     await app.waitFor('‹export the flattened file system to a tar›');
-    await app.waitFor(/baler export --from docker -o debian_12\.tar debian:12/);
+    // the untyped default follows the verb, so the export never names the archive a save would write
+    await app.waitFor(/baler export --from docker -o debian_12-rootfs\.tar debian:12/);
   });
 });

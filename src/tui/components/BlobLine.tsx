@@ -12,10 +12,17 @@ const ICON: Record<BlobRow['state'], string> = {
   'skipped-present': '=',
 };
 
-/** One blob of a copy: state, bytes done/total, throughput and ETA while it moves. */
-export function BlobLine({ blob }: { blob: BlobRow }) {
+/**
+ * One blob of a copy: state, bytes done/total, throughput and ETA while it moves. `stopped`: the copy
+ * failed or was cancelled, so an unfinished row no longer moves and says so.
+ */
+export function BlobLine({ blob, stopped = false }: { blob: BlobRow; stopped?: boolean }) {
   const t = useTheme();
   const finished = blob.state === 'verified' || blob.state === 'skipped-present';
+  if (stopped && !finished) {
+    const got = `${formatBytes(blob.done)} / ${blob.total === undefined ? '?' : formatBytes(blob.total)}`;
+    return <Text wrap="truncate" dimColor>{`✗ ${blob.role.padEnd(8)} ${shortHex(blob.digest)}  ${'stopped'.padEnd(15)} ${got.padStart(21)}`}</Text>;
+  }
   const total = blob.total ?? (finished ? blob.done : undefined);
   const bytes = `${formatBytes(finished ? (total ?? blob.done) : blob.done)} / ${total === undefined ? '?' : formatBytes(total)}`;
   const moving = blob.state === 'copying' || blob.state === 'hashing';

@@ -3,7 +3,7 @@ import { equivalentCommand } from '../../cli/command-line.js';
 import { useTheme } from '../components/theme.js';
 import { KIND_LABELS, type ActionKind } from '../state/action-form.js';
 import type { TuiState } from '../state/machine.js';
-import { formFields, plannedCopy, selectionRefs } from '../state/selectors.js';
+import { formFields, plannedCopy, selectedImages, selectionRefs } from '../state/selectors.js';
 import { truncate } from '../format.js';
 
 /** What to do with the selection; the command line underneath always shows the plain equivalent. */
@@ -11,11 +11,13 @@ export function ActionScreen({ state, width, storeFlag }: { state: TuiState; wid
   const t = useTheme();
   const fields = formFields(state);
   const refs = selectionRefs(state);
+  // images, not names: one image may carry several names, all of which the command lists
+  const count = selectedImages(state).length;
   const plan = plannedCopy(state);
   const labelW = 12;
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">{`Action for ${refs.length} image${refs.length === 1 ? '' : 's'}: ${truncate(refs.join(' '), width - 20)}`}</Text>
+      <Text bold wrap="truncate">{`Action for ${count} image${count === 1 ? '' : 's'}: ${truncate(refs.join(' '), width - 20)}`}</Text>
       <Text> </Text>
       {fields.length === 2 && fields[0]?.choices?.length === 0 ? <Text {...t.fg('red')}>Nothing this source can do yet.</Text> : null}
       {fields.map((f, i) => {

@@ -3,6 +3,7 @@ import { useTheme } from '../components/theme.js';
 import { formatBytes, formatDuration, formatRate } from '../format.js';
 import type { DoneSummary } from '../state/machine.js';
 
+/** What a finished copy did; notes and warnings wrap, since they name paths the user must read whole. */
 export function DoneScreen({ done }: { done: DoneSummary }) {
   const t = useTheme();
   const o = done.outcome;
@@ -29,10 +30,10 @@ export function DoneScreen({ done }: { done: DoneSummary }) {
         </Text>
       ))}
       {(o.notes ?? []).map((n, i) => (
-        <Text key={`n${i}`} wrap="truncate">{`  ${n}`}</Text>
+        <Text key={`n${i}`} wrap="wrap">{`  ${n}`}</Text>
       ))}
       {o.warnings.map((w, i) => (
-        <Text key={i} wrap="truncate" {...t.fg('yellow')}>{`! ${w}`}</Text>
+        <Text key={i} wrap="wrap" {...t.fg('yellow')}>{`! ${w}`}</Text>
       ))}
       <Text> </Text>
       <Text dimColor>Equivalent command:</Text>

@@ -12,6 +12,11 @@ function sourceLabel(s: TuiState): string {
   return src.kind === 'docker-root' ? `docker-root:${src.path}` : src.path;
 }
 
+/** An empty store is where a first-time user starts: say how to fill it. */
+function emptyText(s: TuiState): string {
+  return s.source?.kind === 'store' ? 'The store holds no images yet. To load some: esc, then choose an archive or OCI layout path.' : 'No images here.';
+}
+
 /** The image list with type-to-filter and multi-select; the panel sums up the selection. */
 export function ImagesScreen({ state, width, height }: { state: TuiState; width: number; height: number }) {
   const t = useTheme();
@@ -33,7 +38,7 @@ export function ImagesScreen({ state, width, height }: { state: TuiState; width:
       </Text>
       {state.imagesStatus === 'loading' ? <Text>Reading images…</Text> : null}
       {state.imagesStatus === 'error' ? <Text {...t.fg('red')}>{`✗ ${state.imagesError ?? 'failed'}`}</Text> : null}
-      {state.imagesStatus === 'ready' && state.images.length === 0 ? <Text>No images here.</Text> : null}
+      {state.imagesStatus === 'ready' && state.images.length === 0 ? <Text wrap="wrap">{emptyText(state)}</Text> : null}
       {state.imagesStatus === 'ready' && state.images.length > 0 ? (
         <Box flexDirection={side ? 'row' : 'column'}>
           <Box width={side ? width - panelW - 1 : width} flexDirection="column">

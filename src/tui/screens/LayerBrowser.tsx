@@ -41,6 +41,7 @@ export function LayerBrowser({ state, width, height }: { state: TuiState; width:
             digest={l.digest}
             width={width}
             {...(l.createdBy ? { createdBy: l.createdBy } : {})}
+            {...(l.comment ? { comment: l.comment } : {})}
           />
         );
       })}

@@ -4,6 +4,7 @@ import { ProgressBar } from '../components/ProgressBar.js';
 import { useTheme } from '../components/theme.js';
 import { formatBytes, formatDuration, formatRate } from '../format.js';
 import type { BlobRow, TuiState } from '../state/machine.js';
+import { cancelledText, failureText } from '../state/aftermath-text.js';
 import { isFinishedBlob, overallProgress } from '../state/selectors.js';
 
 /** The first <Static> item: the screen title, printed once above the finished rows. */
@@ -23,6 +24,11 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
   const room = Math.max(1, height - 6);
   const o = overallProgress(p);
   const pct = `${Math.floor(o.fraction * 100)}%`.padStart(4);
+  const stopped = p.status === 'failed' || p.status === 'cancelled';
+  // a stopped copy has no rate or ETA any more
+  const pace = stopped ? '' : `  ${formatRate(o.rate)}  ETA ${formatDuration(o.etaSeconds)}`;
+  // a copy that stopped before it planned anything has no bar to show: "0 B / 0 B" would only be noise
+  const planned = !stopped || o.plannedBlobs > 0 || o.total > 0;
   return (
     <Box flexDirection="column">
       <Static<BlobRow | typeof TITLE> items={[TITLE, ...finished]}>
@@ -37,25 +43,30 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
         }
       </Static>
       {active.slice(0, room).map((b) => (
-        <BlobLine key={b.digest} blob={b} />
+        <BlobLine key={b.digest} blob={b} stopped={stopped} />
       ))}
-      {active.length > room ? <Text dimColor>{`  … ${active.length - room} more moving`}</Text> : null}
-      {queued > 0 ? <Text dimColor>{`  ${queued} queued`}</Text> : null}
+      {active.length > room ? <Text dimColor>{`  … ${active.length - room} more ${stopped ? 'stopped' : 'moving'}`}</Text> : null}
+      {queued > 0 ? <Text dimColor>{`  ${queued} ${stopped ? 'not started' : 'queued'}`}</Text> : null}
       {p.blobs.length === 0 && p.status === 'running' ? <Text>Working… (this action reports no per-blob progress)</Text> : null}
       <Text> </Text>
-      <Text wrap="truncate">
-        <ProgressBar fraction={o.fraction} width={Math.min(40, width - 44)} />
-        {` ${pct} ${formatBytes(o.done)} / ${formatBytes(o.total)}  ${formatRate(o.rate)}  ETA ${formatDuration(o.etaSeconds)}`}
-      </Text>
-      <Text wrap="truncate" dimColor>{`blobs ${o.finishedBlobs}/${o.plannedBlobs} · images done ${p.imagesDone}`}</Text>
+      {planned ? (
+        <>
+          <Text wrap="truncate">
+            <ProgressBar fraction={o.fraction} width={Math.min(40, width - 44)} />
+            {` ${pct} ${formatBytes(o.done)} / ${formatBytes(o.total)}${pace}`}
+          </Text>
+          <Text wrap="truncate" dimColor>{`blobs ${o.finishedBlobs}/${o.plannedBlobs} · images done ${p.imagesDone}`}</Text>
+        </>
+      ) : null}
       {p.status === 'running' ? <Text dimColor>ctrl-c cancels</Text> : null}
-      {p.status === 'cancelling' ? <Text {...t.fg('yellow')}>Cancelling… removing what was written</Text> : null}
-      {p.status === 'cancelled' ? (
-        <Text {...t.fg('yellow')}>Cancelled. Nothing partial was left behind. (esc: back, q: quit)</Text>
-      ) : null}
-      {p.status === 'failed' ? (
-        <Text wrap="wrap" {...t.fg('red')}>{`✗ ${p.error ?? 'failed'} — nothing partial was left behind. (esc: back, q: quit)`}</Text>
-      ) : null}
+      {p.status === 'cancelling' ? <Text {...t.fg('yellow')}>Cancelling… waiting for the copy to stop</Text> : null}
+      {p.status === 'cancelled' ? <Text wrap="wrap" {...t.fg('yellow')}>{`${cancelledText(p.aftermath)}. (esc: back, q: quit)`}</Text> : null}
+      {p.status === 'failed' ? <Text wrap="wrap" {...t.fg('red')}>{`${failureText(p.error ?? 'failed', p.aftermath)}. (esc: back, q: quit)`}</Text> : null}
+      {p.status === 'failed' || p.status === 'cancelled'
+        ? (p.notices ?? []).map((n, i) => (
+            <Text key={`notice${i}`} wrap="wrap" dimColor>{`  ${n}`}</Text>
+          ))
+        : null}
     </Box>
   );
 }

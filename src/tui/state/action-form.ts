@@ -14,6 +14,8 @@ export interface ActionForm {
   compression: LayerChoice;
   archive: ArchiveCompression;
   output: string;
+  /** The user typed the output: it is kept; otherwise it follows the selection and the verb. */
+  outputTyped: boolean;
   platform: string;
   /** Index into actionFields(). */
   field: number;
@@ -43,7 +45,7 @@ export const KIND_LABELS: Record<ActionKind, string> = {
 };
 
 export function initialActionForm(): ActionForm {
-  return { kind: 'save', format: 'docker', compression: 'keep', archive: 'auto', output: '', platform: '', field: 0, editing: false };
+  return { kind: 'save', format: 'docker', compression: 'keep', archive: 'auto', output: '', outputTyped: false, platform: '', field: 0, editing: false };
 }
 
 /** Verbs a source offers: the store and Docker (daemon or offline) save and export out; an archive or layout loads in. */
@@ -102,7 +104,7 @@ export function cycleField(form: ActionForm, kinds: readonly ActionKind[], delta
 
 export function setTextField(form: ActionForm, kinds: readonly ActionKind[], value: string): ActionForm {
   const field = actionFields(form, kinds)[form.field];
-  if (field?.id === 'output') return { ...form, output: value };
+  if (field?.id === 'output') return { ...form, output: value, outputTyped: true };
   if (field?.id === 'platform') return { ...form, platform: value };
   return form;
 }

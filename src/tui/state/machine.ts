@@ -1,7 +1,7 @@
 import type { ImageChanges } from '../../image/layer-changes.js';
 import type { Digest } from '../../model/digest.js';
 import type { BlobState, CopyEvent } from '../../pipeline/events.js';
-import type { ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiServices } from '../tui-services.js';
+import type { CopyAftermath, ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiServices } from '../tui-services.js';
 import { type ActionForm, type ActionKind, actionFields, availableKinds, cycleField, defaultOutput, initialActionForm, setTextField } from './action-form.js';
 
 /**
@@ -37,6 +37,10 @@ export interface ProgressState {
   now: number;
   warnings: string[];
   error?: string;
+  /** After a failure or cancel: what services found at the destination, when they looked. */
+  aftermath?: CopyAftermath;
+  /** Lines about things done on the way (a leftover sweep), shown with a failure. */
+  notices?: readonly string[];
 }
 
 export interface DoneSummary {
@@ -115,8 +119,8 @@ export type TuiAction =
   | { type: 'copy/events'; events: CopyEvent[]; at: number }
   | { type: 'copy/tick'; at: number }
   | { type: 'copy/cancel' }
-  | { type: 'copy/cancelled' }
-  | { type: 'copy/failed'; message: string }
+  | { type: 'copy/cancelled'; aftermath?: CopyAftermath; notices?: readonly string[] }
+  | { type: 'copy/failed'; message: string; aftermath?: CopyAftermath; notices?: readonly string[] }
   | { type: 'copy/finished'; outcome: TuiCopyOutcome; command: string }
   | { type: 'layers/open'; image: Digest }
   | { type: 'layers/loaded'; listings: LayerListing[]; changes: ImageChanges }
@@ -164,6 +168,10 @@ const BACK: Record<ScreenName, ScreenName | undefined> = {
   done: 'images',
 };
 
+function selectedNames(s: TuiState): string[] {
+  return s.selected.flatMap((id) => s.images.find((r) => r.key === id)?.names ?? []);
+}
+
 function kindsOf(s: TuiState): ActionKind[] {
   return availableKinds(s.source, s.actions);
 }
@@ -200,6 +208,10 @@ function applyCopyEvent(p: ProgressState, e: CopyEvent, at: number): ProgressSta
     case 'name-moved':
       return p;
   }
+}
+
+function afterStop(a: { aftermath?: CopyAftermath; notices?: readonly string[] }): Pick<ProgressState, 'aftermath' | 'notices'> {
+  return { ...(a.aftermath ? { aftermath: a.aftermath } : {}), ...(a.notices?.length ? { notices: a.notices } : {}) };
 }
 
 export function reduce(s: TuiState, a: TuiAction): TuiState {
@@ -261,7 +273,8 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'action/open': {
       const kinds = kindsOf(s);
       const kind = kinds.includes(s.form.kind) ? s.form.kind : (kinds[0] ?? 'save');
-      const output = s.form.output || defaultOutput(kind, a.names, s.selected.length);
+      // a default output follows the selection, which may have changed since the form was last open
+      const output = s.form.outputTyped ? s.form.output : defaultOutput(kind, a.names, s.selected.length);
       return { ...s, screen: 'action', form: { ...s.form, kind, output, field: 0, editing: false }, formError: undefined };
     }
     case 'action/move': {
@@ -271,9 +284,15 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'action/cycle': {
       const before = s.form.kind;
       let form = cycleField(s.form, kindsOf(s), a.delta);
-      // Switching between a file and a directory target renames a default output accordingly.
-      if (form.kind !== before && form.output) {
-        form = { ...form, output: form.kind === 'oci-dir' ? form.output.replace(/\.tar$/, '-oci') : form.output.replace(/-oci$/, '.tar') };
+      if (form.kind !== before) {
+        // An untyped output follows the verb: export's default is `-rootfs.tar`, so it never names the archive
+        // a save just wrote. A typed one only switches between a file and a directory spelling.
+        const output = !form.outputTyped
+          ? defaultOutput(form.kind, selectedNames(s), s.selected.length)
+          : form.kind === 'oci-dir'
+            ? form.output.replace(/\.tar$/, '-oci')
+            : form.output.replace(/-oci$/, '.tar');
+        form = { ...form, output };
       }
       return { ...s, form };
     }
@@ -295,9 +314,9 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'copy/cancel':
       return s.progress.status === 'running' ? { ...s, progress: { ...s.progress, status: 'cancelling' } } : s;
     case 'copy/cancelled':
-      return { ...s, progress: { ...s.progress, status: 'cancelled' } };
+      return { ...s, progress: { ...s.progress, status: 'cancelled', ...afterStop(a) } };
     case 'copy/failed':
-      return { ...s, progress: { ...s.progress, status: 'failed', error: a.message } };
+      return { ...s, progress: { ...s.progress, status: 'failed', error: a.message, ...afterStop(a) } };
     case 'copy/finished':
       return {
         ...s,
