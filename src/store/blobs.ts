@@ -72,6 +72,14 @@ export async function readBlobBytes(root: string, d: Digest, limit: number): Pro
  * Returns the descriptor of the stored blob.
  */
 export async function writeBlobAtomic(root: string, body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
+  return (await placeBlob(root, body, info, signal)).descriptor;
+}
+
+/**
+ * writeBlobAtomic that also tells whether the blob file is new (`created`), so a writer that fails can
+ * take back exactly the blobs it added and none that were there before it (store/discard.ts).
+ */
+export async function placeBlob(root: string, body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<{ descriptor: Descriptor; created: boolean }> {
   const dir = blobsDir(root);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw fromSystemError(err, dir);
@@ -107,10 +115,11 @@ export async function writeBlobAtomic(root: string, body: Readable, info: BlobIn
     await fh.sync();
     await fh.close();
     fh = undefined;
+    const created = !(await hasBlob(root, digest));
     // Renaming over an existing copy is fine: same name means same bytes.
     await rename(tempPath, blobPath(root, digest));
     await fsyncDir(dir);
-    return { mediaType: info.mediaType, digest, size };
+    return { descriptor: { mediaType: info.mediaType, digest, size }, created };
   } catch (err) {
     await removeTemp();
     if (signal?.aborted && isAbortError(err)) {

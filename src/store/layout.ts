@@ -81,6 +81,16 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * Whether DIR has still to be made a layout: it does not exist, or is an empty directory. A writer
+ * makes it one only when it writes something, so a refused command leaves DIR as it was.
+ */
+export async function layoutToMake(root: string): Promise<'absent' | 'empty' | undefined> {
+  if (!(await exists(root))) return 'absent';
+  const entries = await readdir(root).catch(() => undefined);
+  return entries?.length === 0 ? 'empty' : undefined;
+}
+
 /** Writes a small file only if it is absent; losing a race to another writer of the same file is fine. */
 async function writeIfAbsent(path: string, text: string): Promise<void> {
   if (await exists(path)) return;

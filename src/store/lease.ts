@@ -25,6 +25,11 @@ export class BlobLease {
 
   constructor(private readonly root: string) {}
 
+  /** The lease file, once something is held (a writer's own lease does not protect blobs from itself). */
+  get file(): string | undefined {
+    return this.path;
+  }
+
   /** Records `d` before the caller relies on the blob; appends are atomic lines (O_APPEND). */
   async hold(d: Digest): Promise<void> {
     if (!this.path) {

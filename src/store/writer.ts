@@ -5,7 +5,8 @@ import type { Digest } from '../model/digest.js';
 import { sha256Of } from '../model/digest.js';
 import type { ImageName } from '../model/image-name.js';
 import { fullName } from '../model/image-name.js';
-import { hasBlob, writeBlobAtomic, writeBytesBlob } from './blobs.js';
+import { hasBlob, placeBlob, writeBytesBlob } from './blobs.js';
+import { discardUnpublished } from './discard.js';
 import { addImageToIndex, type NameMove } from './index-edit.js';
 import { readIndexDocument, writeIndexLocked, type IndexEntry } from './index-file.js';
 import { BlobLease } from './lease.js';
@@ -16,8 +17,9 @@ import { walkReachable } from './reachability.js';
  * Writes images into a layout (the embedded store or an `oci:` directory) in the order that keeps
  * it consistent through crashes: blobs and manifests land first (each atomically, verified), and
  * only commit() touches index.json, under the lock, re-reading it so concurrent writers all keep
- * their images. Dropping a writer without commit leaves verified, unreferenced blobs that prune
- * removes — never an index change.
+ * their images. Dropping a writer without commit never changes the index: dispose() keeps the
+ * verified blobs (unreferenced, for a rerun to reuse or prune to remove); abandon() takes back the
+ * ones this writer added (store/discard.ts).
  */
 export interface PendingImage {
   descriptor: Descriptor;
@@ -34,6 +36,8 @@ export class LayoutWriter {
   private readonly pending: PendingImage[] = [];
   private state: 'open' | 'committed' | 'disposed' = 'open';
   private readonly lease: BlobLease;
+  /** Blobs whose files this writer made (not those it found present): what abandon() may take back. */
+  private readonly created = new Set<Digest>();
 
   constructor(
     readonly root: string,
@@ -56,9 +60,10 @@ export class LayoutWriter {
   async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
     this.assertOpen();
     if (info.digest) await this.lease.hold(info.digest);
-    const d = await writeBlobAtomic(this.root, body, info, signal);
-    if (!info.digest) await this.lease.hold(d.digest);
-    return d;
+    const { descriptor, created } = await placeBlob(this.root, body, info, signal);
+    if (!info.digest) await this.lease.hold(descriptor.digest);
+    if (created) this.created.add(descriptor.digest);
+    return descriptor;
   }
 
   async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
@@ -70,6 +75,7 @@ export class LayoutWriter {
     await this.lease.hold(d.digest);
     if (await hasBlob(this.root, d.digest)) return;
     await writeBytesBlob(this.root, bytes, d);
+    this.created.add(d.digest);
   }
 
   /** Queues an index entry; `refName` forces the exact ref.name (oci:DIR:IMAGE). */
@@ -103,10 +109,28 @@ export class LayoutWriter {
     return { moved, location: this.location };
   }
 
-  /** Without commit: the index is untouched; blobs written stay, unreferenced, for prune. */
+  /** Without commit: the index is untouched; blobs written stay, unreferenced, for a rerun or prune. */
   async dispose(): Promise<void> {
     if (this.state === 'open') this.state = 'disposed';
     await this.lease.release();
+  }
+
+  /**
+   * Without commit: the index is untouched and the blobs this writer added are removed again, except
+   * those another writer relies on meanwhile. Best effort: a blob that cannot be removed now (the lock
+   * is busy, a manifest in the index is unreadable) stays for prune. Returns how many were removed.
+   */
+  async abandon(): Promise<number> {
+    const open = this.state === 'open';
+    if (open) this.state = 'disposed';
+    try {
+      return open ? (await discardUnpublished(this.root, [...this.created], this.lease.file)).length : 0;
+    } catch {
+      return 0;
+    } finally {
+      this.created.clear();
+      await this.lease.release();
+    }
   }
 }
 

@@ -49,6 +49,8 @@ export async function assertLoadRejected(tmp: TempDirs, file: string, want: Reje
   assert.deepEqual(namesInIndex(after.index), namesInIndex(before.index), `names changed in ${storeDir}/index.json\n${why}`);
   if (before.index !== undefined) assert.equal(after.index, before.index, `index.json changed\n${why}`);
   assert.deepEqual(tempLeftovers(after.files), [], `temp files left in the store\n${why}`);
+  // blobs written for images that were not committed are taken back; a store that was not there is not made
+  assert.deepEqual(after.files, before.files, `files of ${storeDir} changed\n${why}`);
   assert.deepEqual(await listFilesRecursive(balerTmp), [], `files left in BALER_TMPDIR\n${why}`);
   return line;
 }

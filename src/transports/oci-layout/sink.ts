@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
@@ -6,9 +7,11 @@ import type { ImageName } from '../../model/image-name.js';
 import { parseImageName } from '../../model/image-name.js';
 import { MediaTypes } from '../../model/media-types.js';
 import { readIndexDocument } from '../../store/index-file.js';
+import { blobsDir, ensureLayout, layoutToMake, lockPath } from '../../store/layout.js';
 import { withLayoutLock } from '../../store/lock.js';
+import { Store } from '../../store/store.js';
 import type { LayoutWriter } from '../../store/writer.js';
-import type { CommitResult, ImageRef, ImageSink, SinkCaps } from '../types.js';
+import type { CommitResult, ImageRef, ImageSink, OpenOptions, SinkCaps } from '../types.js';
 
 /** An OCI layout keeps what it is given: every layer compression, indexes, many images, parallel puts. */
 export const layoutSinkCaps: SinkCaps = {
@@ -21,6 +24,26 @@ export const layoutSinkCaps: SinkCaps = {
 };
 
 /**
+ * How a sink treats its layout directory. `toMake`: DIR is not a layout yet (absent, or an empty
+ * directory); the first write makes it one, so a command refused before writing (a delta whose base
+ * is missing) leaves DIR as it was. `keepBlobs`: disposed without a commit, keep the verified blobs
+ * for a rerun (load --resume); otherwise they are taken back, and a layout this sink made is removed
+ * again when nothing else is in it.
+ */
+export interface LayoutPlan {
+  toMake?: 'absent' | 'empty';
+  keepBlobs?: boolean;
+}
+
+/** Opens a sink on the layout at `root` (the embedded store or `oci:DIR`): an existing one is checked now. */
+export async function openLayoutSink(ref: ImageRef, root: string, o: OpenOptions | undefined, refName?: string): Promise<LayoutSink> {
+  const toMake = await layoutToMake(root);
+  if (!toMake) await ensureLayout(root); // refuses at once a directory that holds something else
+  const keepBlobs = o?.resume === true && o.removeIfUncommitted !== true;
+  return new LayoutSink(ref, new Store(root).writer(root), refName, { ...(toMake ? { toMake } : {}), keepBlobs });
+}
+
+/**
  * Writes into an OCI layout through store/writer.ts (shared by the embedded store and `oci:DIR`).
  * With `oci:DIR:IMAGE` every image written is recorded under ref.name IMAGE, as skopeo does, plus
  * io.containerd.image.name when IMAGE is a full reference.
@@ -29,43 +52,42 @@ export class LayoutSink implements ImageSink {
   readonly caps = layoutSinkCaps;
   private readonly fixedName: ImageName | undefined;
   private committed = false;
+  /** Making the layout, once the first write asks for it (plan.toMake). */
+  private made: Promise<void> | undefined;
 
-  private readonly ready: Promise<void>;
-
-  /**
-   * `layout.ready`: the layout being made (or checked) while the caller goes on, e.g. fetching manifests
-   * from a registry; every write waits for it and fails with its error. `layout.created`: the directory
-   * this sink's opening created. Disposed without a commit, the sink then removes it again (unless another
-   * writer has committed an image into it meanwhile), so a failed or interrupted save leaves nothing there.
-   */
   constructor(
     readonly ref: ImageRef,
     private readonly writer: LayoutWriter,
     private readonly fixedRefName?: string,
-    private readonly layout: { ready?: Promise<void>; created?: string } = {},
+    private readonly plan: LayoutPlan = {},
   ) {
     this.fixedName = fixedRefName === undefined ? undefined : nameIfReference(fixedRefName);
-    this.ready = layout.ready ?? Promise.resolve();
-    this.ready.catch(() => undefined); // reported by the first write (or nobody, when nothing is written)
+  }
+
+  private ready(): Promise<void> {
+    if (!this.plan.toMake) return Promise.resolve();
+    this.made ??= ensureLayout(this.writer.root);
+    return this.made;
   }
 
   async hasBlob(d: Digest): Promise<boolean> {
-    await this.ready;
+    // a layout not made yet holds nothing; asking must not make it
+    if (this.plan.toMake && this.made === undefined) return false;
+    await this.ready();
     return this.writer.hasBlob(d);
   }
 
   async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
-    await this.ready;
+    await this.ready();
     return this.writer.putBlob(body, info, signal);
   }
 
   async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
-    await this.ready;
+    await this.ready();
     return this.writer.putManifest(bytes, d);
   }
 
   async addImage(d: Descriptor, name?: ImageName): Promise<void> {
-    await this.ready;
     if (this.fixedRefName !== undefined) {
       this.writer.addImage(this.fixedName ? { descriptor: d, name: this.fixedName, refName: this.fixedRefName } : { descriptor: d, refName: this.fixedRefName });
       return;
@@ -74,27 +96,41 @@ export class LayoutSink implements ImageSink {
   }
 
   async commit(): Promise<CommitResult> {
-    await this.ready;
+    await this.ready();
     const result = await this.writer.commit();
     this.committed = true;
     return result;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.ready.catch(() => undefined);
-    await this.writer.dispose();
-    if (!this.committed && this.layout.created !== undefined) await removeIfNoImages(this.layout.created);
+    if (this.committed || this.plan.keepBlobs) {
+      await this.writer.dispose();
+      return;
+    }
+    await this.writer.abandon();
+    const made = this.made ? await this.made.then(() => true, () => false) : false;
+    if (made && this.plan.toMake) await removeIfEmpty(this.writer.root, this.plan.toMake);
   }
 }
 
-/** Removes a layout whose index lists no image (under its lock, so a writer committing now keeps its image). */
-async function removeIfNoImages(root: string): Promise<void> {
+/**
+ * Undoes the making of a layout that holds no image and no blob (under its lock, so a writer committing
+ * now keeps its image): an absent DIR is removed, an empty one emptied again.
+ */
+async function removeIfEmpty(root: string, was: 'absent' | 'empty'): Promise<void> {
   try {
     await withLayoutLock(root, async () => {
-      if ((await readIndexDocument(root)).manifests.length === 0) await rm(root, { recursive: true, force: true });
+      if ((await readIndexDocument(root)).manifests.length > 0) return;
+      if ((await readdir(blobsDir(root))).length > 0) return; // another writer's blobs, temps or lease
+      if (was === 'absent') {
+        await rm(root, { recursive: true, force: true });
+        return;
+      }
+      const lock = basename(lockPath(root));
+      for (const name of await readdir(root)) if (name !== lock) await rm(join(root, name), { recursive: true, force: true });
     });
   } catch {
-    // left in place: an empty layout (plus unreferenced blobs) is valid, only untidy
+    // left in place: an empty layout is valid, only untidy
   }
 }
 

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BalerError } from '../../errors.js';
-import { ensureLayout } from '../../store/layout.js';
-import { openExistingLayout, Store } from '../../store/store.js';
+import { openExistingLayout } from '../../store/store.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
-import { LayoutSink } from './sink.js';
+import { openLayoutSink } from './sink.js';
 import { LayoutSource } from './source.js';
 
 /**
@@ -30,16 +28,9 @@ export class OciLayoutRef implements ImageRef {
     return new LayoutSource(this, await openExistingLayout(this.location));
   }
 
-  /** Creates the layout when missing, appends to it otherwise (other images stay). */
-  async openSink(o?: OpenOptions): Promise<ImageSink> {
-    const fresh = !existsSync(this.location);
-    // an existing directory is checked now (one that is no layout is refused at once); a new layout is made,
-    // with its fsyncs, while the caller lists the source and fetches manifests, and (for a save) removed again
-    // if nothing is committed to it: a failed save leaves nothing, an interrupted load keeps verified blobs
-    const ready = ensureLayout(this.location);
-    if (!fresh) await ready;
-    const store = new Store(this.location);
-    return new LayoutSink(this, store.writer(this.location), this.image, { ready, ...(fresh && o?.removeIfUncommitted ? { created: this.location } : {}) });
+  /** Creates the layout when first written to, appends to it otherwise (other images stay). */
+  openSink(o?: OpenOptions): Promise<ImageSink> {
+    return openLayoutSink(this, this.location, o, this.image);
   }
 }
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { BalerError } from '../../errors.js';
 import { resolveStorePath } from '../../store/location.js';
 import { openStore } from '../../store/store.js';
-import { LayoutSink } from '../oci-layout/sink.js';
+import { openLayoutSink } from '../oci-layout/sink.js';
 import { LayoutSource } from '../oci-layout/source.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
 
@@ -26,9 +26,9 @@ export class StoreRef implements ImageRef {
     return new LayoutSource(this, await openStore(this.location));
   }
 
-  async openSink(_o?: OpenOptions): Promise<ImageSink> {
-    const store = await openStore(this.location);
-    return new LayoutSink(this, store.writer(this.location));
+  /** The store is made by the first write, so a load refused before writing leaves no store behind. */
+  openSink(o?: OpenOptions): Promise<ImageSink> {
+    return openLayoutSink(this, this.location, o);
   }
 }
 

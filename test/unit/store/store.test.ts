@@ -152,6 +152,35 @@ describe('store layout', () => {
     assert.deepEqual((await s.fsck()).problems, []);
   });
 
+  test('abandoning a writer takes back the blobs it added, but none that were there before, that another writer counts on, or that an image committed meanwhile reaches', async () => {
+    const s = await freshStore();
+    const hexBlobs = async (): Promise<string[]> => (await blobFiles(s)).filter((f) => /^[0-9a-f]{64}$/.test(f));
+    const earlier = testImage(31);
+    const w0 = s.writer();
+    await putImage(w0, earlier); // left unreferenced, as an interrupted load --resume leaves its blobs
+    await w0.dispose();
+    const before = await hexBlobs();
+    // the same layers as `earlier` (present before), each with its own config and manifest
+    const mine = testImage(32);
+    const counted = testImage(33);
+    const published = testImage(34);
+    const w = s.writer();
+    for (const img of [mine, counted, published]) await putImage(w, img, parseImageName(`img${img.id.slice(7, 12)}:1`));
+    const w2 = s.writer();
+    assert.equal(await w2.hasBlob(counted.config.descriptor.digest), true);
+    const w3 = s.writer();
+    await putImage(w3, published, parseImageName('published:1'));
+    await w3.commit();
+
+    assert.equal(await w.abandon(), 3, "mine's config and manifest, counted's manifest");
+    const kept = [counted.config, published.config, published.manifest].map((b) => hexOf(b.descriptor.digest));
+    assert.deepEqual(await hexBlobs(), [...before, ...kept].sort());
+    assert.deepEqual((await s.images()).map((i) => i.names.map(familiarName)), [['published:1']]);
+    await w2.dispose();
+    assert.deepEqual((await blobFiles(s)).filter((f) => f.startsWith('.')), [], 'no lease left');
+    assert.deepEqual((await s.fsck()).problems, []);
+  });
+
   test('a name moved to another image leaves the old one unnamed, reported as moved', async () => {
     const s = await freshStore();
     const a = testImage(1);

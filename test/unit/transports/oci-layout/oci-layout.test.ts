@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -71,32 +71,36 @@ describe('oci: layout transport', () => {
     await mkdir(home);
     await writeFile(join(home, 'notes.txt'), 'keep me');
     await assert.rejects(parseOciLayoutSpec(`oci:${home}`).openSink(), (e: unknown) => codeOf(e) === 'E_CONFLICT' && (e as Error).message === `${home}: exists, is not empty and is not an OCI image layout; choose another directory`);
+    // an empty directory is taken, but made a layout only by the first write: a sink that wrote nothing leaves it empty
     const empty = join(root, 'empty-dir');
     await mkdir(empty);
-    await (await parseOciLayoutSpec(`oci:${empty}`).openSink())[Symbol.asyncDispose]();
-    assert.deepEqual(JSON.parse(await readFile(join(empty, 'index.json'), 'utf8')).manifests, []);
+    const unused = await parseOciLayoutSpec(`oci:${empty}`).openSink();
+    assert.equal(await unused.hasBlob(testImage(14).config.descriptor.digest), false);
+    await unused[Symbol.asyncDispose]();
+    assert.deepEqual(await readdir(empty), []);
   });
 
-  test('a save sink disposed without commit removes the layout it created, blobs and all, but no directory that was there; a load sink keeps its blobs', async () => {
+  test('a sink disposed without commit takes back its blobs and the layout it made, leaving the directory as it was; a --resume load keeps its blobs', async () => {
     const img = testImage(13);
+    const { Readable } = await import('node:stream');
     const fresh = join(root, 'never-committed');
     {
       await using sink = await parseOciLayoutSpec(`oci:${fresh}`).openSink({ removeIfUncommitted: true });
-      await sink.putBlob((await import('node:stream')).Readable.from([img.config.bytes]), img.config.descriptor);
+      await sink.putBlob(Readable.from([img.config.bytes]), img.config.descriptor);
       await sink.putManifest(img.manifest.bytes, img.manifest.descriptor);
     }
-    await assert.rejects(readFile(join(fresh, 'index.json')), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+    await assert.rejects(readdir(fresh), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
     const existing = join(root, 'was-empty');
     await mkdir(existing);
     {
-      await using sink = await parseOciLayoutSpec(`oci:${existing}`).openSink({ removeIfUncommitted: true });
-      await sink.putBlob((await import('node:stream')).Readable.from([img.config.bytes]), img.config.descriptor);
+      await using sink = await parseOciLayoutSpec(`oci:${existing}`).openSink();
+      await sink.putBlob(Readable.from([img.config.bytes]), img.config.descriptor);
     }
-    assert.deepEqual(JSON.parse(await readFile(join(existing, 'index.json'), 'utf8')).manifests, [], 'kept, as an empty layout');
+    assert.deepEqual(await readdir(existing), [], 'emptied again, not removed');
     const forLoad = join(root, 'interrupted-load');
     {
-      await using sink = await parseOciLayoutSpec(`oci:${forLoad}`).openSink();
-      await sink.putBlob((await import('node:stream')).Readable.from([img.config.bytes]), img.config.descriptor);
+      await using sink = await parseOciLayoutSpec(`oci:${forLoad}`).openSink({ resume: true });
+      await sink.putBlob(Readable.from([img.config.bytes]), img.config.descriptor);
     }
     await readFile(join(forLoad, 'blobs', 'sha256', img.config.descriptor.digest.slice(7)));
   });

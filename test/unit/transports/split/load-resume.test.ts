@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,7 +8,7 @@ import { ExitCode } from '../../../../src/errors.js';
 import { balerInProcessOk } from '../../../helpers/cli-in-process.js';
 import { dockerArchiveParts, writeTar } from '../../../helpers/image-archives.js';
 import { namesInIndex } from '../../../helpers/store-state.js';
-import { TempDirs } from '../../../helpers/temp-dirs.js';
+import { listFilesRecursive, TempDirs } from '../../../helpers/temp-dirs.js';
 import { runInterrupted } from './interrupt.js';
 
 const tmp = new TempDirs();
@@ -38,10 +39,10 @@ describe('load --resume', () => {
   });
 
   for (const into of ['store', 'oci'] as const) {
-    it(`an interrupted load into ${into === 'store' ? 'the store' : 'oci:DIR'} keeps its verified blobs unreferenced; --resume reuses them`, async () => {
+    it(`an interrupted load --resume into ${into === 'store' ? 'the store' : 'oci:DIR'} keeps its verified blobs unreferenced; --resume reuses them`, async () => {
       const root = join(dir, `${into}-dest`);
       const dest = into === 'store' ? ['--store', root] : ['--store', join(dir, 'unused'), '--into', `oci:${root}`];
-      const r = await runInterrupted(['load', ...dest, '-i', 'src.tar'], dir, /^Copied layer /, 2);
+      const r = await runInterrupted(['load', ...dest, '--resume', '-i', 'src.tar'], dir, /^Copied layer /, 2);
       assert.ok(r.interrupted, r.stderr);
       assert.equal(r.code, ExitCode.cancelled, r.stderr);
       const kept = await blobFiles(root);
@@ -60,9 +61,27 @@ describe('load --resume', () => {
     });
   }
 
-  it('prune removes blobs an interrupted load left, and ignores a lease whose writer is gone', async () => {
+  for (const into of ['store', 'oci'] as const) {
+    it(`an interrupted load without --resume takes back its blobs: a new ${into === 'store' ? 'store' : 'oci:DIR'} is gone, an existing one keeps exactly its files`, async () => {
+      const fresh = join(dir, `${into}-plain-new`);
+      const existing = join(dir, `${into}-plain-existing`);
+      await balerInProcessOk(['load', '-q', '--store', existing, '-i', 'src.tar'], dir);
+      await balerInProcessOk(['rm', '--store', existing, 'big:1'], dir); // its blobs stay, unreferenced: a plain load must not take them
+      const before = await listFilesRecursive(existing);
+      for (const root of [fresh, existing]) {
+        const dest = into === 'store' ? ['--store', root] : ['--store', join(dir, 'unused'), '--into', `oci:${root}`];
+        const r = await runInterrupted(['load', ...dest, '-i', 'src.tar'], dir, /^(Copied|Skipped) layer /, 2);
+        assert.ok(r.interrupted, r.stderr);
+        assert.equal(r.code, ExitCode.cancelled, r.stderr);
+      }
+      assert.equal(existsSync(fresh), false, `left behind: ${(await listFilesRecursive(fresh)).join(' ')}`);
+      assert.deepEqual(await listFilesRecursive(existing), before);
+    });
+  }
+
+  it('prune removes blobs an interrupted load --resume left, and ignores a lease whose writer is gone', async () => {
     const root = join(dir, 'prune-dest');
-    const r = await runInterrupted(['load', '--store', root, '-i', 'src.tar'], dir, /^Copied layer /, 2);
+    const r = await runInterrupted(['load', '--store', root, '--resume', '-i', 'src.tar'], dir, /^Copied layer /, 2);
     assert.equal(r.code, ExitCode.cancelled, r.stderr);
     const kept = await blobFiles(root);
     assert.ok(kept.length >= 2);
