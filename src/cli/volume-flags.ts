@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BalerError } from '../errors.js';
-import { PARTIAL_SUFFIX, partialPathFor } from '../transports/resume/save-journal.js';
+import { shortId } from '../model/digest.js';
+import { journalPathFor, lastProgress, parseJournal, PARTIAL_SUFFIX, partialPathFor } from '../transports/resume/save-journal.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
 import { partialPartPath } from '../transports/split/partial-parts.js';
 import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
@@ -23,7 +24,7 @@ export const saveVolumeFlagSpecs: readonly FlagSpec[] = [
   {
     name: 'resume',
     type: 'boolean',
-    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first). Works with --split (kept parts are not rewritten) and with gzip/zstd (a member/frame ends after every blob).',
+    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first); a blob cut short is continued too when the output is uncompressed and the source can start at an offset (a registry, with Range): its written start is re-hashed and only the rest is fetched. Works with --split (kept parts are not rewritten) and with gzip/zstd (a member/frame ends after every blob).',
   },
 ];
 
@@ -90,7 +91,9 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
         if (!part) break;
         bytes += part.size;
       }
-      if (bytes > 0) stderr.write(`baler: re-verifying the ${formatBytes(bytes)} an interrupted save left in ${o.output}${PARTIAL_SUFFIX}${single ? '' : '.001…'} before continuing\n`);
+      if (bytes === 0) return;
+      const where = `${o.output}${PARTIAL_SUFFIX}${single ? '' : '.001…'}`;
+      stderr.write(`baler: re-verifying the ${formatBytes(bytes)} an interrupted save left in ${where}: ${await journalSummary(output)}\n`);
     },
     async summaryLines() {
       const lines: string[] = [];
@@ -112,6 +115,16 @@ export function loadResumeFromFlags(flags: ParsedFlags, next: CopyEventHandler |
     result: () => counter?.result(),
     line: () => (counter ? reusedLine(counter.result()) : undefined),
   };
+}
+
+/** What the journal of an interrupted save names (a hint: the save re-hashes all of it before using it). */
+async function journalSummary(output: string): Promise<string> {
+  const text = await readFile(journalPathFor(output), 'utf8').catch(() => '');
+  const entries = parseJournal(text);
+  const partial = lastProgress(text, entries);
+  const blobs = `${entries.length} complete blob${entries.length === 1 ? '' : 's'}`;
+  if (!partial) return `${blobs} to re-hash and keep; anything after them is written again`;
+  return `${blobs} and the first ${formatBytes(partial.have)} of blob ${shortId(partial.digest)} (${formatBytes(partial.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`;
 }
 
 function reusedLine(r: ReuseCount): string {

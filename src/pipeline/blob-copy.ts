@@ -16,7 +16,7 @@ import { DeferredPassThrough } from './deferred-pass-through.js';
 import { DiffIdTee } from './diff-id-tee.js';
 import { verifiedDiffIds } from './verified-diff-ids.js';
 import type { BlobState } from './events.js';
-import { cancelled } from './fetch-verified.js';
+import { cancelled, fetchLayer, type FetchedLayer } from './fetch-verified.js';
 import { decideLayer, layerCompressionClaimed } from './plan.js';
 import { ProgressMeter } from './progress-meter.js';
 
@@ -36,6 +36,8 @@ export interface LayerJob {
   readonly onState: (state: BlobState, done: number, total?: number) => void;
   /** Blob files of the plan already being hashed (a sequential sink): take this layer's from there. */
   readonly prehashed?: PrehashedBlobFiles;
+  /** One line for the user about how the layer is fetched (save --resume continuing a blob); W_ codes are warnings. */
+  readonly note?: (code: string, message: string) => void;
 }
 
 /** A layer as the sink now holds it. */
@@ -73,7 +75,13 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   // === fetch and sniff the compression the bytes really have (media types lie: formats.md §2.3)
   // a layer the source has as a local file is hashed on a worker thread while this one copies it
   // (its hash may have started ahead, while earlier blobs were copied: prehashed-blob-files.ts)
-  const raw = (await job.prehashed?.take(layer, job.what)) ?? (await openCheckedBlobFile(job.source, layer, job.what)) ?? (await job.source.fetchBlob(layer, job.signal));
+  let resumed: FetchedLayer['resumed'];
+  let raw = (await job.prehashed?.take(layer, job.what)) ?? (await openCheckedBlobFile(job.source, layer, job.what));
+  if (!raw) {
+    const fetched = await fetchLayer(job.source, sink, layer, job.what, job.note ?? (() => undefined), job.signal);
+    raw = fetched.stream;
+    resumed = fetched.resumed;
+  }
   let sniffed: { fetched: Readable; actual: Compression; action: ReturnType<typeof decideLayer> };
   try {
     const { head, stream } = await peekStream(raw, SNIFF_BYTES);
@@ -159,6 +167,11 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   } catch (err) {
     body.destroy();
     const why = explain(firstError ?? err, err, job.signal);
+    if (resumed && why instanceof BalerError && why.code === 'E_DIGEST_MISMATCH') {
+      // the kept start may be what is wrong: a later --resume must not start from it again
+      resumed.forget();
+      throw new BalerError(why.code, `${why.message} (its first ${resumed.have} bytes were kept from an interrupted save; they are dropped, so the next run fetches the whole blob)`, { cause: why });
+    }
     // a decoder fails before the source digest is known; a corrupted blob is an integrity error, not bad input
     if (action.kind === 'convert' && why instanceof BalerError && (why.code === 'E_FORMAT' || why.code === 'E_TRUNCATED')) {
       throw (await sourceDigestProblem(job)) ?? why;

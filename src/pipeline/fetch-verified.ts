@@ -1,9 +1,10 @@
+import { Readable } from 'node:stream';
 import { BalerError, isAbortError } from '../errors.js';
 import { readAtMost } from '../io/read-all.js';
 import type { Descriptor } from '../model/descriptor.js';
 import { sha256Of } from '../model/digest.js';
 import { JsonLimits } from '../model/json-limits.js';
-import type { ImageSource } from '../transports/types.js';
+import type { ImageSink, ImageSource, KeptBlobPrefix } from '../transports/types.js';
 
 /**
  * Sources are untrusted (architecture.md rule 3): every manifest and config is read under a size cap
@@ -42,4 +43,69 @@ export function cancelled(signal: AbortSignal | undefined): BalerError {
   const reason: unknown = signal?.reason;
   if (reason instanceof BalerError) return reason;
   return new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');
+}
+
+/** A layer's bytes as copyLayer reads them; `resumed` when they start with a prefix an interrupted save kept. */
+export interface FetchedLayer {
+  readonly stream: Readable;
+  readonly resumed?: KeptBlobPrefix;
+}
+
+/**
+ * save --resume: when the sink kept the start of this blob from an interrupted run (re-hashed against
+ * its journal), only the rest is fetched, with the source's ranged fetch, and the two are read as one
+ * stream, which the pipeline verifies whole as usual. A source that serves the whole blob anyway, or
+ * cannot start at an offset, is read from byte 0; `note` says in one line which of these happened.
+ */
+export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descriptor, what: string, note: (code: string, message: string) => void, signal?: AbortSignal): Promise<FetchedLayer> {
+  const kept = sink.keptBlobPrefix?.(d.digest);
+  if (!kept) return { stream: await source.fetchBlob(d, signal) };
+  if ('dropped' in kept) {
+    note('W_RESUME', `${what}: ${kept.dropped}; fetching all ${sizeText(d.size)} again`);
+    return { stream: await source.fetchBlob(d, signal) };
+  }
+  const at = `${sizeText(kept.have)} of ${sizeText(d.size)}`;
+  if (!source.fetchBlobFrom) {
+    note('W_RESUME', `${what}: the source cannot start a blob at an offset; fetching all ${sizeText(d.size)} again instead of resuming at ${at}`);
+    return { stream: await source.fetchBlob(d, signal) };
+  }
+  let rest: { from: number; stream: Readable };
+  try {
+    rest = await source.fetchBlobFrom(d, kept.have, signal);
+  } catch (err) {
+    if (signal?.aborted || isAbortError(err)) throw err;
+    note('W_RESUME', `${what}: the request for the rest failed (${(err as Error).message}); fetching all ${sizeText(d.size)} again instead of resuming at ${at}`);
+    return { stream: await source.fetchBlob(d, signal) };
+  }
+  if (rest.from !== kept.have) {
+    note('W_RESUME', `${what}: the source ignored the Range request (it sent the whole blob), so all ${sizeText(d.size)} are fetched again instead of resuming at ${at}`);
+    return { stream: rest.stream };
+  }
+  note('I_RESUME', `${what}: resuming at ${at}: the first ${sizeText(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`);
+  const prefix = kept.open();
+  const joined = Readable.from(
+    (async function* () {
+      try {
+        yield* prefix;
+        yield* rest.stream;
+      } finally {
+        prefix.destroy();
+        rest.stream.destroy();
+      }
+    })(),
+    { objectMode: false, highWaterMark: 1024 * 1024 },
+  );
+  return { stream: joined, resumed: kept };
+}
+
+/** "61.2MB": decimal units, three significant digits (as the CLI prints sizes). */
+function sizeText(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))}${units[unit] as string}`;
 }

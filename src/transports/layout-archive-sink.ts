@@ -11,7 +11,7 @@ import { annotationsForName } from '../model/layout-names.js';
 import { isConfigMediaType, MediaTypes } from '../model/media-types.js';
 import { openArchiveOutput, type ArchiveOutput } from './archive-output.js';
 import { LayoutTarWriter } from './layout-tar-writer.js';
-import type { CommitResult, ImageRef, ImageSink, OpenOptions, SinkCaps } from './types.js';
+import type { CommitResult, ImageRef, ImageSink, KeptBlobPrefix, OpenOptions, SinkCaps } from './types.js';
 
 export interface RecordedImage {
   descriptor: Descriptor;
@@ -58,6 +58,11 @@ export abstract class LayoutArchiveSink implements ImageSink {
     const resumed = this.writer.resumedMediaType(d);
     if (resumed !== undefined && isConfigMediaType(resumed)) return false;
     return this.writer.has(d);
+  }
+
+  keptBlobPrefix(d: Digest): KeptBlobPrefix | { dropped: string } | undefined {
+    const p = this.output.journal?.partialBlob;
+    return p?.digest === d ? p : undefined;
   }
 
   putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {

@@ -11,6 +11,7 @@ import type { Descriptor, BlobInfo } from '../model/descriptor.js';
 import { hexOf, sha256Of, type Digest } from '../model/digest.js';
 import type { TarHeader } from '../tar/header.js';
 import { encodeEntryHeaders, TarWriter } from '../tar/write.js';
+import { PROGRESS_MIN_SIZE, ProgressTap } from './resume/progress-tap.js';
 import type { SaveJournal } from './resume/save-journal.js';
 
 /** formats.md §1.2: Docker writes this constant string (with the space); readers parse it. */
@@ -155,9 +156,23 @@ export class LayoutTarWriter {
   private async addEntry(name: string, body: Readable | Buffer, size: number, digest: Digest, mediaType: string): Promise<void> {
     await this.ensureStarted();
     const start = this.base + this.tar.bytesWritten;
-    await this.tar.add(fileHeader(name, size), body);
+    await this.tar.add(fileHeader(name, size), this.withProgress(body, size, digest, mediaType, start));
     this.written.set(digest, size);
     this.journal?.record({ digest, size, mediaType, start, end: this.base + this.tar.bytesWritten });
+  }
+
+  /** save --resume: a large blob's way into the tar is journaled every few MiB, so a rerun fetches only the rest. */
+  private withProgress(body: Readable | Buffer, size: number, digest: Digest, mediaType: string, start: number): Readable | Buffer {
+    const journal = this.journal;
+    if (!journal?.progress || Buffer.isBuffer(body) || size < PROGRESS_MIN_SIZE) return body;
+    const dataStart = start + blobHeaderBytes(digest, size).length;
+    const tap = new ProgressTap({ digest, size, mediaType, start, dataStart }, (p, end) => journal.progress?.(p, end));
+    // a failing body fails the tap, and so tar.add; tar.add stopping early stops the body
+    body.on('error', (err) => tap.destroy(err));
+    tap.on('close', () => {
+      if (!body.readableEnded) body.destroy();
+    });
+    return body.pipe(tap);
   }
 
   private async ensureStarted(): Promise<void> {

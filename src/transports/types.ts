@@ -26,12 +26,13 @@ export interface OpenOptions {
   outerCompression?: LayerCompression;
   /** Sinks writing a single file: cut it into numbered parts of at most this many bytes (save --split). */
   splitSize?: number;
-  /** Sinks writing a single file: keep a journaled partial file and continue an interrupted one (save --resume). */
-  resume?: boolean;
   /**
-   * Sinks making a new directory (oci:DIR): remove it again when nothing was committed (save -o DIR leaves
-   * nothing behind). Without it the verified blobs stay, so a rerun of an interrupted load copies less.
+   * Sinks writing a single file: keep a journaled partial file and continue an interrupted one (save --resume).
+   * Layouts (store, oci:DIR): a failed or interrupted load keeps its verified blobs for the next run, which
+   * skips them (load --resume); without it they are taken back and a layout the sink made is removed.
    */
+  resume?: boolean;
+  /** Sinks making a new directory (oci:DIR): remove it again when nothing was committed, even with `resume`. */
   removeIfUncommitted?: boolean;
   /**
    * Sources: called for a problem the source works around (e.g. docker-root rebuilt a layer and the image
@@ -67,6 +68,19 @@ export interface SourceEntry {
   created?: string;
 }
 
+/** The first `have` bytes of a blob that an interrupted save wrote, checked against its journal. */
+export interface KeptBlobPrefix {
+  readonly digest: Digest;
+  readonly size: number;
+  readonly have: number;
+  /** Where the bytes were kept, for messages. */
+  readonly what: string;
+  /** The kept bytes, read from disk (once). */
+  open(): Readable;
+  /** The blob failed its digest although it started from these bytes: no later --resume may start from them. */
+  forget(): void;
+}
+
 /**
  * A place images are read from. Sources are untrusted: they return raw bytes and the pipeline
  * verifies every digest and size. Dispose releases file handles and temp files.
@@ -78,6 +92,12 @@ export interface ImageSource extends AsyncDisposable {
   fetchManifest(d: Descriptor): Promise<Uint8Array>;
   /** Raw blob bytes (config or layer) as stored. NOT verified. */
   fetchBlob(d: Descriptor, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Sources that can start a blob at an offset (a registry, with `Range`): the blob from byte `from`,
+   * or, when the source served all of it anyway (a registry ignoring Range), from byte 0 — `from` says
+   * which. NOT verified.
+   */
+  fetchBlobFrom?(d: Descriptor, from: number, signal?: AbortSignal): Promise<{ from: number; stream: Readable }>;
   /**
    * Archives and layouts only: a small top-level file beside index.json (e.g. `baler-delta.json`),
    * undefined when absent. NOT verified; callers parse it with a size cap.
@@ -158,6 +178,11 @@ export interface ImageSink extends AsyncDisposable {
    */
   readonly manifestDigest?: Digest | undefined;
   hasBlob(d: Digest): Promise<boolean>;
+  /**
+   * save --resume: the start of blob `d` that an interrupted run had written, re-hashed and kept, so only
+   * the rest is fetched (the pipeline then puts the whole blob as usual); or why it could not be kept.
+   */
+  keptBlobPrefix?(d: Digest): KeptBlobPrefix | { dropped: string } | undefined;
   /**
    * Optional: announces the names of the image whose blobs and manifests come next (before its first
    * hasBlob/putBlob). A registry sink uses it to push each image into its own repository.

@@ -72,7 +72,8 @@ export class ProgressLines {
         this.onLayer(e.digest, e.state, e.done, e.total, e.leftOut === true);
         return;
       case 'warning':
-        this.print(`baler: warning: ${e.message}`);
+        // I_ codes are notes (save --resume saying how it continues a blob), not warnings
+        this.print(e.code.startsWith('I_') ? `baler: ${e.message}` : `baler: warning: ${e.message}`);
         return;
       case 'image-done':
       case 'name-moved':

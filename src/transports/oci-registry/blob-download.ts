@@ -26,16 +26,37 @@ const OUT_BUFFER_BYTES = BATCH_BYTES;
  * Bytes are not verified here: the pipeline verifies every blob a source returns.
  */
 export async function downloadBlob(client: RegistryClient, repo: string, d: Descriptor, signal?: AbortSignal): Promise<Readable> {
-  const action = `GET blob ${d.digest}`;
-  const path = `/v2/${repo}/blobs/${d.digest}`;
-  const first = await client.expect({ method: 'GET', path, repo, action, ...(signal ? { signal } : {}) }, [200]);
-  const out = new PassThrough({ highWaterMark: OUT_BUFFER_BYTES });
-  void pump(client, repo, path, d, first, out, action, signal);
-  return out;
+  return (await downloadBlobFrom(client, repo, d, 0, signal)).stream;
 }
 
-async function pump(client: RegistryClient, repo: string, path: string, d: Descriptor, first: HttpResponse, out: PassThrough, action: string, signal?: AbortSignal): Promise<void> {
-  const batch = new Batcher(out);
+/**
+ * The blob from byte `from` on (save --resume has the bytes before it): asked with `Range: bytes=from-`.
+ * A registry that ignores the range answers 200 with the whole blob, which is then used as it is
+ * (`from` 0 in the result) rather than asked for twice. A break mid-body is resumed as in downloadBlob.
+ */
+export async function downloadBlobFrom(client: RegistryClient, repo: string, d: Descriptor, from: number, signal?: AbortSignal): Promise<{ from: number; stream: Readable }> {
+  const action = `GET blob ${d.digest}`;
+  const path = `/v2/${repo}/blobs/${d.digest}`;
+  const ranged = from > 0 && from < d.size;
+  const call = { method: 'GET', path, repo, ...(signal ? { signal } : {}) } as const;
+  const first = ranged ? await client.expect({ ...call, action: `${action} (from byte ${from})`, headers: { Range: `bytes=${from}-` } }, [200, 206]) : await client.expect({ ...call, action }, [200]);
+  const start = first.status === 206 ? rangeStart(first) : 0;
+  if (first.status === 206 && start !== from) {
+    first.body.resume();
+    throw new BalerError('E_PEER', `${client.label(repo)}: ${action}: asked for bytes from ${from}, the registry answered a range from ${String(first.headers['content-range'] ?? '(none)')}`);
+  }
+  const out = new PassThrough({ highWaterMark: OUT_BUFFER_BYTES });
+  void pump(client, repo, path, d, first, out, action, start, signal);
+  return { from: start, stream: out };
+}
+
+function rangeStart(res: HttpResponse): number {
+  const m = /^bytes ([0-9]+)-/.exec(String(res.headers['content-range'] ?? ''));
+  return m ? Number(m[1]) : -1;
+}
+
+async function pump(client: RegistryClient, repo: string, path: string, d: Descriptor, first: HttpResponse, out: PassThrough, action: string, from: number, signal?: AbortSignal): Promise<void> {
+  const batch = new Batcher(out, from);
   let res: HttpResponse | undefined = first;
   const stop = (): void => {
     res?.body.destroy();
@@ -53,8 +74,7 @@ async function pump(client: RegistryClient, repo: string, path: string, d: Descr
         if (resumes >= RESUMES || batch.received >= d.size) throw err;
         const from = batch.received;
         res = await client.send({ method: 'GET', path, repo, action: `${action} (resume at byte ${from})`, headers: { Range: `bytes=${from}-` }, ...(signal ? { signal } : {}) });
-        const start = /^bytes ([0-9]+)-/.exec(String(res.headers['content-range'] ?? ''));
-        if (res.status !== 206 || Number(start?.[1]) !== from) {
+        if (res.status !== 206 || rangeStart(res) !== from) {
           res.body.resume();
           throw new BalerError('E_IO', `${client.label(repo)}: ${action}: the connection broke after ${from} bytes and the registry cannot resume (HTTP ${res.status} to a Range request)`, { cause: err });
         }
@@ -92,12 +112,14 @@ async function relay(body: IncomingMessage, batch: Batcher, signal?: AbortSignal
 
 /** Collects network chunks and writes them to `out` in BATCH_BYTES pieces (bytes stay in order across resumes). */
 class Batcher {
-  /** Bytes received from the registry so far (the next Range starts here). */
-  received = 0;
   private parts: Buffer[] = [];
   private pending = 0;
 
-  constructor(readonly out: PassThrough) {}
+  constructor(
+    readonly out: PassThrough,
+    /** Offset in the blob of the next byte (the next Range starts here). */
+    public received: number,
+  ) {}
 
   /** False when `out` asks the producer to wait for 'drain'. */
   add(chunk: Buffer): boolean {

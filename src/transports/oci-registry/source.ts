@@ -3,7 +3,7 @@ import { BalerError } from '../../errors.js';
 import type { Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
 import type { ImageRef, ImageSource, SourceEntry } from '../types.js';
-import { downloadBlob } from './blob-download.js';
+import { downloadBlob, downloadBlobFrom } from './blob-download.js';
 import type { RegistryClient } from './client.js';
 import { whyNotContainerImage } from './container-image.js';
 import { fetchManifestDocument, getManifest, type FetchedManifest } from './manifests.js';
@@ -87,6 +87,10 @@ export class RegistrySource implements ImageSource {
 
   fetchBlob(d: Descriptor, signal?: AbortSignal): Promise<Readable> {
     return downloadBlob(this.client, this.repo, d, signal ?? this.signal);
+  }
+
+  fetchBlobFrom(d: Descriptor, from: number, signal?: AbortSignal): Promise<{ from: number; stream: Readable }> {
+    return downloadBlobFrom(this.client, this.repo, d, from, signal ?? this.signal);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

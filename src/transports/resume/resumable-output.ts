@@ -11,7 +11,8 @@ import { JournalFile } from './journal-file.js';
 import { openPartialFile } from './partial-file.js';
 import { lockPartial, lockPathFor } from './partial-lock.js';
 import type { StoreWriter } from './partial-store.js';
-import { journalPathFor, parseJournal, partialPathFor, type JournalEntry, type SaveJournal } from './save-journal.js';
+import { keepBlobPrefix, prefixPathFor, type PrefixOutcome } from './blob-prefix.js';
+import { journalPathFor, lastProgress, parseJournal, partialPathFor, type JournalEntry, type SaveJournal } from './save-journal.js';
 import { verifyPartial } from './verify-partial.js';
 
 /**
@@ -50,14 +51,19 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
   let writer: StoreWriter;
   let journalFile: JournalFile;
   let prefix: Awaited<ReturnType<typeof verifyPartial>>;
+  let blobPrefix: PrefixOutcome;
   try {
+    await unlink(prefixPathFor(output)).catch(() => undefined);
     // what an earlier run of the other shape (split or not) left cannot be continued
     if (o.partSize !== undefined) await unlink(partial).catch(() => undefined);
     else await removePartialParts(output);
     const store = o.partSize !== undefined ? await openPartialParts(output, o.partSize, o.compression) : await openPartialFile(output);
-    const journaled = parseJournal(await readFile(journalPath, 'utf8').catch(() => ''));
+    const journalText = await readFile(journalPath, 'utf8').catch(() => '');
+    const journaled = parseJournal(journalText);
     try {
       prefix = await verifyPartial(store.existing, journaled, o.compression, store.tap);
+      // a compressed save's blob cut short sits in a gzip member / zstd frame that cannot be continued
+      if (o.compression === 'none') blobPrefix = await keepBlobPrefix(store.existing, lastProgress(journalText, journaled), prefix.offset, output);
     } catch (err) {
       await store.close();
       throw err;
@@ -108,13 +114,39 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
   }, 250);
   ticker.unref();
   let state: 'open' | 'committed' | 'discarded' = 'open';
+  const kept = blobPrefix && 'kept' in blobPrefix ? blobPrefix.kept : undefined;
   const journal: SaveJournal = {
     kept: prefix.kept,
     offset: prefix.offset,
     record(e: JournalEntry): void {
       if (state === 'open') record(e);
     },
+    ...(o.compression === 'none'
+      ? {
+          progress(p, end): void {
+            if (state === 'open') journalFile.progress(p, end);
+          },
+        }
+      : {}),
+    ...(kept
+      ? {
+          partialBlob: {
+            ...kept,
+            forget(): void {
+              if (state === 'committed') return; // the journal is gone with the partial
+              try {
+                journalFile.forget(kept.digest);
+              } catch {
+                // the journal is a hint; the partial is re-verified by the next run anyway
+              }
+            },
+          },
+        }
+      : blobPrefix && 'dropped' in blobPrefix
+        ? { partialBlob: blobPrefix }
+        : {}),
   };
+  const removePrefix = (): Promise<void> => unlink(prefixPathFor(output)).catch(() => undefined);
   return {
     stream,
     journal,
@@ -135,6 +167,7 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
         journalFile.close();
         throw fromSystemError(err, output);
       } finally {
+        await removePrefix();
         await lock.release();
       }
     },
@@ -151,6 +184,7 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
       }
       await writer.keep();
       journalFile.close();
+      await removePrefix();
       await lock.release();
     },
   };
@@ -159,13 +193,14 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
 /** A run without --resume starts over: an earlier run's partial file or parts and journal are removed. */
 export async function removeLeftoverPartial(output: string): Promise<void> {
   // the usual case, nothing left over, touches nothing (no lock file either)
-  const leftovers = [partialPathFor(output), journalPathFor(output), lockPathFor(output), partialPartPath(output, 1)];
+  const leftovers = [partialPathFor(output), journalPathFor(output), lockPathFor(output), partialPartPath(output, 1), prefixPathFor(output)];
   if (!leftovers.some((p) => existsSync(p))) return;
   const lock = await lockPartial(output);
   try {
     await unlink(partialPathFor(output)).catch(() => undefined);
     await removePartialParts(output);
     await unlink(journalPathFor(output)).catch(() => undefined);
+    await unlink(prefixPathFor(output)).catch(() => undefined);
   } finally {
     await lock.release();
   }

@@ -1,4 +1,5 @@
 import { isDigest, type Digest } from '../../model/digest.js';
+import type { KeptBlobPrefix } from '../types.js';
 
 /**
  * `save --resume` keeps the archive being written as `FILE.baler-partial` and, beside it,
@@ -33,6 +34,24 @@ export interface SaveJournal {
   readonly offset: number;
   /** Records one more complete blob entry. */
   record(e: JournalEntry): void;
+  /** Records how far the blob entry being written got; `end`: where its `have` bytes end (uncompressed saves only). */
+  progress?(p: BlobProgress, end: number): void;
+  /** The start of a blob an interrupted run was writing, kept for fetching only the rest (blob-prefix.ts). */
+  readonly partialBlob?: KeptBlobPrefix | { digest: Digest; dropped: string };
+}
+
+/**
+ * A journal line written while a large blob entry is on its way: the first `have` bytes of the blob's
+ * data, which start just after the entry's header at `start`, are in the file and hash to `sha256`.
+ * A rerun re-hashes exactly those bytes and, when they check out, fetches only the rest of the blob.
+ */
+export interface BlobProgress {
+  digest: Digest;
+  size: number;
+  mediaType: string;
+  start: number;
+  have: number;
+  sha256: string;
 }
 
 export const PARTIAL_SUFFIX = '.baler-partial';
@@ -44,6 +63,41 @@ export function partialPathFor(output: string): string {
 
 export function journalPathFor(output: string): string {
   return `${partialPathFor(output)}${JOURNAL_SUFFIX}`;
+}
+
+export function formatProgressLine(p: BlobProgress): string {
+  return `${JSON.stringify({ digest: p.digest, size: p.size, mediaType: p.mediaType, start: p.start, have: p.have, sha256: p.sha256 })}\n`;
+}
+
+/**
+ * The last progress line that continues the journal's complete entries (it starts where the last of
+ * `entries` ends); undefined when there is none or it is not sane.
+ */
+export function lastProgress(text: string, entries: readonly JournalEntry[]): BlobProgress | undefined {
+  const lastEnd = entries.length > 0 ? (entries[entries.length - 1] as JournalEntry).end : undefined;
+  let found: BlobProgress | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.includes('"have"')) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = (JSON.parse(line) ?? {}) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const ok =
+      isDigest(o.digest) &&
+      isOffset(o.size) &&
+      typeof o.mediaType === 'string' &&
+      isOffset(o.start) &&
+      isOffset(o.have) &&
+      (o.have as number) > 0 &&
+      (o.have as number) < (o.size as number) &&
+      typeof o.sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(o.sha256) &&
+      (lastEnd === undefined || o.start === lastEnd);
+    if (ok) found = { digest: o.digest as Digest, size: o.size as number, mediaType: o.mediaType as string, start: o.start as number, have: o.have as number, sha256: o.sha256 as string };
+  }
+  return found;
 }
 
 export function formatJournalLine(e: JournalEntry): string {
@@ -58,6 +112,8 @@ export function parseJournal(text: string): JournalEntry[] {
   let lastOutEnd = 0;
   for (const line of text.split('\n')) {
     if (line === '') break;
+    // a progress line (BlobProgress) between entries: read by lastProgress
+    if (line.includes('"have"') && !line.includes('"end"')) continue;
     let v: unknown;
     try {
       v = JSON.parse(line);

@@ -92,7 +92,7 @@ describe('save --resume with --split and with compression', () => {
     assert.equal(before2.size, PART_BYTES);
 
     const r = await balerInProcessOk(save('--resume', '--json', '--split', PART, '-o', 's.tar'), dir);
-    assert.match(r.stderr, /^baler: re-verifying the \S+ an interrupted save left in s\.tar\.baler-partial\.001… before continuing$/m);
+    assert.match(r.stderr, /^baler: re-verifying the \S+ an interrupted save left in s\.tar\.baler-partial\.001…: \d+ complete blobs? to re-hash and keep; anything after them is written again$/m);
     const json = JSON.parse(r.stdout) as SaveJson;
     assert.ok((json.resumed?.blobs ?? 0) >= 2, r.stdout);
     assert.deepEqual(await setShape(dir, 's.baler.json'), await setShape(dir, 'clean.baler.json'));
@@ -137,7 +137,7 @@ describe('save --resume with --split and with compression', () => {
       const clean = await readFile(join(dir, `clean.${ext}`));
       await interrupt(['-o', `c.${ext}`], 3);
       const r = await balerInProcessOk(save('--resume', '--json', '-o', `c.${ext}`), dir);
-      assert.match(r.stderr, new RegExp(`^baler: re-verifying the \\S+ an interrupted save left in c\\.${ext.replace('.', '\\.')}\\.baler-partial before continuing$`, 'm'));
+      assert.match(r.stderr, new RegExp(`^baler: re-verifying the \\S+ an interrupted save left in c\\.${ext.replace('.', '\\.')}\\.baler-partial: \\d+ complete blobs? to re-hash and keep; anything after them is written again$`, 'm'));
       assert.ok(((JSON.parse(r.stdout) as SaveJson).resumed?.blobs ?? 0) >= 2, r.stdout);
       assert.ok((await readFile(join(dir, `c.${ext}`))).equals(clean), 'resumed archive differs from an uninterrupted --resume save');
       if (codec === 'gzip') assert.ok(gunzipSync(clean).equals(plainTar), 'the members decode to the plain archive');

@@ -1,0 +1,49 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Digest } from '../../model/digest.js';
+import type { BlobProgress } from './save-journal.js';
+
+/** How often (in blob bytes) a progress line is offered to the journal. */
+const PROGRESS_EVERY = 4 * 1024 * 1024;
+
+/** Blobs smaller than this are fetched again whole: a progress line would not save a round trip. */
+export const PROGRESS_MIN_SIZE = PROGRESS_EVERY;
+
+export interface ProgressEntry {
+  digest: Digest;
+  size: number;
+  mediaType: string;
+  /** Offset of the entry's header in the written bytes. */
+  start: number;
+  /** Offset of its first data byte. */
+  dataStart: number;
+}
+
+/**
+ * Passes a blob's data through on its way into the tar and hashes it, offering `report` a BlobProgress
+ * every few MiB: the sha256 of the data so far (a copy of the running hash, so the blob is hashed once)
+ * and where those bytes end in the written file.
+ */
+export class ProgressTap extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private have = 0;
+  private reported = 0;
+
+  constructor(
+    private readonly entry: ProgressEntry,
+    private readonly report: (p: BlobProgress, end: number) => void,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.have += chunk.length;
+    if (this.have - this.reported >= PROGRESS_EVERY && this.have < this.entry.size) {
+      this.reported = this.have;
+      const e = this.entry;
+      this.report({ digest: e.digest, size: e.size, mediaType: e.mediaType, start: e.start, have: this.have, sha256: this.hash.copy().digest('hex') }, e.dataStart + this.have);
+    }
+    cb(null, chunk);
+  }
+}
