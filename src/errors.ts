@@ -19,11 +19,24 @@ export type ErrorCode =
   | 'E_CANCELLED' // the user interrupted
   | 'E_INTERNAL'; // a bug
 
+/**
+ * What a failed or interrupted run left behind, as data: the CLI turns it into the end of the error line
+ * (cli/render/error-text.ts), so no code edits another's sentence. `kept`: 'nothing' (everything partial
+ * was removed) or 'resumable' (verified work kept on purpose for --resume); absent, the error makes no
+ * claim. `notUndone`: what the run tried and failed to undo (a registry that keeps an upload session).
+ */
+export interface LeftBehind {
+  readonly kept?: 'nothing' | 'resumable';
+  readonly notUndone?: readonly string[];
+}
+
 export class BalerError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly leftBehind: LeftBehind | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; leftBehind?: LeftBehind }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
+    this.leftBehind = options?.leftBehind;
     this.name = 'BalerError';
   }
 }

@@ -17,14 +17,14 @@ export const deltaFlagSpecs = [
 ] as const;
 
 /**
- * `save --have FILE` / `--since ARCHIVE` as a DeltaRecorder for the pipeline; undefined for a full save.
+ * `save --have FILE` / `--since ARCHIVE` (not both: save refuses that first) as a DeltaRecorder for the
+ * pipeline; undefined for a full save.
  * The base digest is the sha256 of the inventory document (for --since: of the inventory derived from
  * the archive, as `baler inventory --from docker-archive:ARCHIVE` would print it).
  */
 export async function deltaFromFlags(flags: ParsedFlags, refs: RefContext, signal: AbortSignal): Promise<DeltaRecorder | undefined> {
   const have = flags.string('have');
   const since = flags.string('since');
-  if (have !== undefined && since !== undefined) throw new BalerError('E_USAGE', 'save: give --have or --since, not both');
   if (have !== undefined) {
     const path = resolve(refs.cwd, have);
     const limit = 64 * JsonLimits.manifest;

@@ -1,5 +1,5 @@
 import { BalerError, ExitCode } from '../errors.js';
-import { runInterruptCleanups, takeLeftBehind } from '../io/cleanup.js';
+import { runInterruptCleanups } from '../io/cleanup.js';
 import { adoptDeferredCaCerts } from '../io/deferred-ca-certs.js';
 import { reportError, runCli } from './run.js';
 import type { CliIo } from './spec.js';
@@ -21,13 +21,6 @@ function noVerbInvocation(argv: readonly string[]): { storeFlag?: string; noTui:
   return storeFlag === undefined ? { noTui } : { storeFlag, noTui };
 }
 
-/** An interrupt's message, naming what could not be undone (a registry upload it failed to cancel) if anything. */
-function withLeftBehind(reason: unknown): unknown {
-  const left = takeLeftBehind();
-  if (left.length === 0 || !(reason instanceof BalerError)) return reason;
-  return new BalerError(reason.code, `${reason.message.replace(/; nothing partial was left behind$/, '')}; ${left.join('; ')}`);
-}
-
 /**
  * The whole life of a `baler` process: signals, the TUI or a verb, error reporting, interrupt cleanups
  * and the exit status. main.ts awaits it (ES module entry); the CommonJS bundle that bin/baler.js runs
@@ -40,9 +33,10 @@ export async function runBalerProcess(): Promise<void> {
   const onSignal = (): void => {
     interrupted++;
     if (interrupted > 1) process.exit(ExitCode.cancelled);
-    // --resume runs keep what they verified on purpose (save: FILE.baler-partial; load: unreferenced blobs)
-    const outcome = process.argv.includes('--resume') ? 'verified work was kept; run the same command with --resume to continue' : 'nothing partial was left behind';
-    controller.abort(new BalerError('E_CANCELLED', `interrupted; ${outcome}`));
+    // --resume runs keep what they verified on purpose (save: FILE.baler-partial; load: unreferenced blobs);
+    // the CLI says so, or that nothing was left, or what could not be undone (render/error-text.ts)
+    const kept = process.argv.includes('--resume') ? 'resumable' : 'nothing';
+    controller.abort(new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept } }));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -67,8 +61,8 @@ export async function runBalerProcess(): Promise<void> {
       code = await runCli(noVerb ? [] : argv, io);
     }
   } catch (err) {
-    const reason = controller.signal.aborted ? withLeftBehind(controller.signal.reason as unknown) : err;
-    code = reportError(reason instanceof BalerError ? reason : err, io);
+    // runCli reports a verb's failures itself; what is left: the TUI's, or a bug in the reporting
+    code = reportError(controller.signal.aborted && controller.signal.reason instanceof BalerError ? controller.signal.reason : err, io);
   }
   await runInterruptCleanups();
   process.exitCode = code;

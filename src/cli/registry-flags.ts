@@ -19,7 +19,7 @@ export function isRegistrySpec(arg: string): boolean {
 
 /**
  * `baler save -o x.tar registry://HOST/REPO:TAG`: a registry reference among the IMAGE arguments is the
- * source (like --from); the other arguments still select images in it (none: everything it names).
+ * source (like --from); the other arguments name images of it (none: everything it names).
  * Several references (`registry://a/app:1 registry://b/db`) are read as one source (`more`), each saving
  * everything it names: IMAGE arguments and --from then have no one source to apply to.
  */
@@ -27,6 +27,8 @@ export function registrySourceFromArgs(args: readonly string[], from: string | u
   const refs = args.filter(isRegistrySpec);
   const others = args.filter((a) => !isRegistrySpec(a));
   if (refs.length === 0) return { from, more: [], args: [...args] };
+  // --from registry://HOST/REPO registry://HOST/REPO:1 is one source and an IMAGE of it (transports/registry.ts imageSourcesFor)
+  if (from !== undefined && isRegistrySpec(from)) return { from, more: [], args: [...args] };
   if (from !== undefined) throw new BalerError('E_USAGE', 'save: give the source once: registry:// arguments, or --from');
   if (refs.length > 1 && others.length > 0) {
     throw new BalerError('E_USAGE', `save: with several registry:// references each one names what it saves (a tag, or every tag of a repository); ${others[0]} would select from all of them: give it its own registry:// reference`);

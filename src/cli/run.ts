@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
+import type { Writable } from 'node:stream';
 import { BalerError, ExitCode, exitCodeFor } from '../errors.js';
+import { takeLeftBehind } from '../io/cleanup.js';
 import { reportLeftoversTo } from '../io/leftovers.js';
 import { commands } from './commands/index.js';
+import { errorJson, errorText } from './render/error-text.js';
+import { writeJson } from './render/json.js';
 import { leftoverLine } from './render/leftover-lines.js';
 import { renderHelp } from './render/help.js';
 import { globalFlags, ParsedFlags, type CliIo, type Command, type FlagSpec } from './spec.js';
@@ -45,7 +49,62 @@ function usageError(verb: string, err: unknown): BalerError {
   return new BalerError('E_USAGE', `${verb}: ${msg.replace(/\. To specify a positional argument.*$/, '')}`);
 }
 
+/**
+ * `--json` asked for on the command line, before `--` (read from argv, not from parsed flags: a command
+ * line that does not parse still owes a script its JSON error).
+ */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * stdout as a --json verb sees it, noting whether anything was written: a failure after the result
+ * document (a cleanup that throws) must not add a second one. Only --json runs get it; their stdout
+ * carries nothing but JSON, never a piped archive.
+ */
+function noteWrites<T extends Writable>(stream: T): { stream: T; wrote(): boolean } {
+  let wrote = false;
+  const proxy = new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return (...args: unknown[]): boolean => {
+          wrote = true;
+          return (target.write as (...a: unknown[]) => boolean).apply(target, args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { stream: proxy, wrote: () => wrote };
+}
+
+/** An interrupt's error, naming what could not be undone (a registry upload it failed to cancel) if anything. */
+function withNotUndone(reason: BalerError): BalerError {
+  const left = takeLeftBehind();
+  if (left.length === 0) return reason;
+  const leftBehind = { ...reason.leftBehind, notUndone: [...(reason.leftBehind?.notUndone ?? []), ...left] };
+  return new BalerError(reason.code, reason.message, { ...(reason.cause !== undefined ? { cause: reason.cause } : {}), leftBehind });
+}
+
+/**
+ * A `baler VERB …` run to its exit status: a failure is reported here (reportError), as the reason
+ * io.signal was aborted with when it was (an interrupt, a reader gone from stdout), else as thrown; with
+ * --json, stdout then holds the error document unless the verb already printed its result.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const json = wantsJson(argv);
+  const watched = json ? noteWrites(io.stdout) : undefined;
+  try {
+    return await runVerb(argv, watched ? { ...io, stdout: watched.stream } : io);
+  } catch (err) {
+    const reason = io.signal.aborted && io.signal.reason instanceof BalerError ? withNotUndone(io.signal.reason) : err;
+    return reportError(reason, io, { json: watched !== undefined && !watched.wrote() });
+  }
+}
+
+async function runVerb(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     const target = verb === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
@@ -89,16 +148,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   }
 }
 
-/** The one place user errors become a line on stderr and an exit status. */
-export function reportError(err: unknown, io: CliIo): ExitCode {
+/**
+ * The one place user errors become a line on stderr and an exit status; with `json`, also the error
+ * document on stdout (render/error-text.ts), for scripts that read --json output.
+ */
+export function reportError(err: unknown, io: CliIo, o: { json?: boolean } = {}): ExitCode {
   const code = exitCodeFor(err);
   const debug = io.env.BALER_DEBUG === '1';
+  let text: string;
   if (err instanceof BalerError && code !== ExitCode.internal) {
-    io.stderr.write(`baler: ${err.message}\n`);
+    text = errorText(err);
+    io.stderr.write(`baler: ${text}\n`);
   } else {
     const msg = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`baler: Internal error: ${msg.replace(/^Internal error: /, '')}${debug ? '' : ' (run with BALER_DEBUG=1 for details)'}\n`);
+    text = `Internal error: ${msg.replace(/^Internal error: /, '')}`;
+    io.stderr.write(`baler: ${text}${debug ? '' : ' (run with BALER_DEBUG=1 for details)'}\n`);
   }
   if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  if (o.json) writeJson(io, errorJson(err instanceof BalerError ? err.code : 'E_INTERNAL', text, code));
   return code;
 }

@@ -108,6 +108,11 @@ export interface Command {
 export const globalFlags: readonly FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'Show help for the command and exit.' },
   { name: 'store', type: 'string', placeholder: 'DIR', description: 'Use the embedded store at DIR (default: $BALER_STORE, else $XDG_DATA_HOME/baler/store).' },
-  { name: 'json', type: 'boolean', description: 'Print the result as JSON on stdout (for scripts); progress is not shown.' },
+  {
+    name: 'json',
+    type: 'boolean',
+    description:
+      'Print the result as JSON on stdout (for scripts); progress is not shown. A failure prints one object instead, {"error": {"code": "E_…", "message": "…", "exit": N}}, with the same message on stderr and N as the exit status (verify and fsck add that error to their report).',
+  },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'Print nothing but errors and the essential result.' },
 ];

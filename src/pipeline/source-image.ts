@@ -46,7 +46,9 @@ export async function resolveSourceImage(
   const selected = selectImages(listed, query === undefined ? { kind: 'all' } : { kind: 'refs', refs: [query] }, sourceLabel);
   if (selected.length !== 1 || !selected[0]) {
     const what = query === undefined ? `${sourceLabel} holds ${selected.length} images` : `${JSON.stringify(query)} matches ${selected.length} images in ${sourceLabel}`;
-    throw new BalerError('E_USAGE', `${what}; name exactly one (e.g. ${sourceLabel}:NAME:TAG)`);
+    // a registry reference names an image by its tag (registry://HOST/REPO:TAG), other places by NAME:TAG inside them
+    const example = source.ref.transport.name === 'registry' ? `${sourceLabel}:TAG` : `${sourceLabel}:NAME:TAG`;
+    throw new BalerError('E_USAGE', `${what}; name exactly one (e.g. ${example})`);
   }
   const sel = selected[0];
   const names = sel.names.length ? sel.names : sel.image.names;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { BalerError } from '../errors.js';
 import type { Descriptor } from '../model/descriptor.js';
-import type { ImageRef, ImageSource, SourceEntry } from './types.js';
+import type { ImageRef, ImageSource, OpenOptions, SourceEntry } from './types.js';
 
 /**
  * Several sources read as one (`baler save -o all.tar registry://a/app:1 registry://b/db:5`): the images
@@ -39,6 +39,10 @@ export class MultiSource implements ImageSource {
     return this.firstThatHas((s) => s.fetchBlob(d, signal));
   }
 
+  fetchBlobFrom(d: Descriptor, from: number, signal?: AbortSignal): Promise<{ from: number; stream: Readable }> {
+    return this.firstThatHas(async (s) => (s.fetchBlobFrom ? s.fetchBlobFrom(d, from, signal) : { from: 0, stream: await s.fetchBlob(d, signal) }));
+  }
+
   /** The last source that answered first, then the others in order; a not-found moves on, anything else fails. */
   private async firstThatHas<T>(ask: (s: ImageSource) => Promise<T>): Promise<T> {
     const order = [this.lastHit, ...this.sources.keys()].filter((i, at, all) => all.indexOf(i) === at);
@@ -59,4 +63,17 @@ export class MultiSource implements ImageSource {
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.allSettled(this.sources.map((s) => s[Symbol.asyncDispose]()));
   }
+}
+
+/** The one source, or several read as one (MultiSource); a failure closes what was opened. */
+export async function openAsOneSource(refs: readonly ImageRef[], o: OpenOptions): Promise<ImageSource> {
+  if (refs.length === 1) return refs[0]!.openSource(o);
+  const opened: ImageSource[] = [];
+  try {
+    for (const ref of refs) opened.push(await ref.openSource(o));
+  } catch (err) {
+    await Promise.allSettled(opened.map((s) => s[Symbol.asyncDispose]()));
+    throw err;
+  }
+  return new MultiSource(opened);
 }

@@ -7,7 +7,7 @@ import { dockerDaemonTransport } from './docker-daemon/transport.js';
 import { ociArchiveTransport } from './oci-archive/transport.js';
 import { ociLayoutTransport } from './oci-layout/transport.js';
 import type { RegistryAccess } from './oci-registry/credentials.js';
-import { registryRef } from './oci-registry/transport.js';
+import { RegistryRef, registryRef } from './oci-registry/transport.js';
 import { storeRef } from './store/transport.js';
 import type { ImageRef } from './types.js';
 
@@ -76,4 +76,14 @@ export function parseTransportRef(spec: string, ctx: RefContext): ImageRef {
     default:
       throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: unknown transport ${JSON.stringify(name)}; expected one of ${transportSpecs.join(', ')}`);
   }
+}
+
+/**
+ * Where IMAGE arguments are read against the source `from`: most sources list their images and each
+ * argument selects among them; a registry reads what each argument names (`TAG`, `:TAG`, `@sha256:…`
+ * against `registry://HOST/REPO`: oci-registry/image-argument.ts). `images` undefined: everything the
+ * refs name. The one place this rule lives, for save, export and load alike.
+ */
+export function imageSourcesFor(from: ImageRef, images: readonly string[]): { refs: ImageRef[]; images?: string[] } {
+  return from instanceof RegistryRef ? from.imageSources(images) : { refs: [from], images: [...images] };
 }

@@ -21,6 +21,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   if (name?.digest) throw new BalerError('E_USAGE', `commit: ${JSON.stringify(nameArg)}: a digest cannot be a name; give NAME[:TAG]`);
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin };
   const intoRef = parseTransportRef(flags.string('into') ?? 'store', refs);
+  if (flags.bool('json') && intoRef.location === '-') throw new BalerError('E_USAGE', 'commit: --json prints the result on stdout, so --into cannot be stdout');
   const warn = (_code: string, message: string): void => {
     if (!flags.bool('quiet')) io.stderr.write(`baler: warning: ${message}\n`);
   };

@@ -5,7 +5,7 @@ import { BalerError, ExitCode } from '../../errors.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
 import { exportImage, globFilter, type ExportTarget } from '../../pipeline/export.js';
-import { parseTransportRef } from '../../transports/registry.js';
+import { imageSourcesFor, parseTransportRef } from '../../transports/registry.js';
 import { storeRef } from '../../transports/store/transport.js';
 import type { ImageRef } from '../../transports/types.js';
 import { exportProgressFor } from '../render/export-progress-lines.js';
@@ -13,17 +13,27 @@ import { formatBytes } from '../render/units.js';
 import { exportIfContainer, narrowToImage } from './export-container.js';
 import type { Command, CommandContext } from '../spec.js';
 import { printJson, storePathFor } from '../store-context.js';
-import { registryAccess, registryFlags } from '../registry-flags.js';
+import { isRegistrySpec, registryAccess, registryFlags } from '../registry-flags.js';
 import { archiveStdout } from '../../io/stdout-stream.js';
 
 /** Prefixes that make SOURCE a transport reference rather than an image of the store. */
 const TRANSPORT_PREFIXES = ['docker-archive:', 'oci-archive:', 'oci:', 'store:', 'docker-root:', 'registry://'];
 
-/** SOURCE → where to read and which image (or container) there; a bare name is an image of the embedded store. */
-export function exportSource(ctx: CommandContext, spec: string): { ref: ImageRef; image?: string } {
+/**
+ * SOURCE → where to read and which image (or container) there; a bare name is an image of the embedded
+ * store. With --from registry://… SOURCE is read as save reads IMAGE (`TAG`, `:TAG`, `@sha256:…`), and
+ * may be left out when --from names the image.
+ */
+export function exportSource(ctx: CommandContext, spec: string | undefined): { ref: ImageRef; image?: string } {
   const from = ctx.flags.string('from');
   const refs = { storePath: storePathFor(ctx), cwd: ctx.io.cwd, stdin: ctx.io.stdin, registry: registryAccess(ctx.flags, ctx.io) };
-  if (from !== undefined) return { ref: narrowToImage(parseTransportRef(from, refs), spec), image: spec };
+  if (from !== undefined) {
+    const chosen = imageSourcesFor(parseTransportRef(from, refs), spec === undefined ? [] : [spec]);
+    const [ref] = chosen.refs as [ImageRef];
+    const image = chosen.images?.[0];
+    return image === undefined ? { ref } : { ref: narrowToImage(ref, image), image };
+  }
+  if (spec === undefined) throw new BalerError('E_USAGE', "export: missing SOURCE; see 'baler export --help'");
   if (TRANSPORT_PREFIXES.some((p) => spec.startsWith(p))) {
     const ref = parseTransportRef(spec, refs);
     // a registry reference's tag or digest already picks its one image
@@ -37,7 +47,8 @@ function chosenCompression(ctx: CommandContext, output: string | undefined): Lay
 }
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const [spec] = ctx.args as [string];
+  const spec = ctx.args[0];
+  if (spec === undefined && !isRegistrySpec(ctx.flags.string('from') ?? '')) throw new BalerError('E_USAGE', "export: missing SOURCE; see 'baler export --help'");
   const output = ctx.flags.string('output');
   const compression = chosenCompression(ctx, output);
   const [minLevel, maxLevel] = COMPRESSION_LEVELS[compression === 'zstd' ? 'zstd' : 'gzip'];
@@ -106,7 +117,7 @@ Output order: directories, symlinks, devices and empty files first (parents befo
 The archive goes to -o FILE (written under a temporary name and renamed when complete, so an interrupted export leaves nothing) or to standard output when that is not a terminal. Compression comes from --compress, else from the -o suffix (.tar.gz/.tgz → gzip, .tar.zst → zstd), else none.
 
 Progress goes to standard error: each read of a layer (the scan, then the copy) with its bytes and speed, redrawn in place on a terminal and as one line per finished read otherwise; -q and --json print none.`,
-    args: [{ name: 'SOURCE', description: 'Image name, ID or digest in the store, or TRANSPORT:LOCATION[:IMAGE]; with --from docker-root:DIR or docker, a container name or ID too.' }],
+    args: [{ name: 'SOURCE', description: 'Image name, ID or digest in the store, or TRANSPORT:LOCATION[:IMAGE]; with --from docker-root:DIR or docker, a container name or ID too; with --from registry://HOST/REPO, TAG, :TAG or @sha256:DIGEST (optional when --from names the tag).', optional: true }],
     flags: [
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the tar to FILE (replaced atomically) instead of standard output.' },
       { name: 'compress', type: 'string', placeholder: 'gzip|zstd|none', description: 'Compress the tar (default: from the -o suffix, else none).' },
@@ -114,7 +125,7 @@ Progress goes to standard error: each read of a layer (the scan, then the copy) 
       { name: 'include', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Only write paths matching GLOB (or below a matching directory); repeatable. Paths are relative, e.g. "etc/**".' },
       { name: 'exclude', type: 'string', multiple: true, placeholder: 'GLOB', description: 'Leave out paths matching GLOB and everything below them; repeatable.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'Which image of a multi-platform index to flatten (default: the host platform).' },
-      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read SOURCE from this place instead of the store: docker-root:DIR (a Docker data root, offline), docker (the running daemon; its data root offline when it is down), docker-archive:FILE, oci-archive:FILE, oci:DIR, registry://HOST/REPO:TAG.' },
+      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read SOURCE from this place instead of the store: docker-root:DIR (a Docker data root, offline), docker (the running daemon; its data root offline when it is down), docker-archive:FILE, oci-archive:FILE, oci:DIR, registry://HOST[:PORT]/REPO[:TAG|@sha256:…] (SOURCE then a tag or digest of REPO: TAG, :TAG, @sha256:…), registry://HOST (SOURCE then REPO:TAG).' },
       ...registryFlags,
     ],
     examples: [

@@ -1,4 +1,5 @@
 import { ExitCode } from '../../errors.js';
+import { errorJson } from '../render/error-text.js';
 import { formatBytes } from '../render/units.js';
 import type { Command, CommandContext } from '../spec.js';
 import { openExistingStoreFor, printJson } from '../store-context.js';
@@ -22,6 +23,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       BytesChecked: report.bytesChecked,
       StaleTempFiles: report.staleTemps.files,
       StaleTempBytes: report.staleTemps.bytes,
+      // as every failing --json run's document does (render/error-text.ts)
+      ...(ok ? {} : errorJson('E_STORE_CORRUPT', `${report.root}: ${count(report.problems.length, 'problem')}`, ExitCode.integrity)),
     });
   } else {
     for (const p of report.problems) ctx.io.stdout.write(`${p.message}\n`);

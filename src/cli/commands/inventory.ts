@@ -49,7 +49,7 @@ export const inventoryCommand: Command = {
     ].join('\n\n'),
     args: [],
     flags: [
-      { name: 'from', type: 'string', multiple: true, placeholder: 'SOURCE', description: 'Take the inventory of SOURCE instead of the store: store:DIR, oci:DIR, docker-archive:FILE, oci-archive:FILE, docker (the running daemon), docker-root:DIR or registry://HOST/REPO:TAG. Repeat it to describe one destination made of several parts (e.g. every repository of a mirror); the parts must be of one kind.' },
+      { name: 'from', type: 'string', multiple: true, placeholder: 'SOURCE', description: 'Take the inventory of SOURCE instead of the store: store:DIR, oci:DIR, docker-archive:FILE, oci-archive:FILE, docker (the running daemon), docker-root:DIR or registry://HOST/REPO[:TAG|@sha256:…] (REPO without a tag: every tag). Repeat it to describe one destination made of several parts (e.g. every repository of a mirror); the parts must be of one kind.' },
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write the inventory to FILE (atomically) instead of stdout; prints a one-line summary on stderr (with --json: a summary object on stdout).' },
       ...registryFlags,
     ],

@@ -6,7 +6,8 @@ import { copyImages, type CopyReport } from '../../pipeline/copy.js';
 import { prepareDeltaLoad } from '../../pipeline/delta-load.js';
 import { resolveStorePath } from '../../store/location.js';
 import { openInputSource } from '../../transports/detect.js';
-import { parseTransportRef, type RefContext } from '../../transports/registry.js';
+import { imageSourcesFor, parseTransportRef, type RefContext } from '../../transports/registry.js';
+import { openAsOneSource } from '../../transports/multi-source.js';
 import type { ImageSink, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
@@ -55,6 +56,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
   const intoRef = parseTransportRef(flags.string('into') ?? 'store', refs);
   if (json && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --json prints the result on stdout, so --into cannot be stdout');
+  if (flags.bool('resume') && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --resume continues a partial file at --into FILE; it cannot resume stdout');
 
   const progress = progressFor(io, { quiet, json });
   const resume = loadResumeFromFlags(flags, progress?.handle);
@@ -67,7 +69,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   // except into a registry: a blob pushed there cannot be taken back (deleting is off by default), so a
   // corrupt part must be found before the first push, at the cost of reading the set twice
   const partHashes = isRegistrySpec(flags.string('into') ?? '') ? 'before' : 'while-reading';
-  const source = isRegistrySpec(input) ? await parseTransportRef(input, refs).openSource({ signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, partHashes);
+  // IMAGE arguments against a registry may name tags of its repository (TAG, :TAG, @sha256:…), as save reads them
+  const chosen = isRegistrySpec(input) ? imageSourcesFor(parseTransportRef(input, refs), ctx.args) : { images: [...ctx.args] };
+  const source = 'refs' in chosen ? await openAsOneSource(chosen.refs, { signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, partHashes);
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
     // --into docker-archive:app.tar.gz compresses as save -o app.tar.gz does
@@ -88,7 +92,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         from: delta.from,
         ...(delta.preflight ? { preflight: delta.preflight } : {}),
         to: sink,
-        select: ctx.args.length ? { kind: 'refs', refs: [...ctx.args] } : { kind: 'all' },
+        select: chosen.images?.length ? { kind: 'refs', refs: chosen.images } : { kind: 'all' },
         ...(platform ? { platform } : {}),
         ...(rename ? { rename } : {}),
         signal: io.signal,
@@ -120,7 +124,7 @@ export const loadCommand: Command = {
       'A delta archive (baler save --have or --since) is loaded only when every layer it leaves out that the loaded images need is already at the destination: checked after the manifests and configs are read and before anything is written, by blob digest in a store or OCI layout, by diff_id in a docker daemon. Otherwise load fails with exit status 3 and one line giving how many blobs are missing, the first few digests and the images that need them. The result is exactly what the full archive would give: the same image IDs, manifest digests and names. Into a docker daemon, which needs whole layers, the left-out layers are read back from the daemon itself (docker save of an image that has them); a delta whose left-out layers are compressed cannot be loaded there: load it into the store, then save a full archive for docker.',
       'With --into registry://HOST[:PORT]/PREFIX the images are pushed to a registry (the air-gapped half of save registry://…): an image named docker.io/library/app:1 goes to HOST/PREFIX/library/app:1 (PREFIX, then its repository path, then its tag; its old registry host is dropped). --into registry://HOST/REPO:TAG pushes exactly one image under that name. Blobs the registry already has are not sent again, blobs shared between repositories are mounted, and tags are written last, after every blob and manifest is in. Credentials come from --creds or the auths of ~/.docker/config.json ($DOCKER_CONFIG); plain HTTP needs --insecure except on loopback. -i registry://HOST/REPO[:TAG] reads from a registry instead (a pull; REPO without a tag: all its tags).',
     ].join('\n\n'),
-    args: [{ name: 'IMAGE', description: 'Load only this image of the archive (default: all).', optional: true, multiple: true }],
+    args: [{ name: 'IMAGE', description: 'Load only this image of the archive (default: all); with -i registry://HOST/REPO also TAG, :TAG or @sha256:DIGEST of REPO.', optional: true, multiple: true }],
     flags: [
       { name: 'input', short: 'i', type: 'string', placeholder: 'FILE', description: 'Read from FILE (an archive, or an OCI layout directory); - is stdin (the default when stdin is not a terminal); registry://HOST/REPO[:TAG] pulls from a registry.' },
       { name: 'into', type: 'string', placeholder: 'DEST', description: 'Where to load: store (default), store:DIR, docker (the running daemon), oci:DIR, docker-archive:FILE, oci-archive:FILE, or a registry: registry://HOST[:PORT]/PREFIX or registry://HOST/REPO:TAG.' },

@@ -9,9 +9,9 @@ import { parsePlatform } from '../../model/platform.js';
 import { copyImages } from '../../pipeline/copy.js';
 import { PrehashedBlobFiles } from '../../pipeline/prehashed-blob-files.js';
 import { resolveStorePath } from '../../store/location.js';
-import { parseTransportRef, type RefContext } from '../../transports/registry.js';
-import { MultiSource } from '../../transports/multi-source.js';
-import type { ImageRef, ImageSource, OpenOptions } from '../../transports/types.js';
+import { imageSourcesFor, parseTransportRef, type RefContext } from '../../transports/registry.js';
+import { openAsOneSource } from '../../transports/multi-source.js';
+import type { ImageRef, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
 import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
@@ -19,7 +19,7 @@ import { formatBytes, formatDuration } from '../render/units.js';
 import { saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
 import { outputCompression } from '../../codecs/output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags, registrySourceFromArgs } from '../registry-flags.js';
-import type { Command, CommandContext } from '../spec.js';
+import type { Command, CommandContext, ParsedFlags } from '../spec.js';
 
 const FORMATS = ['docker', 'oci', 'oci-dir'] as const;
 const COMPRESSIONS = ['gzip', 'zstd', 'none'] as const;
@@ -46,32 +46,50 @@ function chooseOutput(ctx: CommandContext, format: SaveFormat): string {
   return '-';
 }
 
+/**
+ * Flag combinations that can never work: usage errors (exit 2) naming both flags, before anything is
+ * read or written. (--split/--resume against stdout or a device: saveVolumesFromFlags.)
+ */
+function refuseImpossibleCombos(flags: ParsedFlags, o: { format: SaveFormat; output: string; compress: string | undefined; layers: string }): void {
+  const have = flags.string('have') !== undefined;
+  const since = flags.string('since') !== undefined;
+  if (have && since) throw new BalerError('E_USAGE', 'save: give --have or --since, not both');
+  if (o.output === '-' && o.format === 'oci-dir') throw new BalerError('E_USAGE', 'save: --format oci-dir writes a directory; it cannot go to stdout (-o -)');
+  if (o.output === '-' && flags.bool('json')) throw new BalerError('E_USAGE', 'save: --json prints the result on stdout, so the archive needs -o FILE');
+  if (o.format === 'oci-dir' && o.compress !== undefined && o.compress !== 'none') throw new BalerError('E_USAGE', 'save: --compress applies to archive files, not to --format oci-dir');
+  if (o.format === 'oci-dir' && (have || since)) {
+    throw new BalerError('E_USAGE', `save: ${have ? '--have' : '--since'} writes a delta, which is an archive file (--format docker or oci), not --format oci-dir`);
+  }
+  if (o.format === 'docker' && o.layers === 'zstd') throw new BalerError('E_USAGE', 'save: --layers zstd needs --format oci or oci-dir; a docker-archive holds uncompressed or gzip layers');
+}
+
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { flags, io } = ctx;
+  // a registry source alone names what to save (its tag, or every tag of its repository)
+  if (ctx.args.length === 0 && !isRegistrySpec(flags.string('from') ?? '')) throw new BalerError('E_USAGE', "save: missing IMAGE; see 'baler save --help'");
   const format = flags.choice('format', FORMATS, 'docker');
   const json = flags.bool('json');
   const quiet = flags.bool('quiet');
   const output = chooseOutput(ctx, format);
-  if (json && output === '-') throw new BalerError('E_USAGE', 'save: --json prints the result on stdout, so the archive needs -o FILE');
   const explicit = flags.choice('compress', COMPRESSIONS);
-  if (format === 'oci-dir' && explicit && explicit !== 'none') throw new BalerError('E_USAGE', 'save: --compress applies to archive files, not to --format oci-dir');
-  const outer: LayerCompression = format === 'oci-dir' ? 'none' : outputCompression('save', output, explicit);
   const layers = flags.choice('layers', LAYER_CHOICES, 'keep');
+  refuseImpossibleCombos(flags, { format, output, compress: explicit, layers });
+  const outer: LayerCompression = format === 'oci-dir' ? 'none' : outputCompression('save', output, explicit);
   const platformSpec = flags.string('platform');
   const platform = platformSpec !== undefined ? parsePlatform(platformSpec) : undefined;
   const refs: RefContext = { storePath: resolveStorePath(flags.string('store'), io.env, io.cwd), cwd: io.cwd, stdin: io.stdin, registry: registryAccess(flags, io) };
   const positional = registrySourceFromArgs(ctx.args, flags.string('from'));
-  const fromSpec = positional.from ?? 'store';
-  const fromRef = parseTransportRef(fromSpec, refs);
-  PrehashedBlobFiles.warmUpFor(fromRef, format !== 'oci-dir');
-
+  const fromRef = parseTransportRef(positional.from ?? 'store', refs);
+  const chosen = imageSourcesFor(fromRef, positional.args);
   // -o /dev/null or a FIFO is written in place: renaming a temp file over it would replace the device
-  const device = format !== 'oci-dir' && output !== '-' ? await openSpecialFile(resolve(io.cwd, output)) : undefined;
-  const toRef = destinationRef(format, device ? '-' : output, refs);
+  const devicePath = format !== 'oci-dir' && output !== '-' && (await isSpecialFile(resolve(io.cwd, output))) ? resolve(io.cwd, output) : undefined;
+  const progress = progressFor(io, { quiet, json });
+  const volumes = saveVolumesFromFlags(flags, { output, format, outer, cwd: io.cwd, isDevice: devicePath !== undefined, next: progress?.handle });
+  const toRef = destinationRef(format, devicePath ? '-' : output, refs);
+  PrehashedBlobFiles.warmUpFor(fromRef, format !== 'oci-dir');
+  const device = devicePath !== undefined ? openSpecialFile(devicePath) : undefined;
   const signal = device ? AbortSignal.any([io.signal, device.failed]) : io.signal;
 
-  const progress = progressFor(io, { quiet, json });
-  const volumes = saveVolumesFromFlags(flags, { output, format, outer, cwd: io.cwd, isDevice: device !== undefined, next: progress?.handle });
   // A source that has to deviate (docker-root rebuilding a layer without tar-split, so the image is
   // re-identified) must tell the user, whatever the output mode: stdout may be the archive, so stderr.
   const sourceWarnings: string[] = [];
@@ -82,7 +100,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   };
   const delta = await deltaFromFlags(flags, refs, signal);
   // the images asked for, so a daemon exports only those and a data root plans only their layers
-  const source = await openSources([fromRef, ...positional.more.map((spec) => parseTransportRef(spec, refs))], { signal, onWarning, wanted: positional.args });
+  const source = await openAsOneSource([...chosen.refs, ...positional.more.map((spec) => parseTransportRef(spec, refs))], { signal, onWarning, wanted: positional.args });
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, removeIfUncommitted: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
@@ -93,8 +111,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       const report = await copyImages({
         from: source,
         to: sink,
-        // a registry:// source with no IMAGE arguments: everything it names (its tag, or all its tags)
-        select: positional.args.length || !isRegistrySpec(fromSpec) ? { kind: 'refs', refs: positional.args } : { kind: 'all' },
+        // registry references the IMAGE arguments resolved to (or a registry source alone): everything they name
+        select: chosen.images ? { kind: 'refs', refs: chosen.images } : { kind: 'all' },
         ...(platform ? { platform } : {}),
         layers,
         ...(delta ? { delta } : {}),
@@ -126,22 +144,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   }
 }
 
-/** The source, or several registry references read as one (MultiSource); a failure closes what was opened. */
-async function openSources(refs: readonly ImageRef[], o: OpenOptions): Promise<ImageSource> {
-  if (refs.length === 1) return refs[0]!.openSource(o);
-  const opened: ImageSource[] = [];
-  try {
-    for (const ref of refs) opened.push(await ref.openSource(o));
-  } catch (err) {
-    await Promise.allSettled(opened.map((s) => s[Symbol.asyncDispose]()));
-    throw err;
-  }
-  return new MultiSource(opened);
-}
-
 /** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */
-async function openSpecialFile(path: string): Promise<{ stream: Writable; failed: AbortSignal; close(): Promise<void> } | undefined> {
-  if (!(await isSpecialFile(path))) return undefined;
+function openSpecialFile(path: string): { stream: Writable; failed: AbortSignal; close(): Promise<void> } {
   const failure = new AbortController();
   const stream = createWriteStream(path, { flags: 'w' });
   stream.on('error', (err) => failure.abort(fromSystemError(err, path)));
@@ -163,19 +167,19 @@ export const saveCommand: Command = {
     summary: 'Save images to a docker-archive or OCI archive (like docker save)',
     description: [
       'Writes one or more images, with every name they were asked by, into a single archive: a docker-archive that Docker 20.10 to 29, podman and skopeo load (the Docker 25 hybrid layout: manifest.json, repositories and an OCI layout in one tar), or an oci-archive, or an OCI layout directory. Layers shared by the images are written once.',
-      'Images come from the embedded store unless --from names another source, or an IMAGE argument is a registry reference, registry://HOST[:PORT]/REPO[:TAG|@sha256:…]: that repository is then the source (REPO without a tag: all its tags), pulled over the OCI distribution API with --creds or the docker config credentials. Several registry references (on one registry or several) go into one archive, each saving what it names. IMAGE is a name (imga, imga:1, docker.io/library/imga:1; a repository without a tag means all its tags), a full or short image ID, or a manifest digest.',
+      'Images come from the embedded store unless --from names another source, or an IMAGE argument is a registry reference, registry://HOST[:PORT]/REPO[:TAG|@sha256:…]: that repository is then the source (REPO without a tag: all its tags), pulled over the OCI distribution API with --creds or the docker config credentials. Several registry references (on one registry or several) go into one archive, each saving what it names. IMAGE is a name (imga, imga:1, docker.io/library/imga:1; a repository without a tag means all its tags), a full or short image ID, or a manifest digest. From a registry repository (--from registry://HOST/REPO, or a registry://HOST/REPO argument) IMAGE is read as docker and skopeo users write it: TAG (a bare word is always a tag), :TAG, @sha256:DIGEST, HOST/REPO:TAG or registry://HOST/REPO:TAG name that repository\'s image, and sha256:ID (full or a prefix) finds an image among its tags; with --from registry://HOST, IMAGE is REPO:TAG or REPO@sha256:DIGEST (REPO alone: all its tags); with --from registry://HOST/REPO:TAG and no IMAGE, that tag is saved. Another repository or host, a malformed tag or digest, or a tag other than the one --from names is a usage error (exit 2).',
       'Every blob is verified against its digest while it is copied, and each layer against the diff_id in its image config; on any mismatch or interruption nothing is left at the output path. Without -o the archive goes to stdout, which must not be a terminal.',
       'The image ID (config digest) never changes. Converting layers (--layers, or a destination that cannot keep them) writes a new manifest, so the manifest digest changes.',
       'Delta archives: with --have FILE (an inventory written by baler inventory on the receiving side) or --since ARCHIVE (an archive the receiving side already loaded), every manifest and config is written but a layer is left out when the destination holds it (see baler-inventory(1) for when a layer counts as held; a layer that would be converted is always written). The archive then carries baler-delta.json (the left-out blobs with digest, size, diff_id, media type and the images needing them, and the digest of the base inventory) and an io.baler.delta annotation in index.json. Its manifest.json still lists every layer, so a delta is for baler load, which checks that the base is there before writing anything; docker load fails on it ("no such file") unless the daemon already has every left-out layer (Docker 20.10 then skips them). Deltas are written as docker-archive or oci-archive files only.',
     ].join('\n\n'),
-    args: [{ name: 'IMAGE', description: 'Image name, image ID or manifest digest to save.', multiple: true }],
+    args: [{ name: 'IMAGE', description: 'Image name, image ID or manifest digest to save; from a registry also TAG, :TAG or @sha256:DIGEST. Optional only with --from registry://…, which then names what to save.', multiple: true, optional: true }],
     flags: [
       { name: 'output', short: 'o', type: 'string', placeholder: 'FILE', description: 'Write to FILE instead of stdout; a .tar.gz, .tgz or .tar.zst name implies --compress.' },
       { name: 'format', type: 'string', placeholder: 'FORMAT', description: 'docker (default): docker-archive, which is also an OCI layout (loads in Docker 20.10 and 26, podman, skopeo, containerd); oci: oci-archive (Docker 26 with its default graphdriver store refuses OCI-only archives); oci-dir: an OCI layout directory at -o DIR.' },
       { name: 'compress', type: 'string', placeholder: 'CODEC', description: 'Compress the whole archive: gzip, zstd or none (default: from the -o name, else none).' },
       { name: 'layers', type: 'string', placeholder: 'MODE', description: 'Layer compression: keep (default; as stored, if the format allows), none, gzip or zstd.' },
       { name: 'platform', type: 'string', placeholder: 'OS/ARCH[/VARIANT]', description: 'From a multi-platform image, save this platform (default: the host platform for docker archives).' },
-      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read images from SOURCE instead of the store: docker (the running daemon), docker-root:DIR, docker-archive:FILE, oci-archive:FILE, oci:DIR, store:DIR, registry://HOST/REPO[:TAG].' },
+      { name: 'from', type: 'string', placeholder: 'SOURCE', description: 'Read images from SOURCE instead of the store: docker (the running daemon), docker-root:DIR, docker-archive:FILE, oci-archive:FILE, oci:DIR, store:DIR, registry://HOST[:PORT]/REPO[:TAG|@sha256:…] (IMAGE then TAG, :TAG or @sha256:DIGEST of REPO; none: everything it names), registry://HOST (IMAGE then REPO:TAG).' },
       ...registryFlags,
       ...deltaFlagSpecs,
       ...saveVolumeFlagSpecs,
@@ -187,15 +191,16 @@ export const saveCommand: Command = {
       { command: 'baler save --from docker-root:/var/lib/docker -o db.tar postgres:16', description: 'Save straight out of a stopped Docker data root.' },
       { command: 'baler save -o app.tar registry://registry.example.com/team/app:1.4', description: 'Pull one image from a registry into an archive for the air-gapped side (credentials from ~/.docker/config.json).' },
       { command: 'baler save -o mirror.tar --insecure --creds ci:secret registry://10.0.0.5:5000/app', description: 'Every tag of a repository on a plain-HTTP registry with Basic or token auth.' },
+      { command: 'baler save -o app.tar --from registry://10.0.0.5:5000/team/app 1.4 1.5', description: 'Two tags of one repository (:TAG and @sha256:DIGEST name its images too).' },
       { command: 'baler save --split fat32 -o /media/usb/set.tar app:1 db:2', description: 'Parts set.tar.001, set.tar.002, … of at most 4 GiB - 1 for FAT32 media, plus set.baler.json; load with baler load -i set.tar.001.' },
-      { command: 'baler save --resume -o big.tar app:1', description: 'Run it again with --resume after an interruption: the blobs already in big.tar.baler-partial are re-verified and kept.' },
+      { command: 'baler save --resume -o big.tar app:1', description: 'Run it again with --resume after an interruption: the blobs already in big.tar.baler-partial are re-verified and kept, and a layer cut short is continued where it stopped (only the rest is fetched).' },
     ],
     sections: [
       {
         title: 'SPLIT VOLUMES AND RESUME',
         body: [
           '--split SIZE writes FILE.001, FILE.002, … (each at most SIZE) and then NAME.baler.json (NAME is FILE without .tar/.tar.gz/.tar.zst) listing the format version, compression, total size and each part\'s name, size and sha256. Parts are hashed while written, kept under temp names until the last one is complete, renamed in order, and the JSON is written last: a failed or interrupted save leaves no parts and no JSON. The concatenated parts (cat FILE.0* > FILE) are an ordinary archive. baler load -i FILE.001 (or -i NAME.baler.json, or --from docker-archive:NAME.baler.json) checks every part\'s size and sha256 first and names a missing or corrupt part.',
-          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. With --split the parts are written as FILE.baler-partial.001, … (each fsynced when full) and renamed to FILE.001, … when the set is complete: kept parts are re-verified, not rewritten, and the set and its JSON are the same as an uninterrupted save\'s. With a compressed output (--compress, .tar.gz, .tar.zst) --resume ends a gzip member or zstd frame after every blob (readers decode the members as one stream; the file is a little larger and byte-identical to an uninterrupted --resume save, not to a save without --resume), and the journal records both offsets. A save without --resume removes a leftover partial and starts over. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
+          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A large blob (4 MiB or more) that was cut short is not fetched again whole when the output is uncompressed: the journal also records, every 4 MiB, how much of it is in the partial and the sha256 of those bytes; the rerun re-hashes exactly that start, asks the source for the rest only (a registry with an HTTP Range request) and verifies the whole blob\'s digest at the end. It says so in one line ("resuming at 16.8MB of 41.9MB"); when the start does not check out, the source cannot start at an offset, or the registry ignores Range and sends the whole blob, a warning says that the blob is fetched again whole (a source whose blobs are local files, an archive or a layout, just reads it again). With --split the parts are written as FILE.baler-partial.001, … (each fsynced when full) and renamed to FILE.001, … when the set is complete: kept parts are re-verified, not rewritten, and the set and its JSON are the same as an uninterrupted save\'s. With a compressed output (--compress, .tar.gz, .tar.zst) --resume ends a gzip member or zstd frame after every blob (readers decode the members as one stream; the file is a little larger and byte-identical to an uninterrupted --resume save, not to a save without --resume), and the journal records both offsets. A save without --resume removes a leftover partial and starts over. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
         ].join('\n\n'),
       },
       {

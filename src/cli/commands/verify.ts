@@ -69,7 +69,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (!(err instanceof BalerError) || err.code === 'E_INTERNAL' || err.code === 'E_USAGE' || err.code === 'E_CANCELLED') throw err;
     report = { input: target, ok: false, problem: { code: err.code, message: err.message, exit: exitCodeFor(err) }, images: [], blobsChecked: 0, bytesChecked: 0, unreferenced: [] };
   }
-  if (json) writeJson(io, report);
+  // a failed check carries `error`, as every failing --json run's document does (render/error-text.ts)
+  if (json) writeJson(io, report.problem ? { ...report, error: report.problem } : report);
   else printReport(io, report, quiet);
   return report.problem ? report.problem.exit : ExitCode.ok;
 }
@@ -92,7 +93,7 @@ export const verifyCommand: Command = {
     sections: [
       {
         title: 'OUTPUT',
-        body: 'One line per image: its names, short image ID(s) and "N layers OK" (with "(M expected at the destination)" for a delta), then notes, then "FILE: OK (…)" or "FILE: FAILED: <problem>". With --json, one object: input, ok, problem (code, message, exit), images (names, ids, digest, layers, layersExpected), blobsChecked, bytesChecked, delta (base, expectedExternal), unreferenced, and notIncluded (one line per multi-platform image whose index lists platforms the input does not hold, as docker save writes for a pulled image under the containerd image store; a note, not a failure).',
+        body: 'One line per image: its names, short image ID(s) and "N layers OK" (with "(M expected at the destination)" for a delta), then notes, then "FILE: OK (…)" or "FILE: FAILED: <problem>". With --json, one object: input, ok, problem (code, message, exit) and, when it failed, the same as error (as every failing --json command prints it), images (names, ids, digest, layers, layersExpected), blobsChecked, bytesChecked, delta (base, expectedExternal), unreferenced, and notIncluded (one line per multi-platform image whose index lists platforms the input does not hold, as docker save writes for a pulled image under the containerd image store; a note, not a failure).',
       },
       {
         title: 'EXIT STATUS',

@@ -23,9 +23,13 @@ const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 export function parseRegistryReference(spec: string): RegistryReference {
-  const bad = (why: string): never => {
+  return parseRegistryReferenceOr(spec, (why) => {
     throw new BalerError('E_USAGE', `${JSON.stringify(spec)}: ${why}; expected registry://HOST[:PORT]/REPO[:TAG|@sha256:…]`);
-  };
+  });
+}
+
+/** parseRegistryReference with the caller's error line around the reason (image-argument.ts names the IMAGE the user wrote). */
+export function parseRegistryReferenceOr(spec: string, bad: (why: string) => never): RegistryReference {
   if (!spec.startsWith(SCHEME)) bad('not a registry reference');
   const rest = spec.slice(SCHEME.length);
   const slash = rest.indexOf('/');

@@ -2,6 +2,7 @@ import { BalerError } from '../../errors.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
 import { RegistryClient, type RegistryClientOptions } from './client.js';
 import type { RegistryAccess } from './credentials.js';
+import { resolveRegistryImage } from './image-argument.js';
 import { formatRegistryReference, parseRegistryReference, type RegistryReference } from './reference.js';
 import { RegistrySink } from './sink.js';
 import { RegistrySource } from './source.js';
@@ -24,6 +25,27 @@ export class RegistryRef implements ImageRef {
 
   toString(): string {
     return formatRegistryReference(this.target);
+  }
+
+  /** The same registry, credentials and TLS choice, at another reference. */
+  withTarget(target: RegistryReference): RegistryRef {
+    return new RegistryRef(this.transport, target, this.access, this.clientOptions);
+  }
+
+  /**
+   * Where IMAGE arguments read against this reference come from (image-argument.ts): when each names its
+   * own reference, those references and everything they name; when one is an image ID, this reference's
+   * listing (plus any digest reference, which a listing of tags may miss), selected by name or digest.
+   */
+  imageSources(images: readonly string[]): { refs: RegistryRef[]; images?: string[] } {
+    if (images.length === 0) return { refs: [this] };
+    const choices = images.map((arg) => resolveRegistryImage(this.target, arg));
+    const named = new Map<string, RegistryReference>();
+    for (const c of choices) if (c.kind === 'reference') named.set(formatRegistryReference(c.target), c.target);
+    if (choices.every((c) => c.kind === 'reference')) return { refs: [...named.values()].map((t) => this.withTarget(t)) };
+    const byDigest = [...named.values()].filter((t) => t.digest !== undefined && t.digest !== this.target.digest);
+    const selectors = choices.map((c) => (c.kind === 'listed' ? c.selector : (c.target.digest ?? `${c.target.host}/${c.target.repo}${c.target.tag !== undefined ? `:${c.target.tag}` : ''}`)));
+    return { refs: [this, ...byDigest.map((t) => this.withTarget(t))], images: selectors };
   }
 
   private client(): RegistryClient {

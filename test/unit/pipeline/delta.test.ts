@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../../src/errors.js';
@@ -118,6 +119,33 @@ describe('delta archives: inventory, save --have/--since, load', () => {
     assert.deepEqual(await storeState(storeE), beforeState);
   });
 
+  test('a refused delta creates nothing: no store, no oci:DIR, no archive, and an empty directory stays empty', async () => {
+    const newStore = join(dir, 'never-store');
+    const emptyDir = join(dir, 'empty-store');
+    await mkdir(emptyDir);
+    const newLayout = join(dir, 'never-layout');
+    const newArchive = join(dir, 'never.tar');
+    const runs: Array<[string[], string]> = [
+      [['--store', newStore], `store:${newStore}`],
+      [['--store', emptyDir], `store:${emptyDir}`],
+      [['--store', storeA, '--into', `oci:${newLayout}`], `oci:${newLayout}`],
+      [['--store', storeA, '--into', `docker-archive:${newArchive}`], `docker-archive:${newArchive}`],
+    ];
+    for (const [where, shown] of runs) {
+      const r = await balerInProcess(['load', ...where, '-i', deltaFile], dir);
+      assert.equal(r.code, ExitCode.notFound, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(r.stderr.includes(`leaves out is not in ${shown}: ${baseLayer} (imga:1, imgb:1); load the base images there first (nothing was written)`), r.stderr);
+    }
+    assert.deepEqual(
+      [newStore, newLayout, newArchive].filter((p) => existsSync(p)),
+      [],
+      'nothing is created for a refused delta',
+    );
+    assert.deepEqual(await readdir(emptyDir), []);
+    assert.deepEqual((await readdir(dir)).filter((n) => n.includes('baler-tmp') || n.includes('never')), []);
+  });
+
   test('the base check covers only the images being loaded', async () => {
     // a delta made against a store holding imgb:1 leaves out imgb's own layer too
     const storeH = join(dir, 'H');
@@ -180,8 +208,8 @@ describe('delta archives: inventory, save --have/--since, load', () => {
 
   test('a delta cannot be written where it cannot say it is one', async () => {
     const r = await balerInProcess(['save', '--from', `docker-archive:${MULTI}`, '--have', 'have.json', '--format', 'oci-dir', '-o', join(dir, 'layout'), 'imga:1'], dir);
-    assert.equal(r.code, ExitCode.badInput, r.stderr);
-    assert.match(r.stderr, /a delta \(--have\/--since\) can only be written as a docker-archive or oci-archive file/);
+    assert.equal(r.code, ExitCode.usage, r.stderr);
+    assert.equal(r.stderr, 'baler: save: --have writes a delta, which is an archive file (--format docker or oci), not --format oci-dir\n');
   });
 
   test('--have and --since together are a usage error; a bad inventory is bad input', async () => {
