@@ -32,7 +32,7 @@ export const saveVolumeFlagSpecs: readonly FlagSpec[] = [
 export const loadResumeFlagSpec: FlagSpec = {
   name: 'resume',
   type: 'boolean',
-  description: 'Continue an interrupted load: blobs already written and verified at the destination (store, oci:DIR) are kept and not copied again (a plain rerun does this too), and the count is reported; --into docker-archive:FILE or oci-archive:FILE continues its partial file as save --resume does.',
+  description: 'Make an interrupted load resumable and continue one: interrupted, a --resume load keeps the blobs it verified at the destination (store, oci:DIR; a plain load takes them back), and a --resume rerun does not copy those again and reports the count; --into docker-archive:FILE or oci-archive:FILE continues its partial file as save --resume does.',
 };
 
 export interface SaveVolumes {

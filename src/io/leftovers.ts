@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from './process-alive.js';
+import { isOwnerGone, ownedTempHex, ownerTag, tagOfTempHex } from './owner.js';
 
 /**
  * What a baler that was SIGKILLed (or lost power) could not remove: the temp file beside an output
@@ -13,20 +12,23 @@ import { isProcessAlive } from './process-alive.js';
  */
 const TEMP_MARK = 'baler-tmp-';
 
-/** `.<target>.baler-tmp-<pid>-<12 hex>`: in the target's directory, hidden, naming its owner. */
+/**
+ * `.<target>.baler-tmp-<pid>-<12 hex>`: in the target's directory, hidden, naming its owner (the hex
+ * starts with the owner tag of io/owner.ts).
+ */
 export function ownedTempName(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${TEMP_MARK}${process.pid}-${randomBytes(6).toString('hex')}`);
+  return join(dirname(target), `.${basename(target)}.${TEMP_MARK}${process.pid}-${ownedTempHex()}`);
 }
 
-/** mkdtemp's prefix for a private temp dir: `baler-archive-` → `baler-archive-<pid>.` (mkdtemp adds 6 characters). */
+/** mkdtemp's prefix for a private temp dir: `baler-archive-` → `baler-archive-<pid>-h<tag>.` (mkdtemp adds 6 characters). */
 export function ownedTempDirPrefix(prefix: string): string {
-  return `${prefix}${process.pid}.`;
+  return `${prefix}${process.pid}-h${ownerTag()}.`;
 }
 
-/** A pid-named temp dir (only prefixes starting `baler-`, as makeTempDir's callers use). */
-const TEMP_DIR = /^baler-(?:[a-z][a-z0-9-]*-)?(\d+)\.[A-Za-z0-9]{6}$/;
+/** A pid-named temp dir (only prefixes starting `baler-`, as makeTempDir's callers use); older ones carry no tag. */
+const TEMP_DIR = /^baler-(?:[a-z][a-z0-9-]*-)?(\d+)(?:-h([0-9a-f]{4}))?\.[A-Za-z0-9]{6}$/;
 /** The part of a temp file's name after `.<target>.`: an optional split part number, then the owner. */
-const TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-[0-9a-f]{12}$/;
+const TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-([0-9a-f]{12})$/;
 /** Made by a baler before temp names carried the pid: whether its owner runs cannot be told. */
 const UNOWNED_TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
 
@@ -34,6 +36,8 @@ const UNOWNED_TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
 export type LeftoverNotice =
   | { readonly kind: 'removed-files'; readonly count: number; readonly bytes: number; readonly target: string }
   | { readonly kind: 'unowned-files'; readonly count: number; readonly target: string; readonly pattern: string }
+  /** Temp files whose pid was taken on another host or in another pid namespace (io/owner.ts): not judged. */
+  | { readonly kind: 'foreign-files'; readonly count: number; readonly target: string; readonly pattern: string }
   | { readonly kind: 'removed-dirs'; readonly count: number; readonly bytes: number; readonly parent: string };
 
 type Reporter = (notice: LeftoverNotice) => void;
@@ -48,9 +52,6 @@ export function reportLeftoversTo(fn: Reporter): () => void {
   };
 }
 
-function isDeadOwner(pid: number): boolean {
-  return pid !== process.pid && !isProcessAlive(pid);
-}
 
 /**
  * Removes temp files that dead balers left beside `target` (with `parts`, also those of its split
@@ -64,16 +65,22 @@ export async function removeDeadTempFiles(target: string, o: { parts?: boolean }
   let removed = 0;
   let bytes = 0;
   let unowned = 0;
+  let foreign = 0;
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const tail = name.slice(prefix.length);
     if (!o.parts && /^\d/.test(tail)) continue;
-    const owner = TEMP_FILE_TAIL.exec(tail)?.[1];
-    if (owner === undefined) {
+    const owner = TEMP_FILE_TAIL.exec(tail);
+    if (owner === null) {
       if (UNOWNED_TEMP_FILE_TAIL.test(tail)) unowned++;
       continue;
     }
-    if (!isDeadOwner(Number(owner))) continue;
+    const tag = tagOfTempHex(owner[2] as string);
+    if (tag !== ownerTag()) {
+      foreign++;
+      continue;
+    }
+    if (!isOwnerGone(Number(owner[1]), tag)) continue;
     const path = join(dir, name);
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isFile()) continue;
@@ -87,6 +94,7 @@ export async function removeDeadTempFiles(target: string, o: { parts?: boolean }
   }
   if (removed > 0) reporter?.({ kind: 'removed-files', count: removed, bytes, target });
   if (unowned > 0) reporter?.({ kind: 'unowned-files', count: unowned, target, pattern: `${prefix}…baler-tmp-…` });
+  if (foreign > 0) reporter?.({ kind: 'foreign-files', count: foreign, target, pattern: `${prefix}…baler-tmp-…` });
   return removed;
 }
 
@@ -116,8 +124,9 @@ async function sweepTempDirs(parent: string): Promise<void> {
   let removed = 0;
   let bytes = 0;
   for (const name of await readdir(parent).catch(() => [] as string[])) {
-    const owner = TEMP_DIR.exec(name)?.[1];
-    if (owner === undefined || !isDeadOwner(Number(owner))) continue;
+    const owner = TEMP_DIR.exec(name);
+    // a dir from another host or pid namespace (its tag is not ours) is not ours to judge
+    if (owner === null || !isOwnerGone(Number(owner[1]), owner[2])) continue;
     const path = join(parent, name);
     const st = await lstat(path).catch(() => undefined);
     // a shared /tmp: only our own directories (never a symlink) are ours to judge

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
@@ -8,6 +7,7 @@ import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import { fsyncDir } from '../io/atomic-file.js';
 import { onInterruptCleanup } from '../io/cleanup.js';
+import { ownedTempHex, tagOfTempHex } from '../io/owner.js';
 import { CountingStream, HashingStream, VerifyingStream, isVouchedFor } from '../io/hashing.js';
 import { readAtMost } from '../io/read-all.js';
 import { SyncedFileStream } from '../io/synced-file-stream.js';
@@ -20,19 +20,22 @@ import { blobPath, blobsDir } from './layout.js';
  */
 const TEMP_PREFIX = '.baler-tmp-';
 
-/** `.baler-tmp-<pid>-<random>`: the pid lets prune tell a crashed writer's leftovers from a live one's. */
+/**
+ * `.baler-tmp-<pid>-<tag><random>`: the pid lets prune tell a crashed writer's leftovers from a live
+ * one's, the tag says on which host and in which pid namespace that pid was taken (io/owner.ts).
+ */
 export function tempBlobName(): string {
-  return `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `${TEMP_PREFIX}${process.pid}-${ownedTempHex()}`;
 }
 
 export function isTempBlobName(name: string): boolean {
   return name.startsWith(TEMP_PREFIX);
 }
 
-/** The pid that wrote a temp blob, when the name carries one. */
-export function tempBlobOwner(name: string): number | undefined {
-  const m = /^\.baler-tmp-(\d+)-/.exec(name);
-  return m ? Number(m[1]) : undefined;
+/** The pid that wrote a temp blob and its owner tag, when the name carries them. */
+export function tempBlobOwner(name: string): { pid: number; tag: string } | undefined {
+  const m = /^\.baler-tmp-(\d+)-([0-9a-f]{12})/.exec(name);
+  return m ? { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } : undefined;
 }
 
 export async function blobSize(root: string, d: Digest): Promise<number | undefined> {

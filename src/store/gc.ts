@@ -9,7 +9,7 @@ import { blobsDir } from './layout.js';
 import { isLeaseName, readLease } from './lease.js';
 import { withLayoutLock } from './lock.js';
 import { walkReachable } from './reachability.js';
-import { isProcessAlive } from '../io/process-alive.js';
+import { isOwnerGone, tagOfTempHex } from '../io/owner.js';
 
 /**
  * `baler prune`: deletes blobs no index entry reaches plus temp files of writers that are gone.
@@ -39,9 +39,9 @@ const STALE_ROOT_TEMP_MS = 60 * 1000;
 
 /** Whether prune removes this temp blob: its writer is gone (fsck notes these too). */
 export function isStaleTemp(name: string, mtimeMs: number, now: number): boolean {
-  const pid = tempBlobOwner(name);
+  const owner = tempBlobOwner(name);
   if (now - mtimeMs > STALE_TEMP_MS) return true;
-  return pid !== undefined && pid !== process.pid && !isProcessAlive(pid);
+  return owner !== undefined && isOwnerGone(owner.pid, owner.tag);
 }
 
 export async function pruneLayout(root: string, opts: { dryRun: boolean }): Promise<PruneResult> {
@@ -80,10 +80,10 @@ export async function pruneLayout(root: string, opts: { dryRun: boolean }): Prom
     }
     result.blobs = candidates.filter((c) => c.digest === undefined || !leased.has(c.digest));
     for (const name of await readdir(root)) {
-      const owner = /^\..+\.baler-tmp-(?:(\d+)-)?[0-9a-f]+$/.exec(name);
+      const owner = /^\..+\.baler-tmp-(?:(\d+)-)?([0-9a-f]+)$/.exec(name);
       if (!owner) continue;
       const st = await stat(join(root, name)).catch(() => undefined);
-      const deadOwner = owner[1] !== undefined && Number(owner[1]) !== process.pid && !isProcessAlive(Number(owner[1]));
+      const deadOwner = owner[1] !== undefined && isOwnerGone(Number(owner[1]), tagOfTempHex(owner[2] as string));
       if (st?.isFile() && (deadOwner || now - st.mtimeMs > STALE_ROOT_TEMP_MS)) result.temps.push({ name, size: st.size });
     }
     for (const f of [...result.blobs, ...result.temps]) {

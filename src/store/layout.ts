@@ -13,7 +13,7 @@ import { createAtomicFile } from '../io/atomic-file.js';
  *   DIR/oci-layout              {"imageLayoutVersion":"1.0.0"}
  *   DIR/index.json              the only mutable file; rewritten under DIR/index.json.lock
  *   DIR/blobs/sha256/<hex>      immutable, content-addressed
- *   DIR/blobs/sha256/.baler-tmp-<pid>-<rand>   a blob being written (ignored by fsck, removed by prune)
+ *   DIR/blobs/sha256/.baler-tmp-<pid>-<tag><rand>   a blob being written (ignored by fsck, removed by prune; tag: io/owner.ts)
  */
 export const LAYOUT_VERSION = '1.0.0';
 

@@ -13,6 +13,7 @@ import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
+import { ownerTag } from '../../src/io/owner.js';
 import { repoRoot } from '../helpers/paths.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
@@ -105,17 +106,21 @@ describe('leftovers of a SIGKILLed baler', () => {
     const target = join(out, 'out.tar.gz');
     const killed = startBaler(['save', '--store', store, '--compress', 'gzip', '-o', target, 'stale/big:1']);
     const temp = await waitFor('temp file', async () => (await namesIn(out, /^\.out\.tar\.gz\.baler-tmp-/))[0], killed);
-    assert.match(temp, new RegExp(`^\\.out\\.tar\\.gz\\.baler-tmp-${killed.pid}-[0-9a-f]{12}$`), 'the temp name carries the owner pid');
+    assert.match(temp, new RegExp(`^\\.out\\.tar\\.gz\\.baler-tmp-${killed.pid}-${ownerTag()}[0-9a-f]{8}$`), 'the temp name carries the owner pid and tag');
     await killHard(killed);
-    // not baler's to remove: another target's, a name off the pattern, a symlink, a file of a live pid
-    const decoys = [`.other.tar.baler-tmp-${killed.pid}-0123456789ab`, '.out.tar.gz.baler-tmp-notapid', '.out.tar.gz.mine', `.out.tar.gz.baler-tmp-${process.pid}-0123456789ab`];
+    // not baler's to remove: another target's, a name off the pattern, a symlink, a file of a live pid, and
+    // a file whose (dead here) pid was taken on another host or in another pid namespace (io/owner.ts)
+    const mine = ownerTag();
+    const foreign = `.out.tar.gz.baler-tmp-${killed.pid}-${mine === 'ffff' ? '0000' : 'ffff'}01234567`;
+    const decoys = [`.other.tar.baler-tmp-${killed.pid}-${mine}01234567`, '.out.tar.gz.baler-tmp-notapid', '.out.tar.gz.mine', `.out.tar.gz.baler-tmp-${process.pid}-${mine}01234567`, foreign];
     for (const d of decoys) await writeFile(join(out, d), 'keep');
-    await symlink('/etc/hostname', join(out, `.out.tar.gz.baler-tmp-${killed.pid}-ba5eba11ba5e`));
+    await symlink('/etc/hostname', join(out, `.out.tar.gz.baler-tmp-${killed.pid}-${mine}ba5eba11`));
     const args = ['save', '--store', store, '-o', target, 'stale/small:1'];
     const r = await runBaler(args);
     assert.equal(r.code, ExitCode.ok, describeRun(args, r));
     assert.match(r.stderr, REMOVED_FILES(1, target), describeRun(args, r));
-    assert.deepEqual(await namesIn(out, /./), [...decoys, `.out.tar.gz.baler-tmp-${killed.pid}-ba5eba11ba5e`, 'out.tar.gz'].sort());
+    assert.match(r.stderr, /^baler: warning: 1 temp file beside .*out\.tar\.gz \(.*\) belongs to a baler on another host or in another pid namespace, which cannot be checked from here; delete it if no baler is writing out\.tar\.gz$/m, describeRun(args, r));
+    assert.deepEqual(await namesIn(out, /./), [...decoys, `.out.tar.gz.baler-tmp-${killed.pid}-${mine}ba5eba11`, 'out.tar.gz'].sort());
     const v = await runBaler(['verify', '-q', target]);
     assert.equal(v.code, ExitCode.ok, describeRun(['verify', target], v));
     assert.deepEqual(await imagesIn(target), ['stale/small:1']);
@@ -169,7 +174,7 @@ describe('leftovers of a SIGKILLed baler', () => {
         async () => {
           for (const d of await readdir(balerTmp)) {
             const st = await stat(join(balerTmp, d, 'archive.tar')).catch(() => undefined);
-            if (st && st.size > 1024 * 1024 && d.startsWith(`baler-archive-${child.pid}.`)) return d;
+            if (st && st.size > 1024 * 1024 && d.startsWith(`baler-archive-${child.pid}-h${ownerTag()}.`)) return d;
           }
           return undefined;
         },
@@ -188,7 +193,9 @@ describe('leftovers of a SIGKILLed baler', () => {
       // not baler's temp dirs: off the name pattern, or a symlink (its target must survive too)
       const elsewhere = await tmp.make('baler-stale-elsewhere-');
       await writeFile(join(elsewhere, 'precious'), 'keep');
-      const decoys = [`baler-archive-${killed.pid}.abc`, `notbaler-${killed.pid}.abcdef`, `baler-archive-${killed.pid}`];
+      // and one whose (dead here) pid was taken on another host or in another pid namespace
+      const foreignDir = `baler-archive-${killed.pid}-h${ownerTag() === 'ffff' ? '0000' : 'ffff'}.Abc123`;
+      const decoys = [`baler-archive-${killed.pid}.abc`, `notbaler-${killed.pid}.abcdef`, `baler-archive-${killed.pid}`, foreignDir];
       for (const d of decoys) await mkdir(join(balerTmp, d));
       await symlink(elsewhere, join(balerTmp, `baler-archive-${killed.pid}.Sym1nk`));
       const args = ['load', '--store', await scratchStore(), '-i', '-'];

@@ -13,5 +13,7 @@ export function leftoverLine(n: LeftoverNotice): string {
       return `removed ${plural(n.count, 'leftover temp dir')} of an interrupted baler in ${n.parent} (${formatBytes(n.bytes)})`;
     case 'unowned-files':
       return `warning: ${plural(n.count, 'temp file')} beside ${n.target} (${n.pattern}) may be left by an interrupted older baler, whose temp names carry no pid; delete ${n.count === 1 ? 'it' : 'them'} if no baler is writing ${basename(n.target)}`;
+    case 'foreign-files':
+      return `warning: ${plural(n.count, 'temp file')} beside ${n.target} (${n.pattern}) ${n.count === 1 ? 'belongs' : 'belong'} to a baler on another host or in another pid namespace, which cannot be checked from here; delete ${n.count === 1 ? 'it' : 'them'} if no baler is writing ${basename(n.target)}`;
   }
 }

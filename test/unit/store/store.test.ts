@@ -9,6 +9,7 @@ import { hexOf, sha256Of } from '../../../src/model/digest.js';
 import { familiarName, parseImageName } from '../../../src/model/image-name.js';
 import { MediaTypes } from '../../../src/model/media-types.js';
 import { annotationsForName } from '../../../src/model/layout-names.js';
+import { ownerTag } from '../../../src/io/owner.js';
 import { readAtMost } from '../../../src/io/read-all.js';
 import { openStore, type Store } from '../../../src/store/store.js';
 import { fixtureBytes, putImage, testImage } from './fixture-images.js';
@@ -269,22 +270,25 @@ describe('store layout', () => {
     await putImage(w, dropped);
     await w.dispose(); // never committed: its config and manifest are unreachable; the layers are shared
     const deadPid = 2 ** 22 + 12345; // above pid_max, so never alive
-    const temp = join(s.root, 'blobs', 'sha256', `.baler-tmp-${deadPid}-abcdef012345`);
-    await writeFile(temp, 'partial');
-    const liveTemp = join(s.root, 'blobs', 'sha256', `.baler-tmp-${process.pid}-abcdef012345`);
-    await writeFile(liveTemp, 'in progress');
+    const deadName = `.baler-tmp-${deadPid}-${ownerTag()}ef012345`;
+    await writeFile(join(s.root, 'blobs', 'sha256', deadName), 'partial');
+    const liveName = `.baler-tmp-${process.pid}-${ownerTag()}ef012345`;
+    await writeFile(join(s.root, 'blobs', 'sha256', liveName), 'in progress');
+    // the same dead pid, taken on another host or in another pid namespace (io/owner.ts): not judged by it
+    const foreignName = `.baler-tmp-${deadPid}-${ownerTag() === 'ffff' ? '0000' : 'ffff'}ef012345`;
+    await writeFile(join(s.root, 'blobs', 'sha256', foreignName), 'another host writes it');
 
     const dry = await s.prune({ dryRun: true });
     const expected = [dropped.config, dropped.manifest].map((b) => b.descriptor.digest).sort();
     assert.deepEqual(dry.blobs.map((b) => b.digest).sort(), expected);
-    assert.deepEqual(dry.temps.map((t) => t.name), [`blobs/sha256/.baler-tmp-${deadPid}-abcdef012345`]);
+    assert.deepEqual(dry.temps.map((t) => t.name), [`blobs/sha256/${deadName}`]);
     assert.equal(dry.bytes, dropped.config.bytes.length + dropped.manifest.bytes.length + 'partial'.length);
-    assert.equal((await blobFiles(s)).length, 5 + 2 + 2);
+    assert.equal((await blobFiles(s)).length, 5 + 2 + 3);
 
     const real = await s.prune({ dryRun: false });
     assert.deepEqual(real.blobs.map((b) => b.digest).sort(), expected);
     const left = await blobFiles(s);
-    assert.deepEqual(left, [...[kept.manifest, kept.config, ...kept.layers].map((b) => hexOf(b.descriptor.digest)), `.baler-tmp-${process.pid}-abcdef012345`].sort());
+    assert.deepEqual(left, [...[kept.manifest, kept.config, ...kept.layers].map((b) => hexOf(b.descriptor.digest)), liveName, foreignName].sort());
     assert.deepEqual((await s.fsck()).problems, []);
     assert.equal((await s.prune({ dryRun: false })).bytes, 0);
   });

@@ -12,6 +12,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownerTag } from '../../../../src/io/owner.js';
 import { lockPartial, lockPathFor } from '../../../../src/transports/resume/partial-lock.js';
 import { balerInProcessOk } from '../../../helpers/cli-in-process.js';
 import { dockerArchiveParts, writeTar } from '../../../helpers/image-archives.js';
@@ -53,7 +54,7 @@ test('a second save --resume to the same file, while the first holds it, fails n
     assert.ok(existsSync(lock), 'the first save never took the lock');
     first.kill('SIGSTOP');
     stopped = true;
-    assert.equal((await readFile(lock, 'utf8')).trim(), String(first.pid));
+    assert.equal((await readFile(lock, 'utf8')).trim(), `${first.pid} ${ownerTag()}`);
 
     const second = await runBaler(args, { cwd: dir });
     assert.equal(second.code, 7, describeRun(args, second));
@@ -75,17 +76,34 @@ test('a second save --resume to the same file, while the first holds it, fails n
 
 test('a lock left by a process that no longer runs (or holding no pid) is taken over', async () => {
   const output = join(dir, 's.tar');
-  await writeFile(lockPathFor(output), `${deadPid()}\n`);
+  await writeFile(lockPathFor(output), `${deadPid()} ${ownerTag()}\n`);
   await balerInProcessOk(['save', '--store', store, '--resume', '--layers', 'gzip', '-o', 's.tar', 'slow:1'], dir);
   assert.ok((await readFile(output)).equals(await readFile(join(dir, 'clean.tar'))));
   assert.ok(!existsSync(lockPathFor(output)));
 
   await writeFile(lockPathFor(output), 'garbage');
   const held = await lockPartial(output);
-  assert.equal(await readFile(lockPathFor(output), 'utf8'), `${process.pid}\n`);
+  assert.equal(await readFile(lockPathFor(output), 'utf8'), `${process.pid} ${ownerTag()}\n`);
   // held by a live process (this one): a second taker is refused, and release() lets the next one in
   await assert.rejects(lockPartial(output), (e: Error & { code?: string }) => e.code === 'E_LOCKED' && e.message.includes(`(pid ${process.pid})`));
   await held.release();
   await (await lockPartial(output)).release();
   assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('s.tar')), ['s.tar']);
+
+  // a lock from a baler that wrote the pid alone is still judged by it
+  await writeFile(lockPathFor(output), `${deadPid()}\n`);
+  await (await lockPartial(output)).release();
+});
+
+test('a lock whose pid was taken on another host or in another pid namespace is not taken over, however dead the pid looks here', async () => {
+  const output = join(dir, 'f.tar');
+  const foreign = ownerTag() === 'ffff' ? '0000' : 'ffff';
+  const pid = deadPid();
+  await writeFile(lockPathFor(output), `${pid} ${foreign}\n`);
+  await assert.rejects(lockPartial(output), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'E_LOCKED');
+    assert.equal(e.message, `${output}.baler-partial: another baler (pid ${pid} on another host or in another pid namespace) is writing it; wait for it to end, or remove ${lockPathFor(output)} if that process is not baler`);
+    return true;
+  });
+  assert.equal(await readFile(lockPathFor(output), 'utf8'), `${pid} ${foreign}\n`);
 });

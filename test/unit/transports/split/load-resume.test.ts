@@ -5,6 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../../../src/errors.js';
+import { ownerTag } from '../../../../src/io/owner.js';
 import { balerInProcessOk } from '../../../helpers/cli-in-process.js';
 import { dockerArchiveParts, writeTar } from '../../../helpers/image-archives.js';
 import { namesInIndex } from '../../../helpers/store-state.js';
@@ -87,7 +88,7 @@ describe('load --resume', () => {
     assert.ok(kept.length >= 2);
     // what a SIGKILLed writer leaves: its lease, naming the blobs, under a pid that no longer runs
     const deadPid = 2 ** 22 + 1234;
-    await writeFile(join(root, 'blobs', 'sha256', `.baler-tmp-${deadPid}-0123456789ab.lease`), kept.map((h) => `sha256:${h}\n`).join(''));
+    await writeFile(join(root, 'blobs', 'sha256', `.baler-tmp-${deadPid}-${ownerTag()}456789ab.lease`), kept.map((h) => `sha256:${h}\n`).join(''));
     await balerInProcessOk(['prune', '--store', root], dir);
     assert.deepEqual(await blobFiles(root), []);
     assert.deepEqual(await readdir(join(root, 'blobs', 'sha256')), []);
