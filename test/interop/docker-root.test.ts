@@ -183,6 +183,21 @@ for (const driver of ['vfs', 'overlay2'] as const) {
       const mine = fileSet(readTar(await readFile(out))).filter((l) => !rawName.test(l));
       const theirs = fileSet(readTar(await readFile(engine.exportTar))).filter((l) => !initLayer.test(l) && !rawName.test(l));
       assert.deepEqual(mine, theirs);
+
+      // committed to stdout (docker-archive:-), stdout is the archive alone and the ID goes to stderr
+      const piped = ['commit', '--store', store, '--from', `docker-root:${engine.dataRoot}`, '--into', 'docker-archive:-', 'c2', 'c2img:2'];
+      const p = await runBaler(piped);
+      assert.equal(p.code, 0, describeRun(piped, p));
+      assert.match(p.stderr, /^sha256:[0-9a-f]{64}\nCommitted c2 as c2img:2\n$/);
+      const archive = join(engine.dir, 'c2img-piped.tar');
+      await writeFile(archive, p.stdoutBytes);
+      const names = readTar(p.stdoutBytes).map((e) => e.name);
+      assert.ok(names.includes('manifest.json'), names.join(' '));
+      // nothing after the tar's end: its size is whole 512-byte blocks ending in the two zero blocks
+      assert.equal(p.stdoutBytes.length % 512, 0);
+      assert.ok(p.stdoutBytes.subarray(-1024).every((b) => b === 0));
+      const v = await runBaler(['verify', '-q', archive]);
+      assert.equal(v.code, 0, describeRun(['verify', archive], v));
     });
 
     test('a container exported offline has the same files as docker export', { skip: d.skip }, async () => {

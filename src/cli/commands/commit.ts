@@ -38,9 +38,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     try {
       const report = await copyImages({ from: source, to: sink, select: { kind: 'all' }, ...(name ? { rename: name } : {}), signal: io.signal });
       for (const w of report.warnings) warn('', w);
+      // with --into …:- stdout carries the archive, so the ID goes to stderr (-q: not at all)
+      const said = intoRef.location === '-' ? (flags.bool('quiet') ? undefined : io.stderr) : io.stdout;
       if (flags.bool('json')) writeJson(io, copyReportJson(report));
-      else if (name) io.stdout.write(`${source.id}\nCommitted ${source.container.name || source.container.id.slice(0, 12)} as ${familiarName(name)}\n`);
-      else io.stdout.write(`${source.id}\n`);
+      else if (name) said?.write(`${source.id}\nCommitted ${source.container.name || source.container.id.slice(0, 12)} as ${familiarName(name)}\n`);
+      else said?.write(`${source.id}\n`);
       return ExitCode.ok;
     } finally {
       await sink[Symbol.asyncDispose]();
