@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LeftoverNotice } from '../io/leftovers.js';
+import { leftoverText } from '../pipeline/leftover-text.js';
 import { blobsDir, indexFile } from '../store/layout.js';
 import { formatBytes } from './format.js';
 import type { CopyAftermath } from './tui-services.js';
@@ -91,14 +92,5 @@ export async function checkLayout(root: string, what: string, o: { isStore: bool
 
 /** A leftover sweep's notice (io/leftovers.ts) as one line for the Progress or Done screen. */
 export function leftoverNotice(n: LeftoverNotice): string {
-  switch (n.kind) {
-    case 'removed-files':
-      return `removed ${plural(n.count, 'leftover temp file')} of an interrupted baler beside ${n.target} (${formatBytes(n.bytes)})`;
-    case 'removed-dirs':
-      return `removed ${plural(n.count, 'leftover temp dir')} of an interrupted baler in ${n.parent} (${formatBytes(n.bytes)})`;
-    case 'unowned-files':
-      return `${plural(n.count, 'temp file')} beside ${n.target} (${n.pattern}) may be left by an older baler whose temp names carry no pid; delete ${n.count === 1 ? 'it' : 'them'} if no baler is writing ${basename(n.target)}`;
-    case 'foreign-files':
-      return `${plural(n.count, 'temp file')} beside ${n.target} (${n.pattern}) ${n.count === 1 ? 'belongs' : 'belong'} to a baler on another host or in another pid namespace; delete ${n.count === 1 ? 'it' : 'them'} if no baler is writing ${basename(n.target)}`;
-  }
+  return leftoverText(n, formatBytes).text;
 }

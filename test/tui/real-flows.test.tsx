@@ -13,6 +13,7 @@ import { fixture } from '../helpers/paths.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 import { KEY } from './keys.js';
 import { renderWith } from './render-app.js';
+import { ownerTag } from '../../src/io/owner.js';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
@@ -47,7 +48,7 @@ describe('the TUI over a store loaded from docker20-multi.tar', () => {
   });
 
   it('a save that removed a dead baler’s temp file beside its output says so on the Done screen', async () => {
-    const stale = join(dir, `.bbbase_1.tar.baler-tmp-${DEAD_PID}-0123456789ab`);
+    const stale = join(dir, `.bbbase_1.tar.baler-tmp-${DEAD_PID}-${ownerTag()}456789ab`);
     writeFileSync(stale, Buffer.alloc(5000));
     const app = await openStore();
     await app.press(KEY.enter);
