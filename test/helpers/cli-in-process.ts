@@ -21,9 +21,10 @@ function collector(chunks: Buffer[]): Writable & { isTTY: boolean } {
 
 /**
  * Runs a baler verb in this process (runCli + main.ts's error reporting) with piped, non-TTY stdio:
- * the exit status and what a user would see, without the cost of starting node per command.
+ * the exit status and what a user would see, without the cost of starting node per command. `signal`:
+ * one already aborted runs the verb as a SIGINT would leave it.
  */
-export async function balerInProcess(args: readonly string[], cwd: string): Promise<InProcessRun> {
+export async function balerInProcess(args: readonly string[], cwd: string, o: { signal?: AbortSignal } = {}): Promise<InProcessRun> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const io: CliIo = {
@@ -32,7 +33,7 @@ export async function balerInProcess(args: readonly string[], cwd: string): Prom
     stdin: Readable.from([]) as Readable & { isTTY?: boolean },
     env: { HOME: cwd },
     cwd,
-    signal: new AbortController().signal,
+    signal: o.signal ?? new AbortController().signal,
   };
   let code: number;
   try {

@@ -6,13 +6,11 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { reportError, runCli } from '../../../src/cli/run.js';
-import type { CliIo } from '../../../src/cli/spec.js';
 import { BalerError } from '../../../src/errors.js';
 import { noteLeftBehind, takeLeftBehind } from '../../../src/io/cleanup.js';
+import { balerInProcess } from '../../helpers/cli-in-process.js';
 import { repoRoot } from '../../helpers/paths.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 
@@ -33,20 +31,7 @@ const UPLOAD = 'registry://127.0.0.1:5000/app may keep an unfinished upload unti
 async function interruptedLoad(reason: BalerError, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   const controller = new AbortController();
   controller.abort(reason);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env: { HOME: dir }, cwd: dir, signal: controller.signal };
-  let code: number;
-  try {
-    code = await runCli(['load', '-q', '--store', join(dir, 'store'), '-i', FIXTURE, ...extra], io);
-  } catch (e) {
-    code = reportError(controller.signal.reason, io);
-  }
-  return { code, stdout: out, stderr: err };
+  return balerInProcess(['load', '-q', '--store', join(dir, 'store'), '-i', FIXTURE, ...extra], dir, { signal: controller.signal });
 }
 
 describe('the interrupt line, composed from what the error says was left behind', () => {
