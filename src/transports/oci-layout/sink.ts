@@ -1,5 +1,5 @@
-import { readdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { rmdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
@@ -7,7 +7,7 @@ import type { ImageName } from '../../model/image-name.js';
 import { parseImageName } from '../../model/image-name.js';
 import { MediaTypes } from '../../model/media-types.js';
 import { readIndexDocument } from '../../store/index-file.js';
-import { blobsDir, ensureLayout, layoutToMake, lockPath } from '../../store/layout.js';
+import { blobsDir, ensureLayout, indexFile, layoutToMake, ociLayoutFile } from '../../store/layout.js';
 import { withLayoutLock } from '../../store/lock.js';
 import { Store } from '../../store/store.js';
 import type { LayoutWriter } from '../../store/writer.js';
@@ -115,20 +115,22 @@ export class LayoutSink implements ImageSink {
 
 /**
  * Undoes the making of a layout that holds no image and no blob (under its lock, so a writer committing
- * now keeps its image): an absent DIR is removed, an empty one emptied again.
+ * now keeps its image): an absent DIR is removed, an empty one emptied again. Only the names a layout is
+ * made of are removed, none recursively: anything else found there (put by another tool meanwhile, or a
+ * blob another writer just placed) makes a removal fail, and it all stays.
  */
 async function removeIfEmpty(root: string, was: 'absent' | 'empty'): Promise<void> {
   try {
-    await withLayoutLock(root, async () => {
-      if ((await readIndexDocument(root)).manifests.length > 0) return;
-      if ((await readdir(blobsDir(root))).length > 0) return; // another writer's blobs, temps or lease
-      if (was === 'absent') {
-        await rm(root, { recursive: true, force: true });
-        return;
-      }
-      const lock = basename(lockPath(root));
-      for (const name of await readdir(root)) if (name !== lock) await rm(join(root, name), { recursive: true, force: true });
+    const emptied = await withLayoutLock(root, async () => {
+      if ((await readIndexDocument(root)).manifests.length > 0) return false;
+      await rmdir(blobsDir(root)); // ENOTEMPTY: another writer's blobs, temps or lease
+      await rmdir(dirname(blobsDir(root)));
+      await unlink(ociLayoutFile(root));
+      await unlink(indexFile(root));
+      return true;
     });
+    // after the lock is gone (its directory lives in DIR): fails, and keeps DIR, unless DIR is empty
+    if (emptied && was === 'absent') await rmdir(root);
   } catch {
     // left in place: an empty layout is valid, only untidy
   }

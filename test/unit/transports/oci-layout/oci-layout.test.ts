@@ -103,6 +103,23 @@ describe('oci: layout transport', () => {
       await sink.putBlob(Readable.from([img.config.bytes]), img.config.descriptor);
     }
     await readFile(join(forLoad, 'blobs', 'sha256', img.config.descriptor.digest.slice(7)));
+
+    // what another tool put into the directory while the sink wrote is not baler's: it stays, and so
+    // does the directory (the take-back removes only the names a layout is made of, none recursively)
+    for (const [dir, what] of [
+      [join(root, 'shared-new'), 'absent'],
+      [join(root, 'shared-empty'), 'empty'],
+    ] as const) {
+      if (what === 'empty') await mkdir(dir);
+      {
+        await using sink = await parseOciLayoutSpec(`oci:${dir}`).openSink({ removeIfUncommitted: true });
+        await sink.putBlob(Readable.from([img.config.bytes]), img.config.descriptor);
+        await mkdir(join(dir, 'notes'));
+        await writeFile(join(dir, 'notes', 'mine.txt'), 'not baler\'s');
+      }
+      assert.deepEqual(await readdir(dir), ['notes'], `${what}: only the layout's own names were removed`);
+      assert.equal(await readFile(join(dir, 'notes', 'mine.txt'), 'utf8'), "not baler's");
+    }
   });
 
   test('the sink creates a layout, appends to it, and the source reads both images back', async () => {
