@@ -64,7 +64,7 @@ export const exitDocs: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.integrity, 'a digest did not match, or fsck/verify found problems'],
   [ExitCode.io, 'an I/O, permission or peer (daemon, tool) failure'],
   [ExitCode.conflict, 'the target exists, a name is ambiguous, or the store (or the partial file of save --resume) is locked'],
-  [ExitCode.cancelled, 'interrupted (SIGINT); nothing partial was left behind'],
+  [ExitCode.cancelled, 'interrupted (SIGINT or SIGTERM); nothing partial was left behind (with --resume, verified work is kept to continue from; what could not be undone, such as an upload a registry keeps, is named instead)'],
 ];
 
 export function exitCodeFor(err: unknown): ExitCode {

@@ -80,7 +80,7 @@ function noteWrites<T extends Writable>(stream: T): { stream: T; wrote(): boolea
   return { stream: proxy, wrote: () => wrote };
 }
 
-/** An interrupt's error, naming what could not be undone (a registry upload it failed to cancel) if anything. */
+/** A failure's error, naming what could not be undone (a registry upload it failed to cancel) if anything. */
 function withNotUndone(reason: BalerError): BalerError {
   const left = takeLeftBehind();
   if (left.length === 0) return reason;
@@ -99,8 +99,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   try {
     return await runVerb(argv, watched ? { ...io, stdout: watched.stream } : io);
   } catch (err) {
-    const reason = io.signal.aborted && io.signal.reason instanceof BalerError ? withNotUndone(io.signal.reason) : err;
-    return reportError(reason, io, { json: watched !== undefined && !watched.wrote() });
+    const reason = io.signal.aborted && io.signal.reason instanceof BalerError ? io.signal.reason : err;
+    // what a failure could not undo (a registry that keeps an upload) is named whether or not it was an interrupt
+    return reportError(reason instanceof BalerError ? withNotUndone(reason) : reason, io, { json: watched !== undefined && !watched.wrote() });
   }
 }
 

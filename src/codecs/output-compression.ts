@@ -12,7 +12,7 @@ const FOREIGN_SUFFIX = /\.(xz|txz|bz2|tbz2?|lz4|lzma|tlz|lz|z)$/i;
  * leave a file whose name lies about its content (`x.tar.gz` holding zstd, `x.tar.xz` holding a plain tar),
  * which the next tool that trusts the name chokes on: refused, except with an explicit --compress none.
  */
-export function outputCompression(verb: string, name: string | undefined, explicit: LayerCompression | undefined): LayerCompression {
+export function outputCompression(verb: string, name: string | undefined, explicit: LayerCompression | undefined, o: { hasCompressFlag?: boolean } = {}): LayerCompression {
   if (name === undefined || name === '-') return explicit ?? 'none';
   const hint = compressionFromFileName(name);
   const foreign = FOREIGN_SUFFIX.exec(name)?.[1];
@@ -26,7 +26,9 @@ export function outputCompression(verb: string, name: string | undefined, explic
     return explicit;
   }
   if (foreign !== undefined) {
-    throw new BalerError('E_USAGE', `${verb}: ${name}: baler writes gzip (.gz) or zstd (.zst), not .${foreign}; rename it, or give --compress none for a plain tar under this name`);
+    // `load --into` has no --compress: the name is the only way to choose there
+    const plain = o.hasCompressFlag === false ? '' : ', or give --compress none for a plain tar under this name';
+    throw new BalerError('E_USAGE', `${verb}: ${name}: baler writes gzip (.gz) or zstd (.zst), not .${foreign}; rename it${plain}`);
   }
   return hint ?? 'none';
 }

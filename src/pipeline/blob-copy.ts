@@ -167,8 +167,9 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   } catch (err) {
     body.destroy();
     const why = explain(firstError ?? err, err, job.signal);
-    if (resumed && why instanceof BalerError && why.code === 'E_DIGEST_MISMATCH') {
-      // the kept start may be what is wrong: a later --resume must not start from it again
+    if (resumed && why instanceof BalerError && ['E_DIGEST_MISMATCH', 'E_FORMAT', 'E_TRUNCATED'].includes(why.code)) {
+      // the kept start may be what is wrong (a bad digest, or bytes a decoder refused before the digest was
+      // known): a later --resume must not start from it again
       resumed.forget();
       throw new BalerError(why.code, `${why.message} (its first ${resumed.have} bytes were kept from an interrupted save; they are dropped, so the next run fetches the whole blob)`, { cause: why });
     }

@@ -95,6 +95,12 @@ export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descri
     })(),
     { objectMode: false, highWaterMark: 1024 * 1024 },
   );
+  // the generator's finally runs only when it is paused at a yield: a joined stream destroyed before it
+  // was read, or while the rest stalls, must still release the file and the connection
+  joined.once('close', () => {
+    prefix.destroy();
+    rest.stream.destroy();
+  });
   return { stream: joined, resumed: kept };
 }
 

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { Writable, addAbortSignal, type Readable } from 'node:stream';
+import { Writable, addAbortSignal, pipeline as joinStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BalerError } from '../errors.js';
 import { VerifyingStream, isVouchedFor } from '../io/hashing.js';
@@ -167,12 +167,9 @@ export class LayoutTarWriter {
     if (!journal?.progress || Buffer.isBuffer(body) || size < PROGRESS_MIN_SIZE) return body;
     const dataStart = start + blobHeaderBytes(digest, size).length;
     const tap = new ProgressTap({ digest, size, mediaType, start, dataStart }, (p, end) => journal.progress?.(p, end));
-    // a failing body fails the tap, and so tar.add; tar.add stopping early stops the body
-    body.on('error', (err) => tap.destroy(err));
-    tap.on('close', () => {
-      if (!body.readableEnded) body.destroy();
-    });
-    return body.pipe(tap);
+    // a failing body, or one destroyed short of its end, fails the tap and so tar.add (pipeline reports the
+    // premature close that pipe() would swallow, leaving tar.add waiting); tar.add stopping early stops the body
+    return joinStreams(body, tap, () => undefined);
   }
 
   private async ensureStarted(): Promise<void> {

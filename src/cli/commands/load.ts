@@ -57,6 +57,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const intoRef = parseTransportRef(flags.string('into') ?? 'store', refs);
   if (json && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --json prints the result on stdout, so --into cannot be stdout');
   if (flags.bool('resume') && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --resume continues a partial file at --into FILE; it cannot resume stdout');
+  // --into docker-archive:app.tar.gz compresses as save -o app.tar.gz does; a name baler cannot honour is
+  // refused here, before the input is opened (stdin spooled, a registry asked)
+  const outer = ARCHIVE_TRANSPORTS.has(intoRef.transport.name) ? outputCompression('load', intoRef.location, undefined, { hasCompressFlag: false }) : 'none';
 
   const progress = progressFor(io, { quiet, json });
   const resume = loadResumeFromFlags(flags, progress?.handle);
@@ -74,11 +77,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const source = 'refs' in chosen ? await openAsOneSource(chosen.refs, { signal: io.signal, onWarning }) : await openInputSource(input, refs, io.signal, onWarning, partHashes);
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal: io.signal, stdout: io.stdout };
-    // --into docker-archive:app.tar.gz compresses as save -o app.tar.gz does
-    if (ARCHIVE_TRANSPORTS.has(intoRef.transport.name)) {
-      const outer = outputCompression('load', intoRef.location, undefined);
-      if (outer !== 'none') sinkOptions.outerCompression = outer;
-    }
+    if (outer !== 'none') sinkOptions.outerCompression = outer;
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
     if (flags.bool('resume')) sinkOptions.resume = true;
     const sink = await intoRef.openSink(sinkOptions);

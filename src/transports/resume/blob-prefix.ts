@@ -40,7 +40,7 @@ export async function keepBlobPrefix(bytes: PartialBytes, progress: BlobProgress
     const buf = Buffer.allocUnsafe(CHUNK);
     for (let at = dataStart, end = dataStart + progress.have; at < end; ) {
       const { bytesRead } = await bytes.reader.read(buf, 0, Math.min(CHUNK, end - at), at);
-      if (bytesRead === 0) throw new Error('short read');
+      if (bytesRead === 0) throw new Error(`${bytes.what} ended at byte ${at}`);
       const got = buf.subarray(0, bytesRead);
       hash.update(got);
       await out.write(got);
@@ -49,7 +49,8 @@ export async function keepBlobPrefix(bytes: PartialBytes, progress: BlobProgress
   } catch (err) {
     await out.close();
     await unlink(path).catch(() => undefined);
-    throw err;
+    // a full disk or a short read here must not fail every later --resume the same way: fetch the blob whole
+    return dropped(`could not be kept aside (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   await out.close();
   if (hash.digest('hex') !== progress.sha256) {

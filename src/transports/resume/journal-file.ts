@@ -44,10 +44,18 @@ export class JournalFile {
     this.forgotten.add(digest);
     this.progressed = this.progressed.filter((p) => p.line.digest !== digest);
     // also once closed: a failed save may have kept its partial (and this journal) before the digest failed
+    const wasOpen = this.open;
     try {
-      if (this.open) closeSync(this.fd);
+      if (wasOpen) {
+        // closed now: if what follows fails, close() must not close this number again (it may be reused)
+        this.open = false;
+        closeSync(this.fd);
+      }
       writeFileSync(this.path, this.entries.map(formatJournalLine).join(''));
-      if (this.open) this.fd = openSync(this.path, 'a');
+      if (wasOpen) {
+        this.fd = openSync(this.path, 'a');
+        this.open = true;
+      }
     } catch (err) {
       this.close();
       throw fromSystemError(err, this.path);

@@ -79,6 +79,8 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
       throw err;
     }
   } catch (err) {
+    // the kept start of a cut-off blob serves only this run
+    await unlink(prefixPathFor(output)).catch(() => undefined);
     await lock.release();
     throw fromSystemError(err, partial);
   }

@@ -51,6 +51,16 @@ describe('the interrupt line, composed from what the error says was left behind'
     assert.deepEqual(takeLeftBehind(), [], 'the notes are taken once');
   });
 
+  test('a failure that is not an interrupt still names what could not be undone', async () => {
+    takeLeftBehind();
+    noteLeftBehind(UPLOAD);
+    const missing = join(dir, 'missing.tar');
+    const r = await balerInProcess(['load', '-q', '--store', join(dir, 'store'), '-i', missing], dir);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, new RegExp(`^baler: .*missing\\.tar.*; ${UPLOAD.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
+    assert.deepEqual(takeLeftBehind(), [], 'the notes are taken once');
+  });
+
   test('--resume keeps verified work, and still names what could not be undone', async () => {
     const kept = await interruptedLoad(new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept: 'resumable' } }));
     assert.equal(kept.stderr, `baler: ${KEPT}\n`);

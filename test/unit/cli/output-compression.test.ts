@@ -72,3 +72,14 @@ test('save -o x.tar.xz is refused before anything is written', async () => {
   assert.equal(r.stderr, `baler: save: ${out}: baler writes gzip (.gz) or zstd (.zst), not .xz; rename it, or give --compress none for a plain tar under this name\n`);
   assert.equal(existsSync(out), false);
 });
+
+test('load --into docker-archive:x.tar.xz is refused before the input is opened, and names no flag load lacks', async () => {
+  const dir = await tmp.make('baler-out-compress-');
+  const out = join(dir, 'x.tar.xz');
+  // an input that does not exist: refusing the name first is what makes this exit 2, not 3
+  const args = ['load', '-i', join(dir, 'missing.tar'), '--into', `docker-archive:${out}`];
+  const r = await runBaler(args);
+  assert.equal(r.code, ExitCode.usage, describeRun(args, r));
+  assert.equal(r.stderr, `baler: load: ${out}: baler writes gzip (.gz) or zstd (.zst), not .xz; rename it\n`);
+  assert.equal(existsSync(out), false);
+});

@@ -8,9 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { vouchFor } from '../../../../src/io/hashing.js';
 import { sha256Of } from '../../../../src/model/digest.js';
-import { blobHeaderBytes, layoutHeadBytes } from '../../../../src/transports/layout-tar-writer.js';
+import { blobHeaderBytes, layoutHeadBytes, LayoutTarWriter } from '../../../../src/transports/layout-tar-writer.js';
+import { PROGRESS_MIN_SIZE } from '../../../../src/transports/resume/progress-tap.js';
 import { keepBlobPrefix, prefixPathFor } from '../../../../src/transports/resume/blob-prefix.js';
 import { JournalFile } from '../../../../src/transports/resume/journal-file.js';
 import { removeLeftoverPartial } from '../../../../src/transports/resume/resumable-output.js';
@@ -100,4 +104,19 @@ test('a plain rerun (no --resume) removes a kept blob start with the partial', a
   await removeLeftoverPartial(output);
   assert.equal(existsSync(partialPathFor(output)), false);
   assert.equal(existsSync(prefixPathFor(output)), false);
+});
+
+test('a large blob whose source stream is destroyed short of its end fails the save instead of leaving it waiting', async () => {
+  const big = randomBytes(PROGRESS_MIN_SIZE + 1024 * 1024);
+  const lines: BlobProgress[] = [];
+  const journal = { kept: [], offset: 0, record: () => undefined, progress: (p: BlobProgress) => void lines.push(p) };
+  const writer = new LayoutTarWriter(new Writable({ write: (_c, _e, cb) => cb() }), 'out.tar', journal);
+  // a source that sends 1 MiB, then goes away without an error (a connection torn down, a stream closed);
+  // vouched for, as the pipeline's verified streams are, so the writer pipes it into the tar directly
+  const body = vouchFor(new Readable({ read() {} }), sha256Of(big), big.length);
+  body.push(big.subarray(0, 1024 * 1024));
+  setTimeout(() => body.destroy(), 50);
+  const put = writer.putBlob(body, { mediaType: 'application/octet-stream', digest: sha256Of(big), size: big.length });
+  const outcome = await Promise.race([put.then(() => 'written', (err: Error) => `failed: ${err.message}`), sleep(5000).then(() => 'still waiting after 5 s')]);
+  assert.match(outcome, /^failed: /);
 });
