@@ -183,7 +183,7 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
     }
     location = to.what;
   }
-  if (o.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');
+  if (o.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept: 'nothing' } });
   return { result, bytesWritten: counter.bytes, location };
 }
 

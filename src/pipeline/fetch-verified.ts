@@ -42,7 +42,7 @@ export async function fetchVerifiedConfig(source: ImageSource, d: Descriptor, wh
 export function cancelled(signal: AbortSignal | undefined): BalerError {
   const reason: unknown = signal?.reason;
   if (reason instanceof BalerError) return reason;
-  return new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind');
+  return new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept: 'nothing' } });
 }
 
 /** A layer's bytes as copyLayer reads them; `resumed` when they start with a prefix an interrupted save kept. */

@@ -126,7 +126,7 @@ export async function placeBlob(root: string, body: Readable, info: BlobInfo, si
   } catch (err) {
     await removeTemp();
     if (signal?.aborted && isAbortError(err)) {
-      throw signal.reason instanceof BalerError ? signal.reason : new BalerError('E_CANCELLED', 'interrupted; nothing partial was left behind', { cause: err });
+      throw signal.reason instanceof BalerError ? signal.reason : new BalerError('E_CANCELLED', 'interrupted', { cause: err, leftBehind: { kept: 'nothing' } });
     }
     throw fromSystemError(err, `${root}: writing ${info.digest ?? 'blob'}`);
   } finally {
