@@ -5,6 +5,7 @@ import type { Descriptor } from '../model/descriptor.js';
 import { sha256Of } from '../model/digest.js';
 import { JsonLimits } from '../model/json-limits.js';
 import type { ImageSink, ImageSource, KeptBlobPrefix } from '../transports/types.js';
+import { formatBytes } from '../model/byte-size.js';
 
 /**
  * Sources are untrusted (architecture.md rule 3): every manifest and config is read under a size cap
@@ -61,12 +62,12 @@ export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descri
   const kept = sink.keptBlobPrefix?.(d.digest);
   if (!kept) return { stream: await source.fetchBlob(d, signal) };
   if ('dropped' in kept) {
-    note('W_RESUME', `${what}: ${kept.dropped}; fetching all ${sizeText(d.size)} again`);
+    note('W_RESUME', `${what}: ${kept.dropped}; fetching all ${formatBytes(d.size)} again`);
     return { stream: await source.fetchBlob(d, signal) };
   }
-  const at = `${sizeText(kept.have)} of ${sizeText(d.size)}`;
+  const at = `${formatBytes(kept.have)} of ${formatBytes(d.size)}`;
   if (!source.fetchBlobFrom) {
-    note('W_RESUME', `${what}: the source cannot start a blob at an offset; fetching all ${sizeText(d.size)} again instead of resuming at ${at}`);
+    note('W_RESUME', `${what}: the source cannot start a blob at an offset; fetching all ${formatBytes(d.size)} again instead of resuming at ${at}`);
     return { stream: await source.fetchBlob(d, signal) };
   }
   let rest: { from: number; stream: Readable };
@@ -74,14 +75,14 @@ export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descri
     rest = await source.fetchBlobFrom(d, kept.have, signal);
   } catch (err) {
     if (signal?.aborted || isAbortError(err)) throw err;
-    note('W_RESUME', `${what}: the request for the rest failed (${(err as Error).message}); fetching all ${sizeText(d.size)} again instead of resuming at ${at}`);
+    note('W_RESUME', `${what}: the request for the rest failed (${(err as Error).message}); fetching all ${formatBytes(d.size)} again instead of resuming at ${at}`);
     return { stream: await source.fetchBlob(d, signal) };
   }
   if (rest.from !== kept.have) {
-    note('W_RESUME', `${what}: the source ignored the Range request (it sent the whole blob), so all ${sizeText(d.size)} are fetched again instead of resuming at ${at}`);
+    note('W_RESUME', `${what}: the source ignored the Range request (it sent the whole blob), so all ${formatBytes(d.size)} are fetched again instead of resuming at ${at}`);
     return { stream: rest.stream };
   }
-  note('I_RESUME', `${what}: resuming at ${at}: the first ${sizeText(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`);
+  note('I_RESUME', `${what}: resuming at ${at}: the first ${formatBytes(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`);
   const prefix = kept.open();
   const joined = Readable.from(
     (async function* () {
@@ -102,16 +103,4 @@ export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descri
     rest.stream.destroy();
   });
   return { stream: joined, resumed: kept };
-}
-
-/** "61.2MB": decimal units, three significant digits (as the CLI prints sizes). */
-function sizeText(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${Number(value.toPrecision(3))}${units[unit] as string}`;
 }

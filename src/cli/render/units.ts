@@ -1,20 +1,7 @@
-/**
- * Human-readable numbers the way the docker CLI prints them (go-units), so `baler ls` and
- * `docker images` read alike: decimal units, three significant digits, no space ("72.8MB").
- */
-const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
+/** Sizes for the CLI's lines: model/byte-size.ts (go-units form, shared with messages lower layers write). */
+import { formatBytes } from '../../model/byte-size.js';
 
-/** `formatBytes(1850)` → "1.85kB"; go-units HumanSizeWithPrecision(size, 3). */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < SIZE_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  // toPrecision(3) then Number() drops trailing zeros like Go's %g does
-  return `${Number(value.toPrecision(3))}${SIZE_UNITS[unit]}`;
-}
+export { formatBytes };
 
 /** Elapsed time for progress and summaries: "350ms", "4.2s", "2m03s", "1h05m". */
 export function formatDuration(ms: number): string {
