@@ -33,6 +33,8 @@ export type CopyEvent =
     }
   | { kind: 'image-done'; names: ImageName[]; id: Digest; digest: Digest }
   | { kind: 'name-moved'; move: NameMove }
-  | { kind: 'warning'; code: string; message: string };
+  | { kind: 'warning'; code: string; message: string }
+  /** How the copy goes about something, not a problem: save --resume saying where it continues a blob. */
+  | { kind: 'note'; code: string; message: string };
 
 export type CopyEventHandler = (e: CopyEvent) => void;

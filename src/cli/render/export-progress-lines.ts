@@ -80,6 +80,9 @@ export class ExportProgressLines {
       case 'warning':
         this.print(`baler: warning: ${e.message}`);
         return;
+      case 'note':
+        this.print(`baler: ${e.message}`);
+        return;
       case 'image-done':
         this.endRead();
         return;

@@ -72,8 +72,10 @@ export class ProgressLines {
         this.onLayer(e.digest, e.state, e.done, e.total, e.leftOut === true);
         return;
       case 'warning':
-        // I_ codes are notes (save --resume saying how it continues a blob), not warnings
-        this.print(e.code.startsWith('I_') ? `baler: ${e.message}` : `baler: warning: ${e.message}`);
+        this.print(`baler: warning: ${e.message}`);
+        return;
+      case 'note':
+        this.print(`baler: ${e.message}`);
         return;
       case 'image-done':
       case 'name-moved':

@@ -36,6 +36,8 @@ export interface ProgressState {
   startedAt: number;
   now: number;
   warnings: string[];
+  /** How the copy goes about something (save --resume continuing a blob): shown, but not as a warning. */
+  notes: string[];
   error?: string;
   /** After a failure or cancel: what services found at the destination, when they looked. */
   aftermath?: CopyAftermath;
@@ -128,7 +130,7 @@ export type TuiAction =
   | { type: 'layers/move'; delta: number }
   | { type: 'layers/scroll'; delta: number; max: number };
 
-const idleProgress: ProgressState = { status: 'idle', blobs: [], finished: [], totalBytes: 0, sharedBytes: 0, plannedBlobs: 0, imagesDone: 0, startedAt: 0, now: 0, warnings: [] };
+const idleProgress: ProgressState = { status: 'idle', blobs: [], finished: [], totalBytes: 0, sharedBytes: 0, plannedBlobs: 0, imagesDone: 0, startedAt: 0, now: 0, warnings: [], notes: [] };
 
 export function initialState(sourceChoices: SourceChoice[], actions: TuiServices['actions']): TuiState {
   return {
@@ -205,6 +207,8 @@ function applyCopyEvent(p: ProgressState, e: CopyEvent, at: number): ProgressSta
       return { ...p, imagesDone: p.imagesDone + 1, now: at };
     case 'warning':
       return { ...p, warnings: [...p.warnings, e.message], now: at };
+    case 'note':
+      return { ...p, notes: [...p.notes, e.message], now: at };
     case 'name-moved':
       return p;
   }
