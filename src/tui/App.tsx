@@ -75,6 +75,8 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   const commands = useRef<string[]>([]);
   const copyAbort = useRef<AbortController | undefined>(undefined);
   const loadAbort = useRef<AbortController | undefined>(undefined);
+  // chooseSource replays keys typed ahead through run(), which is defined after it
+  const runRef = useRef<(intent: Intent) => void>(() => undefined);
   const running = state.progress.status === 'running' || state.progress.status === 'cancelling';
   const events = useCopyEvents(dispatch, running);
 
@@ -103,9 +105,16 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
       const ac = new AbortController();
       loadAbort.current = ac;
       dispatch({ type: 'source/choose', source });
-      services.listImages(source, ac.signal).then(
+      const onNotice = (line: string): void => {
+        if (!ac.signal.aborted) dispatch({ type: 'images/notice', line });
+      };
+      services.listImages(source, ac.signal, onNotice).then(
         (rows) => {
-          if (!ac.signal.aborted) dispatch({ type: 'images/loaded', rows });
+          if (ac.signal.aborted) return;
+          const typed = stateRef.current.typeAhead;
+          dispatch({ type: 'images/loaded', rows });
+          // keys that waited for the list act on it now, in the order they were typed
+          for (const { input, key } of typed) for (const intent of intentsForKey(stateRef.current, input, key)) runRef.current(intent);
         },
         (err: unknown) => {
           if (!ac.signal.aborted) dispatch({ type: 'images/failed', message: errorText(err) });
@@ -202,6 +211,7 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
     },
     [chooseSource, completePath, startCopy, openLayers, quit],
   );
+  runRef.current = run;
 
   useInput((input, key) => {
     for (const [i, k] of splitKeys(input, key)) for (const intent of intentsForKey(stateRef.current, i, k)) run(intent);

@@ -19,7 +19,6 @@ import { groupByDigest } from '../pipeline/plan.js';
 import { layerTarsOf, resolveSourceImage } from '../pipeline/source-image.js';
 import { readTarEntries } from '../tar/read.js';
 import { normalizeEntryPath } from '../tar/paths.js';
-import { outputCompression } from '../codecs/output-compression.js';
 import { openInputSource } from '../transports/detect.js';
 import { dockerSocketFromEnv } from '../transports/docker-daemon/client.js';
 import { dockerDaemonRefAt } from '../transports/docker-daemon/transport.js';
@@ -29,6 +28,7 @@ import type { ImageRef, ImageSource, OpenOptions, SinkCaps } from '../transports
 import type { CopyEventHandler } from '../pipeline/events.js';
 import { checkFile, checkLayout, leftoverNotice, type DestinationCheck } from './aftermath.js';
 import { formatBytes, shortHex } from './format.js';
+import { compressFieldCodec } from './state/compress-field.js';
 import { CopyFailure, type ImageRow, type LayerListing, type SourceChoice, type SourceSpec, type TuiCopyOutcome, type TuiCopyRequest, type TuiServices } from './tui-services.js';
 
 /**
@@ -76,7 +76,32 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/**
+ * io/leftovers.ts reports a sweep to one process-wide receiver; a listing and a copy each want the lines
+ * of the sweeps they set off. One receiver is installed while any of them listens, and hands each line
+ * to all that do (a listing being replaced may still run beside the next).
+ */
+function leftoverListeners(): (listener: (line: string) => void) => () => void {
+  const listeners = new Set<(line: string) => void>();
+  let restore: (() => void) | undefined;
+  return (listener) => {
+    listeners.add(listener);
+    restore ??= reportLeftoversTo((n) => {
+      const line = leftoverNotice(n);
+      for (const l of listeners) l(line);
+    });
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size > 0) return;
+      restore?.();
+      restore = undefined;
+    };
+  };
+}
+
 export function createTuiServices(o: TuiServiceOptions): TuiServices {
+  const listenForLeftovers = leftoverListeners();
+
   const abs = (p: string): string => resolve(o.cwd, p.startsWith('~/') ? join(o.env.HOME || homedir(), p.slice(2)) : p);
 
   async function openSource(spec: SourceSpec, signal?: AbortSignal): Promise<ImageSource> {
@@ -109,9 +134,9 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
   async function exportTo(req: Extract<TuiCopyRequest, { kind: 'export' }>, onEvent: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome> {
     const started = Date.now();
     const warnings: string[] = [];
+    const compression = compressFieldCodec(req.output, req.archive);
     await using source = await openSource(req.source, signal);
     const file = abs(req.output);
-    const compression = outputCompression('export', req.output, req.archive === 'auto' ? undefined : req.archive);
     const report = await exportImage({
       source,
       image: req.image,
@@ -136,14 +161,48 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     };
   }
 
-  /** save's --compress rule (codecs/output-compression.ts): explicit, else from the file name, else none. */
+  /** save's compression rule (codecs/output-compression.ts): the Compress field, else from the file name, else none. */
   function sinkOptions(req: Exclude<TuiCopyRequest, { kind: 'export' }>, signal: AbortSignal): OpenOptions {
     // as `baler save` does: an OCI layout directory this save created is removed again if it fails
     const opts: OpenOptions = { signal, overwrite: true, removeIfUncommitted: true };
     if (req.kind !== 'save' || req.format === 'oci-dir') return opts;
-    const outer = outputCompression('save', req.output, req.archive === 'auto' ? undefined : req.archive);
+    const outer = compressFieldCodec(req.output, req.archive);
     if (outer !== 'none') opts.outerCompression = outer;
     return opts;
+  }
+
+  /** One row per top-level manifest of the source, with sizes summed over every platform's layers. */
+  async function readImageRows(spec: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]> {
+    await using source = await openSource(spec, signal);
+    const label = source.ref.toString();
+    const cache: ManifestCache = new Map();
+    const rows: ImageRow[] = [];
+    for (const listed of groupByDigest(await listImages(source, label, cache))) {
+      if (signal?.aborted) throw new BalerError('E_CANCELLED', 'cancelled');
+      const names = listed.names.map(familiarName);
+      const row: ImageRow = { key: listed.digest, names, id: listed.id, size: 0, layers: [] };
+      try {
+        const node = await loadNode(listed, { source, caps: LIST_CAPS, label: names[0] ?? listed.digest, ...(signal ? { signal } : {}), cache, warn: () => undefined });
+        const images = imagesOf(node);
+        const seen = new Set<Digest>();
+        for (const img of images) {
+          row.size += img.config.descriptor.size;
+          for (const l of img.manifest.layers) {
+            if (seen.has(l.digest)) continue;
+            seen.add(l.digest);
+            row.layers.push({ digest: l.digest, size: l.size });
+            row.size += l.size;
+          }
+        }
+        const first = images[0];
+        if (first?.config.parsed.created) row.created = first.config.parsed.created;
+        row.platform = images.length === 1 && first ? formatPlatform(configPlatform(first.config.parsed)) : `${images.length} platforms`;
+      } catch {
+        // Listed but unreadable: still shown, so the user sees it; copying it reports the problem.
+      }
+      rows.push(row);
+    }
+    return rows;
   }
 
   const services: TuiServices = {
@@ -187,37 +246,14 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
         .slice(0, MAX_COMPLETIONS);
     },
 
-    async listImages(spec: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]> {
-      await using source = await openSource(spec, signal);
-      const label = source.ref.toString();
-      const cache: ManifestCache = new Map();
-      const rows: ImageRow[] = [];
-      for (const listed of groupByDigest(await listImages(source, label, cache))) {
-        if (signal?.aborted) throw new BalerError('E_CANCELLED', 'cancelled');
-        const names = listed.names.map(familiarName);
-        const row: ImageRow = { key: listed.digest, names, id: listed.id, size: 0, layers: [] };
-        try {
-          const node = await loadNode(listed, { source, caps: LIST_CAPS, label: names[0] ?? listed.digest, ...(signal ? { signal } : {}), cache, warn: () => undefined });
-          const images = imagesOf(node);
-          const seen = new Set<Digest>();
-          for (const img of images) {
-            row.size += img.config.descriptor.size;
-            for (const l of img.manifest.layers) {
-              if (seen.has(l.digest)) continue;
-              seen.add(l.digest);
-              row.layers.push({ digest: l.digest, size: l.size });
-              row.size += l.size;
-            }
-          }
-          const first = images[0];
-          if (first?.config.parsed.created) row.created = first.config.parsed.created;
-          row.platform = images.length === 1 && first ? formatPlatform(configPlatform(first.config.parsed)) : `${images.length} platforms`;
-        } catch {
-          // Listed but unreadable: still shown, so the user sees it; copying it reports the problem.
-        }
-        rows.push(row);
+    async listImages(spec: SourceSpec, signal?: AbortSignal, onNotice?: (line: string) => void): Promise<ImageRow[]> {
+      // opening a compressed archive spools it to a temp dir, whose first making sweeps dead balers' ones
+      const stopListening = onNotice ? listenForLeftovers(onNotice) : undefined;
+      try {
+        return await readImageRows(spec, signal);
+      } finally {
+        stopListening?.();
       }
-      return rows;
     },
 
     async listLayers(spec: SourceSpec, image: ImageRow, signal?: AbortSignal): Promise<LayerListing[]> {
@@ -252,7 +288,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     async copy(req: TuiCopyRequest, onEvent, signal): Promise<TuiCopyOutcome> {
       const check = await destinationCheck(req);
       const notices: string[] = [];
-      const stopReporting = reportLeftoversTo((n) => notices.push(leftoverNotice(n)));
+      const stopReporting = listenForLeftovers((line) => notices.push(line));
       try {
         const outcome = await copyTo(req, onEvent, signal);
         return notices.length ? { ...outcome, notes: [...notices, ...(outcome.notes ?? [])] } : outcome;
@@ -277,9 +313,11 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
 
   async function copyTo(req: TuiCopyRequest, onEvent: CopyEventHandler, signal: AbortSignal): Promise<TuiCopyOutcome> {
     if (req.kind === 'export') return exportTo(req, onEvent, signal);
-    await using from = await openSource(req.source, signal);
+    // a form that cannot run is refused before the source is opened
     const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
-    await using to = await ref.openSink(sinkOptions(req, signal));
+    const sinkOpts = sinkOptions(req, signal);
+    await using from = await openSource(req.source, signal);
+    await using to = await ref.openSink(sinkOpts);
     const report = await copyImages({
       from,
       to,

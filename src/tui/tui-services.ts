@@ -107,7 +107,11 @@ export interface TuiServices {
   sourceChoices(): SourceChoice[];
   /** File names completing a partly typed path (directories end in `/`). */
   completePath(partial: string): Promise<string[]>;
-  listImages(source: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]>;
+  /**
+   * `onNotice`: lines about things done on the way (a sweep of dead balers' temp dirs when a compressed
+   * archive is spooled), as they happen.
+   */
+  listImages(source: SourceSpec, signal?: AbortSignal, onNotice?: (line: string) => void): Promise<ImageRow[]>;
   /** Layers of one image, base first, with their tar headers. */
   listLayers(source: SourceSpec, image: ImageRow, signal?: AbortSignal): Promise<LayerListing[]>;
   /**

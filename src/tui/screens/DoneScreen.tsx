@@ -29,7 +29,7 @@ export function DoneScreen({ done }: { done: DoneSummary }) {
           {v}
         </Text>
       ))}
-      {(o.notes ?? []).map((n, i) => (
+      {[...done.notes, ...(o.notes ?? [])].map((n, i) => (
         <Text key={`n${i}`} wrap="wrap">{`  ${n}`}</Text>
       ))}
       {o.warnings.map((w, i) => (

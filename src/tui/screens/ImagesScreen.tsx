@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { ImageTable } from '../components/ImageTable.js';
 import { SelectionPanel } from '../components/SelectionPanel.js';
 import { useTheme } from '../components/theme.js';
+import { wrappedRows } from '../format.js';
 import type { TuiState } from '../state/machine.js';
 import { selectedImages, selectionSummary, visibleImages } from '../state/selectors.js';
 
@@ -23,9 +24,12 @@ export function ImagesScreen({ state, width, height }: { state: TuiState; width:
   const rows = visibleImages(state);
   const summary = selectionSummary(selectedImages(state));
   const side = width >= 110;
+  // notices wrap (they name a directory the user may look into), and take their rows from the table
+  const notices = state.imagesNotices.map((n) => `  ${n}`);
+  const bodyH = Math.max(3, height - 2 - wrappedRows(notices, width));
   const panelW = side ? 40 : width;
-  const panelH = side ? height - 2 : Math.min(7, Math.max(5, height - 10));
-  const tableH = side ? height - 2 : height - 2 - panelH;
+  const panelH = side ? bodyH : Math.min(7, Math.max(5, bodyH - 8));
+  const tableH = side ? bodyH : bodyH - panelH;
   const filterLine = state.filtering || state.filter ? `/${state.filter}${state.filtering ? '▌' : ''}` : '';
   return (
     <Box flexDirection="column" height={height}>
@@ -36,6 +40,11 @@ export function ImagesScreen({ state, width, height }: { state: TuiState; width:
       <Text wrap="truncate" {...t.fg('cyan')}>
         {filterLine || ' '}
       </Text>
+      {notices.map((n, i) => (
+        <Text key={`notice${i}`} wrap="wrap" dimColor>
+          {n}
+        </Text>
+      ))}
       {state.imagesStatus === 'loading' ? <Text>Reading images…</Text> : null}
       {state.imagesStatus === 'error' ? <Text {...t.fg('red')}>{`✗ ${state.imagesError ?? 'failed'}`}</Text> : null}
       {state.imagesStatus === 'ready' && state.images.length === 0 ? <Text wrap="wrap">{emptyText(state)}</Text> : null}

@@ -2,10 +2,13 @@ import { Box, Static, Text } from 'ink';
 import { BlobLine } from '../components/BlobLine.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { useTheme } from '../components/theme.js';
-import { formatBytes, formatDuration, formatRate } from '../format.js';
+import { formatBytes, formatDuration, formatRate, wrappedRows } from '../format.js';
 import type { BlobRow, TuiState } from '../state/machine.js';
 import { cancelledText, failureText } from '../state/aftermath-text.js';
 import { isFinishedBlob, overallProgress } from '../state/selectors.js';
+
+/** Notes kept in the live region while a copy runs; a stopped copy shows them all. */
+const LIVE_NOTES = 3;
 
 /** The first <Static> item: the screen title, printed once above the finished rows. */
 const TITLE = Symbol('title');
@@ -21,10 +24,13 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
   const finished = p.finished.map((d) => byDigest.get(d)).filter((b): b is BlobRow => b !== undefined);
   const active = p.blobs.filter((b) => !isFinishedBlob(b) && b.state !== 'queued');
   const queued = p.blobs.filter((b) => b.state === 'queued').length;
-  const room = Math.max(1, height - 6);
+  const stopped = p.status === 'failed' || p.status === 'cancelled';
+  // how the copy goes about something (save --resume continuing a blob): plain lines, not warnings
+  const notes = (stopped ? p.notes : p.notes.slice(-LIVE_NOTES)).map((n) => `  ${n}`);
+  const earlier = p.notes.length - notes.length;
+  const room = Math.max(1, height - 6 - wrappedRows(notes, width) - (earlier > 0 ? 1 : 0));
   const o = overallProgress(p);
   const pct = `${Math.floor(o.fraction * 100)}%`.padStart(4);
-  const stopped = p.status === 'failed' || p.status === 'cancelled';
   // a stopped copy has no rate or ETA any more
   const pace = stopped ? '' : `  ${formatRate(o.rate)}  ETA ${formatDuration(o.etaSeconds)}`;
   // a copy that stopped before it planned anything has no bar to show: "0 B / 0 B" would only be noise
@@ -48,6 +54,12 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
       {active.length > room ? <Text dimColor>{`  … ${active.length - room} more ${stopped ? 'stopped' : 'moving'}`}</Text> : null}
       {queued > 0 ? <Text dimColor>{`  ${queued} ${stopped ? 'not started' : 'queued'}`}</Text> : null}
       {p.blobs.length === 0 && p.status === 'running' ? <Text>Working… (this action reports no per-blob progress)</Text> : null}
+      {earlier > 0 ? <Text dimColor>{`  … ${earlier} earlier note${earlier === 1 ? '' : 's'}`}</Text> : null}
+      {notes.map((n, i) => (
+        <Text key={`note${earlier + i}`} wrap="wrap">
+          {n}
+        </Text>
+      ))}
       <Text> </Text>
       {planned ? (
         <>

@@ -36,8 +36,11 @@ export function SourceScreen({ state, width }: { state: TuiState; width: number 
         </Box>
       ) : null}
       {state.imagesStatus === 'error' && state.imagesError ? (
-        <Box marginTop={1}>
+        <Box marginTop={1} flexDirection="column">
           <Text wrap="wrap" {...t.fg('red')}>{`✗ ${state.imagesError}`}</Text>
+          {state.imagesNotices.map((n, i) => (
+            <Text key={`notice${i}`} wrap="wrap" dimColor>{`  ${n}`}</Text>
+          ))}
         </Box>
       ) : null}
     </Box>

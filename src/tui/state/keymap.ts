@@ -117,7 +117,16 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
   return [];
 }
 
+/** Whether a key on the Images screen needs the list: moving, selecting, acting. Filtering and esc do not. */
+function actsOnList(s: TuiState, input: string, key: KeyLike): boolean {
+  if (key.upArrow || key.downArrow || key.pageUp || key.pageDown || input === ' ') return true;
+  if (s.filtering) return false;
+  return !key.escape && input !== '/';
+}
+
 function imagesKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
+  // typed ahead of the list: kept for App to replay once it has loaded, instead of acting on no rows
+  if (s.imagesStatus === 'loading' && actsOnList(s, input, key)) return [d({ type: 'images/type-ahead', typed: { input, key } })];
   const visible = visibleImages(s);
   const delta = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -10 : key.pageDown ? 10 : 0;
   if (delta) return [d({ type: 'images/move', delta, visible: visible.length })];

@@ -2,6 +2,7 @@ import type { ImageChanges } from '../../image/layer-changes.js';
 import type { Digest } from '../../model/digest.js';
 import type { BlobState, CopyEvent } from '../../pipeline/events.js';
 import type { CopyAftermath, ImageRow, LayerListing, SourceChoice, SourceSpec, TuiCopyOutcome, TuiServices } from '../tui-services.js';
+import type { KeyLike } from './keymap.js';
 import { type ActionForm, type ActionKind, actionFields, availableKinds, cycleField, defaultOutput, initialActionForm, setTextField } from './action-form.js';
 
 /**
@@ -47,6 +48,8 @@ export interface ProgressState {
 
 export interface DoneSummary {
   outcome: TuiCopyOutcome;
+  /** The copy's own notes (ProgressState.notes), kept for the Done screen. */
+  notes: string[];
   /** Bytes not copied twice because selected images share layers. */
   dedupeSaved: number;
   command: string;
@@ -79,6 +82,10 @@ export interface TuiState {
   imagesStatus: 'idle' | 'loading' | 'ready' | 'error';
   images: ImageRow[];
   imagesError?: string;
+  /** Lines about things done while listing (a sweep of dead balers' temp dirs), shown with the list. */
+  imagesNotices: string[];
+  /** Keys that act on the list, typed while it loads: App replays them once it has loaded. */
+  typeAhead: TypedKey[];
   /** Cursor index into the filtered list. */
   cursor: number;
   selected: Digest[];
@@ -89,6 +96,11 @@ export interface TuiState {
   progress: ProgressState;
   layers: LayersState;
   done?: DoneSummary;
+}
+
+export interface TypedKey {
+  input: string;
+  key: KeyLike;
 }
 
 export type TuiAction =
@@ -103,6 +115,8 @@ export type TuiAction =
   | { type: 'source/choose'; source: SourceSpec }
   | { type: 'images/loaded'; rows: ImageRow[] }
   | { type: 'images/failed'; message: string }
+  | { type: 'images/notice'; line: string }
+  | { type: 'images/type-ahead'; typed: TypedKey }
   | { type: 'images/move'; delta: number; visible: number }
   | { type: 'images/toggle'; id: Digest }
   | { type: 'images/select-only'; ids: Digest[] }
@@ -146,6 +160,8 @@ export function initialState(sourceChoices: SourceChoice[], actions: TuiServices
     completions: [],
     imagesStatus: 'idle',
     images: [],
+    imagesNotices: [],
+    typeAhead: [],
     cursor: 0,
     selected: [],
     filter: '',
@@ -227,7 +243,8 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'nav/back': {
       if (s.help) return { ...s, help: false };
       const to = BACK[s.screen];
-      return to ? { ...s, screen: to, formError: undefined } : s;
+      // leaving a list that is still loading takes back what was typed ahead for it
+      return to ? { ...s, screen: to, formError: undefined, typeAhead: [] } : s;
     }
     case 'nav/to':
       return { ...s, screen: a.screen };
@@ -250,6 +267,8 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
         completions: [],
         imagesStatus: 'loading',
         images: [],
+        imagesNotices: [],
+        typeAhead: [],
         selected: [],
         cursor: 0,
         filter: '',
@@ -257,10 +276,14 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
         form: { ...initialActionForm(), kind: availableKinds(a.source, s.actions)[0] ?? 'save' },
       };
     case 'images/loaded':
-      return { ...s, imagesStatus: 'ready', images: a.rows, cursor: 0 };
+      return { ...s, imagesStatus: 'ready', images: a.rows, cursor: 0, typeAhead: [] };
     case 'images/failed':
       // The Source screen shows the error, so the user can pick another path.
-      return { ...s, screen: 'source', imagesStatus: 'error', imagesError: a.message };
+      return { ...s, screen: 'source', imagesStatus: 'error', imagesError: a.message, typeAhead: [] };
+    case 'images/notice':
+      return { ...s, imagesNotices: [...s.imagesNotices, a.line] };
+    case 'images/type-ahead':
+      return { ...s, typeAhead: [...s.typeAhead, a.typed] };
     case 'images/move':
       return { ...s, cursor: clamp(s.cursor + a.delta, 0, Math.max(0, a.visible - 1)) };
     case 'images/toggle':
@@ -326,7 +349,7 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
         ...s,
         screen: 'done',
         progress: { ...s.progress, status: 'idle' },
-        done: { outcome: a.outcome, dedupeSaved: s.progress.sharedBytes, command: a.command },
+        done: { outcome: a.outcome, notes: s.progress.notes, dedupeSaved: s.progress.sharedBytes, command: a.command },
       };
 
     case 'layers/open':

@@ -4,6 +4,7 @@ import type { Digest } from '../../model/digest.js';
 import { parsePlatform } from '../../model/platform.js';
 import type { ImageRow, SourceSpec, TuiCopyRequest } from '../tui-services.js';
 import { actionFields, availableKinds, type FormField } from './action-form.js';
+import { compressFieldProblem } from './compress-field.js';
 import type { BlobRow, ProgressState, TuiState } from './machine.js';
 
 /** Pure views over TuiState; screens and tests both read the state through these. */
@@ -126,6 +127,8 @@ export function plannedCopy(s: TuiState): { request: TuiCopyRequest; action: Equ
     const image = images[0];
     if (selectedImages(s).length !== 1 || image === undefined) return { error: 'export flattens one image: select exactly one' };
     const archive = s.form.archive;
+    const problem = compressFieldProblem(output, archive);
+    if (problem) return { error: problem };
     return { request: { kind: 'export', source, image, output, archive, ...plat }, action: { verb: 'export', image, output, archive, ...plat, ...dockerFrom(source) } };
   }
   const compression = s.form.compression;
@@ -135,6 +138,8 @@ export function plannedCopy(s: TuiState): { request: TuiCopyRequest; action: Equ
   }
   const format = s.form.format;
   const archive = s.form.archive;
+  const problem = compressFieldProblem(output, archive);
+  if (problem) return { error: problem };
   return { request: { kind: 'save', source, images, output, format, compression, archive, ...plat }, action: { verb: 'save', images, output, format, compression, archive, ...plat, ...from } };
 }
 
