@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BalerError } from '../errors.js';
 import { shortId } from '../model/digest.js';
-import { journalPathFor, lastProgress, parseJournal, PARTIAL_SUFFIX, partialPathFor } from '../transports/resume/save-journal.js';
+import { keptPartialShape, leftPartial, type LeftPartial } from '../transports/resume/left-partial.js';
+import { PARTIAL_SUFFIX } from '../transports/resume/save-journal.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
-import { partialPartPath } from '../transports/split/partial-parts.js';
 import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
 import type { OpenOptions } from '../transports/types.js';
 import type { CopyEventHandler } from '../pipeline/events.js';
@@ -40,7 +39,7 @@ export interface SaveVolumes {
   readonly sinkOptions: Pick<OpenOptions, 'splitSize' | 'resume'>;
   /** Wraps the progress handler to count reused blobs. */
   readonly onEvent: CopyEventHandler | undefined;
-  /** Extra --json fields: `split` (the JSON file and its parts), `resumed` (reused blobs and bytes). */
+  /** Extra --json fields: `split` (the JSON file and its parts), `resumed` (reused and continued blobs: ReuseCount). */
   jsonFields(): Promise<Record<string, unknown>>;
   /** Extra lines for the human summary on stderr. */
   summaryLines(): Promise<string[]>;
@@ -77,23 +76,15 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
     },
     noteKeptPartial(stderr) {
       if (!resume || o.output === '-') return;
-      const output = resolve(o.cwd, o.output);
-      if (existsSync(partialPathFor(output))) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX} and its journal; run the same save with --resume to continue\n`);
-      else if (existsSync(partialPartPath(output, 1))) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX}.001… and its journal; run the same save with --resume to continue\n`);
+      const shape = keptPartialShape(resolve(o.cwd, o.output));
+      if (shape) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX}${shape === 'parts' ? '.001…' : ''} and its journal; run the same save with --resume to continue\n`);
     },
     async noteResuming(stderr) {
       if (!resume || o.output === '-') return;
-      const output = resolve(o.cwd, o.output);
-      const single = await stat(partialPathFor(output)).catch(() => undefined);
-      let bytes = single?.size ?? 0;
-      for (let n = 1; !single; n++) {
-        const part = await stat(partialPartPath(output, n)).catch(() => undefined);
-        if (!part) break;
-        bytes += part.size;
-      }
-      if (bytes === 0) return;
-      const where = `${o.output}${PARTIAL_SUFFIX}${single ? '' : '.001…'}`;
-      stderr.write(`baler: re-verifying the ${formatBytes(bytes)} an interrupted save left in ${where}: ${await journalSummary(output)}\n`);
+      const left = await leftPartial(resolve(o.cwd, o.output));
+      if (!left) return;
+      const where = `${o.output}${PARTIAL_SUFFIX}${left.parts > 0 ? '.001…' : ''}`;
+      stderr.write(`baler: re-verifying the ${formatBytes(left.partialBytes)} an interrupted save left in ${where}: ${journalSummary(left)}\n`);
     },
     async summaryLines() {
       const lines: string[] = [];
@@ -118,15 +109,15 @@ export function loadResumeFromFlags(flags: ParsedFlags, next: CopyEventHandler |
 }
 
 /** What the journal of an interrupted save names (a hint: the save re-hashes all of it before using it). */
-async function journalSummary(output: string): Promise<string> {
-  const text = await readFile(journalPathFor(output), 'utf8').catch(() => '');
-  const entries = parseJournal(text);
-  const partial = lastProgress(text, entries);
-  const blobs = `${entries.length} complete blob${entries.length === 1 ? '' : 's'}`;
-  if (!partial) return `${blobs} to re-hash and keep; anything after them is written again`;
-  return `${blobs} and the first ${formatBytes(partial.have)} of blob ${shortId(partial.digest)} (${formatBytes(partial.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`;
+function journalSummary(left: LeftPartial): string {
+  const blobs = `${left.keptBlobs} complete blob${left.keptBlobs === 1 ? '' : 's'}`;
+  const cut = left.cutShort;
+  if (!cut) return `${blobs} to re-hash and keep; anything after them is written again`;
+  return `${blobs} and the first ${formatBytes(cut.have)} of blob ${shortId(cut.digest)} (${formatBytes(cut.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`;
 }
 
+/** The summary line of a --resume run: whole blobs reused, and blobs continued from a kept start. */
 function reusedLine(r: ReuseCount): string {
-  return `Resumed: reused ${r.blobs} blob${r.blobs === 1 ? '' : 's'} (${formatBytes(r.bytes)}) already written and verified`;
+  const reused = `Resumed: reused ${r.blobs} blob${r.blobs === 1 ? '' : 's'} (${formatBytes(r.bytes)}) already written and verified`;
+  return r.continuedBlobs === 0 ? reused : `${reused}, and continued ${r.continuedBlobs} (${formatBytes(r.keptBytes)} kept, not fetched again)`;
 }

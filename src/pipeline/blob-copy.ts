@@ -15,7 +15,7 @@ import type { PrehashedBlobFiles } from './prehashed-blob-files.js';
 import { DeferredPassThrough } from './deferred-pass-through.js';
 import { DiffIdTee } from './diff-id-tee.js';
 import { verifiedDiffIds } from './verified-diff-ids.js';
-import type { BlobState } from './events.js';
+import type { BlobState, ContinuedBlob } from './events.js';
 import { cancelled, fetchLayer, type FetchedLayer } from './fetch-verified.js';
 import { decideLayer, layerCompressionClaimed } from './plan.js';
 import { ProgressMeter } from './progress-meter.js';
@@ -37,7 +37,7 @@ export interface LayerJob {
   /** Blob files of the plan already being hashed (a sequential sink): take this layer's from there. */
   readonly prehashed?: PrehashedBlobFiles;
   /** One line for the user about how the layer is fetched (save --resume continuing a blob); W_ codes are warnings. */
-  readonly note?: (code: string, message: string) => void;
+  readonly note?: (code: string, message: string, continued?: ContinuedBlob) => void;
 }
 
 /** A layer as the sink now holds it. */

@@ -35,6 +35,13 @@ export type CopyEvent =
   | { kind: 'name-moved'; move: NameMove }
   | { kind: 'warning'; code: string; message: string }
   /** How the copy goes about something, not a problem: save --resume saying where it continues a blob. */
-  | { kind: 'note'; code: string; message: string };
+  | { kind: 'note'; code: string; message: string; continued?: ContinuedBlob };
+
+/** A blob --resume continued from the start an interrupted run had written: only `size - kept` bytes were fetched. */
+export interface ContinuedBlob {
+  digest: Digest;
+  size: number;
+  kept: number;
+}
 
 export type CopyEventHandler = (e: CopyEvent) => void;

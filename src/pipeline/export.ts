@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import micromatch from 'micromatch';
 import { compressor } from '../codecs/index.js';
-import { BalerError, fromSystemError } from '../errors.js';
+import { fromSystemError, type BalerError } from '../errors.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import { startHashWorkersEarly } from '../io/file-sha256-thread.js';
 import { isSpecialFile } from '../io/special-file.js';
@@ -23,6 +23,7 @@ import { TarWriter } from '../tar/write.js';
 import type { ImageSource } from '../transports/types.js';
 import type { CopyEventHandler } from './events.js';
 import { ExportProgress } from './export-progress.js';
+import { cancelled } from './fetch-verified.js';
 import { layerTarsOf, resolveSourceImage, type SourceImage } from './source-image.js';
 import { flushed } from '../io/stdout-stream.js';
 
@@ -152,6 +153,8 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
       await written.catch((err: unknown) => {
         throw fromSystemError(err, path);
       });
+      // a producer that stopped early on the signal without failing wrote a short tar: it must not be published
+      if (o.signal?.aborted) throw cancelled(o.signal);
       await file.commit();
     } finally {
       await file.discard();
@@ -183,7 +186,8 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
     }
     location = to.what;
   }
-  if (o.signal?.aborted) throw new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept: 'nothing' } });
+  // the signal's own error: an interrupt says what was left, a reader gone from stdout is not an interrupt
+  if (o.signal?.aborted) throw cancelled(o.signal);
   return { result, bytesWritten: counter.bytes, location };
 }
 

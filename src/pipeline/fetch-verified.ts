@@ -6,6 +6,7 @@ import { sha256Of } from '../model/digest.js';
 import { JsonLimits } from '../model/json-limits.js';
 import type { ImageSink, ImageSource, KeptBlobPrefix } from '../transports/types.js';
 import { formatBytes } from '../model/byte-size.js';
+import type { ContinuedBlob } from './events.js';
 
 /**
  * Sources are untrusted (architecture.md rule 3): every manifest and config is read under a size cap
@@ -56,9 +57,10 @@ export interface FetchedLayer {
  * save --resume: when the sink kept the start of this blob from an interrupted run (re-hashed against
  * its journal), only the rest is fetched, with the source's ranged fetch, and the two are read as one
  * stream, which the pipeline verifies whole as usual. A source that serves the whole blob anyway, or
- * cannot start at an offset, is read from byte 0; `note` says in one line which of these happened.
+ * cannot start at an offset, is read from byte 0; `note` says in one line which of these happened (a
+ * continued blob also as data, so --resume's summary can count what was not fetched again).
  */
-export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descriptor, what: string, note: (code: string, message: string) => void, signal?: AbortSignal): Promise<FetchedLayer> {
+export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descriptor, what: string, note: (code: string, message: string, continued?: ContinuedBlob) => void, signal?: AbortSignal): Promise<FetchedLayer> {
   const kept = sink.keptBlobPrefix?.(d.digest);
   if (!kept) return { stream: await source.fetchBlob(d, signal) };
   if ('dropped' in kept) {
@@ -82,7 +84,7 @@ export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descri
     note('W_RESUME', `${what}: the source ignored the Range request (it sent the whole blob), so all ${formatBytes(d.size)} are fetched again instead of resuming at ${at}`);
     return { stream: rest.stream };
   }
-  note('I_RESUME', `${what}: resuming at ${at}: the first ${formatBytes(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`);
+  note('I_RESUME', `${what}: resuming at ${at}: the first ${formatBytes(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`, { digest: d.digest, size: d.size, kept: kept.have });
   const prefix = kept.open();
   const joined = Readable.from(
     (async function* () {

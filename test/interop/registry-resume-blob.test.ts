@@ -5,6 +5,7 @@
  * and a damaged kept part both fall back to fetching the whole layer, saying so in one line.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { createServer, request, type ClientRequest, type IncomingMessage } from 
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
+import { formatBytes } from '../../src/model/byte-size.js';
 import { dockerArchiveParts, writeTar } from '../helpers/image-archives.js';
 import { readTar } from '../helpers/tiny-tar.js';
 import { withRegistry } from '../helpers/registry.js';
@@ -189,13 +191,27 @@ describe('save --resume from a registry, interrupted mid-layer', { skip: reg.ski
     assert.equal(get.bytes, size - have, `the rerun fetched ${get.bytes} bytes of the ${size}-byte layer; ${have} were kept`);
     await assertSameAsClean('out.tar');
 
+    const kept = formatBytes(have);
+    assert.match(r.stderr, new RegExp(`^Resumed: reused \\d+ blobs? \\(\\S+\\) already written and verified, and continued 1 \\(${kept.replace('.', '\\.')} kept, not fetched again\\)$`, 'm'), describeRun(args, r));
+
+    // CI installs skopeo (.ci/run): a missing one is a broken setup, not a reason to pass without the check
     const skopeo = findTool('skopeo');
-    if (skopeo) {
-      const args2 = ['copy', 'docker-archive:out.tar', `oci:${join(dir, 'skopeo-oci')}:big`];
-      const { spawnSync } = await import('node:child_process');
-      const s = spawnSync(skopeo, args2, { cwd: dir, encoding: 'utf8' });
-      assert.equal(s.status, 0, `skopeo ${args2.join(' ')}: ${s.stderr}`);
-    }
+    assert.ok(skopeo, 'skopeo is not installed: this test reads the resumed archive with it (install it as .ci/run does)');
+    const args2 = ['copy', 'docker-archive:out.tar', `oci:${join(dir, 'skopeo-oci')}:big`];
+    const s = spawnSync(skopeo, args2, { cwd: dir, encoding: 'utf8' });
+    assert.equal(s.status, 0, `skopeo ${args2.join(' ')}: ${s.stderr}`);
+  });
+
+  it('--json counts the continued layer in resumed: continuedBlobs and the keptBytes not fetched again', async () => {
+    const { have, size } = await interrupted('json.tar');
+    const from = proxy.log.length;
+    const args = ['save', '--resume', '--json', '-o', 'json.tar', image(proxy.host)];
+    const r = await runBaler(args, { cwd: dir, env: { HOME: dir } });
+    assert.equal(r.code, 0, describeRun(args, r));
+    // the one complete blob the journal names before layer 0 is the config, which is put again, not reused
+    assert.deepEqual((JSON.parse(r.stdout) as { resumed?: unknown }).resumed, { blobs: 0, bytes: 0, continuedBlobs: 1, keptBytes: have }, r.stdout);
+    assert.equal(largeLayerGet(from).bytes, size - have);
+    await assertSameAsClean('json.tar');
   });
 
   it('a damaged kept part is not trusted: the layer is fetched whole, and the line says why', async () => {

@@ -145,7 +145,7 @@ export const loadCommand: Command = {
     sections: [
       {
         title: 'OUTPUT',
-        body: 'One line per loaded name, "Loaded image: NAME", or "Loaded image ID: sha256:…" for an image without a name, as docker load prints them; a name taken from another image is reported first. With --json, one JSON object instead: images (names, id, digest; pushed into a registry also pushedAs, the HOST/REPO:TAG references it was pushed to, where digest is its manifest digest), moved, blobsCopied, blobsSkipped, bytesRead, bytesWritten, durationMs, location, warnings; with --resume also resumed (blobs, bytes: what the destination already had).',
+        body: 'One line per loaded name, "Loaded image: NAME", or "Loaded image ID: sha256:…" for an image without a name, as docker load prints them; a name taken from another image is reported first. With --json, one JSON object instead: images (names, id, digest; pushed into a registry also pushedAs, the HOST/REPO:TAG references it was pushed to, where digest is its manifest digest), moved, blobsCopied, blobsSkipped, bytesRead, bytesWritten, durationMs, location, warnings; with --resume also resumed (blobs, bytes: what the destination already had; continuedBlobs, keptBytes: blobs continued from the start an interrupted run wrote into --into docker-archive:FILE or oci-archive:FILE, and their bytes not fetched again).',
       },
       {
         title: 'SPLIT SETS',

@@ -1,0 +1,55 @@
+/**
+ * An export whose signal fired while its tar was being produced ends with the signal's own error, and
+ * publishes nothing: a producer that stopped early without failing wrote a short tar, which must not
+ * appear at -o although the run then says nothing partial was left behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { errorText } from '../../../src/cli/render/error-text.js';
+import { BalerError } from '../../../src/errors.js';
+import { writeTarOutput } from '../../../src/pipeline/export.js';
+import { TempDirs } from '../../helpers/temp-dirs.js';
+import { writeTar } from '../../helpers/tiny-tar.js';
+
+const tmp = new TempDirs();
+let dir = '';
+before(async () => {
+  dir = await tmp.make('baler-export-interrupt-');
+});
+after(() => tmp.removeAll());
+
+/** A producer that notices the interrupt only by ending early: a complete-looking, shorter tar. */
+function stopsEarlyOn(controller: AbortController, reason: BalerError) {
+  return async (tar: NodeJS.WritableStream): Promise<void> => {
+    tar.write(writeTar([{ name: 'etc/first', data: 'one' }]).subarray(0, 1024));
+    controller.abort(reason);
+    tar.end();
+  };
+}
+
+test('interrupted while writing -o FILE: the signal\'s error, and no file at FILE', async () => {
+  const controller = new AbortController();
+  const reason = new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept: 'nothing' } });
+  const path = join(dir, 'rootfs.tar');
+  await assert.rejects(
+    writeTarOutput({ to: { kind: 'file', path }, compression: 'none', signal: controller.signal }, stopsEarlyOn(controller, reason)),
+    (err: unknown) => err instanceof BalerError && errorText(err) === 'interrupted; nothing partial was left behind',
+  );
+  assert.equal(existsSync(path), false, 'a short tar was published at -o');
+  assert.deepEqual(await readdir(dir), [], 'no temp file left either');
+});
+
+test('to a stream: a reader gone from stdout ends the export with that error, not as an interrupt', async () => {
+  const controller = new AbortController();
+  const reason = new BalerError('E_IO', 'stdout: broken pipe');
+  const out = new PassThrough();
+  out.resume();
+  await assert.rejects(
+    writeTarOutput({ to: { kind: 'stream', stream: out, what: 'stdout' }, compression: 'none', signal: controller.signal }, stopsEarlyOn(controller, reason)),
+    (err: unknown) => err === reason,
+  );
+});
