@@ -23,7 +23,7 @@ export const saveVolumeFlagSpecs: readonly FlagSpec[] = [
   {
     name: 'resume',
     type: 'boolean',
-    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first); a blob cut short is continued too when the output is uncompressed and the source can start at an offset (a registry, with Range): its written start is re-hashed and only the rest is fetched. Works with --split (kept parts are not rewritten) and with gzip/zstd (a member/frame ends after every blob).',
+    description: 'Keep FILE.baler-partial and a journal while writing; if the save is interrupted, run it again with --resume to continue after the blobs already written (re-verified first); a blob cut short is continued too when the output is uncompressed and the source can start at an offset (a registry, with Range): its written start is re-hashed and only the rest is fetched. Works with --split (kept parts are not rewritten) and with gzip/zstd (a member/frame ends after every blob). With --format oci-dir the blobs go to DIR.baler-partial/ and move into DIR when the save is complete.',
   },
 ];
 

@@ -6,11 +6,14 @@ import { BalerError, ExitCode, fromSystemError } from '../../errors.js';
 import { isSpecialFile } from '../../io/special-file.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
+import { shortId } from '../../model/digest.js';
 import { copyImages } from '../../pipeline/copy.js';
 import { PrehashedBlobFiles } from '../../pipeline/prehashed-blob-files.js';
 import { resolveStorePath } from '../../store/location.js';
 import { imageSourcesFor, parseTransportRef, type RefContext } from '../../transports/registry.js';
 import { openAsOneSource } from '../../transports/multi-source.js';
+import { ociDirPartialSummary } from '../../transports/resume/oci-dir-partial.js';
+import { PARTIAL_SUFFIX } from '../../transports/resume/save-journal.js';
 import type { ImageRef, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
@@ -105,7 +108,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, removeIfUncommitted: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     Object.assign(sinkOptions, volumes.sinkOptions);
-    if (!quiet) await volumes.noteResuming(io.stderr);
+    // an oci-dir save --resume keeps a directory of blobs, not a file and journal (transports/resume/oci-dir-sink.ts)
+    const ociDirPartial = format === 'oci-dir' && volumes.sinkOptions.resume === true ? resolve(io.cwd, output) : undefined;
+    if (ociDirPartial !== undefined) sinkOptions.onWarning = onWarning;
+    if (!quiet) await (ociDirPartial !== undefined ? noteOciDirResuming(ociDirPartial, output, io.stderr) : volumes.noteResuming(io.stderr));
     const sink = await toRef.openSink(sinkOptions);
     try {
       const report = await copyImages({
@@ -136,12 +142,41 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     } finally {
       progress?.finish();
       await sink[Symbol.asyncDispose]();
-      volumes.noteKeptPartial(io.stderr);
+      if (ociDirPartial !== undefined) await noteOciDirKept(ociDirPartial, output, io.stderr);
+      else volumes.noteKeptPartial(io.stderr);
       device?.stream.destroy();
     }
   } finally {
     await source[Symbol.asyncDispose]();
   }
+}
+
+/** Before an oci-dir save --resume opens: what DIR.baler-partial holds, which is re-hashed first (that reads it all). */
+async function noteOciDirResuming(dir: string, output: string, stderr: { write(s: string): unknown }): Promise<void> {
+  const kept = await ociDirPartialSummary(dir);
+  if (!kept) return;
+  const blobs = `${kept.blobs} complete blob${kept.blobs === 1 ? '' : 's'}`;
+  const started = kept.started.reduce((n, s) => n + s.have, 0);
+  const [one, ...more] = kept.started;
+  const what = !one
+    ? `${blobs} to re-hash and keep; anything else is fetched again`
+    : more.length === 0
+      ? `${blobs} and the first ${formatBytes(one.have)} of blob ${shortId(one.digest)} (${formatBytes(one.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`
+      : `${blobs} and the starts of ${kept.started.length} blobs (${formatBytes(started)}) to re-hash and keep; of those only the rest is fetched where the source allows it (Range)`;
+  stderr.write(`baler: re-verifying the ${formatBytes(kept.bytes + started)} an interrupted save left in ${output}${PARTIAL_SUFFIX}: ${what}\n`);
+}
+
+/** After a failed or interrupted oci-dir save --resume: where its verified blobs were kept. */
+async function noteOciDirKept(dir: string, output: string, stderr: { write(s: string): unknown }): Promise<void> {
+  const kept = await ociDirPartialSummary(dir);
+  if (!kept) return;
+  const [one, ...more] = kept.started;
+  const started = !one
+    ? ''
+    : more.length === 0
+      ? `, and the first ${formatBytes(one.have)} of a ${formatBytes(one.size)} blob`
+      : `, and the starts of ${kept.started.length} blobs (${formatBytes(kept.started.reduce((n, s) => n + s.have, 0))})`;
+  stderr.write(`baler: kept ${output}${PARTIAL_SUFFIX} (${kept.blobs} verified blob${kept.blobs === 1 ? '' : 's'}, ${formatBytes(kept.bytes)}${started}); run the same save with --resume to continue\n`);
 }
 
 /** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */
@@ -194,18 +229,20 @@ export const saveCommand: Command = {
       { command: 'baler save -o app.tar --from registry://10.0.0.5:5000/team/app 1.4 1.5', description: 'Two tags of one repository (:TAG and @sha256:DIGEST name its images too).' },
       { command: 'baler save --split fat32 -o /media/usb/set.tar app:1 db:2', description: 'Parts set.tar.001, set.tar.002, … of at most 4 GiB - 1 for FAT32 media, plus set.baler.json; load with baler load -i set.tar.001.' },
       { command: 'baler save --resume -o big.tar app:1', description: 'Run it again with --resume after an interruption: the blobs already in big.tar.baler-partial are re-verified and kept, and a layer cut short is continued where it stopped (only the rest is fetched).' },
+      { command: 'baler save --resume --format oci-dir -o app-oci app:1', description: 'An OCI layout directory; interrupted, its verified blobs stay in app-oci.baler-partial and the same command continues from them.' },
     ],
     sections: [
       {
         title: 'SPLIT VOLUMES AND RESUME',
         body: [
           '--split SIZE writes FILE.001, FILE.002, … (each at most SIZE) and then NAME.baler.json (NAME is FILE without .tar/.tar.gz/.tar.zst) listing the format version, compression, total size and each part\'s name, size and sha256. Parts are hashed while written, kept under temp names until the last one is complete, renamed in order, and the JSON is written last: a failed or interrupted save leaves no parts and no JSON. The concatenated parts (cat FILE.0* > FILE) are an ordinary archive. baler load -i FILE.001 (or -i NAME.baler.json, or --from docker-archive:NAME.baler.json) checks every part\'s size and sha256 first and names a missing or corrupt part.',
-          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A large blob (4 MiB or more) that was cut short is not fetched again whole when the output is uncompressed: the journal also records, every 4 MiB, how much of it is in the partial and the sha256 of those bytes; the rerun re-hashes exactly that start, asks the source for the rest only (a registry with an HTTP Range request) and verifies the whole blob\'s digest at the end. It says so in one line ("resuming at 16.8MB of 41.9MB"); when the start does not check out, the source cannot start at an offset, or the registry ignores Range and sends the whole blob, a warning says that the blob is fetched again whole (a source whose blobs are local files, an archive or a layout, just reads it again). With --split the parts are written as FILE.baler-partial.001, … (each fsynced when full) and renamed to FILE.001, … when the set is complete: kept parts are re-verified, not rewritten, and the set and its JSON are the same as an uninterrupted save\'s. With a compressed output (--compress, .tar.gz, .tar.zst) --resume ends a gzip member or zstd frame after every blob (readers decode the members as one stream; the file is a little larger and byte-identical to an uninterrupted --resume save, not to a save without --resume), and the journal records both offsets. A save without --resume removes a leftover partial and starts over. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
+          '--resume writes FILE.baler-partial and FILE.baler-partial.journal (one line per complete blob) and keeps both when the save fails or is interrupted. The next save --resume re-reads and re-hashes the journaled blobs, cuts the partial after the last one that checks out, and continues; the result is byte-identical to an uninterrupted save. A large blob (4 MiB or more) that was cut short is not fetched again whole when the output is uncompressed: the journal also records, every 4 MiB, how much of it is in the partial and the sha256 of those bytes; the rerun re-hashes exactly that start, asks the source for the rest only (a registry with an HTTP Range request) and verifies the whole blob\'s digest at the end. It says so in one line ("resuming at 16.8MB of 41.9MB"), and the closing summary counts it: "Resumed: reused 3 blobs (120MB) already written and verified, and continued 1 (16.8MB kept, not fetched again)"; with --json the same is resumed: blobs and bytes (whole blobs reused), continuedBlobs and keptBytes (blobs continued from their kept start, and their bytes that were not fetched again). When the start does not check out, the source cannot start at an offset, or the registry ignores Range and sends the whole blob, a warning says that the blob is fetched again whole (a source whose blobs are local files, an archive or a layout, just reads it again). With --split the parts are written as FILE.baler-partial.001, … (each fsynced when full) and renamed to FILE.001, … when the set is complete: kept parts are re-verified, not rewritten, and the set and its JSON are the same as an uninterrupted save\'s. With a compressed output (--compress, .tar.gz, .tar.zst) --resume ends a gzip member or zstd frame after every blob (readers decode the members as one stream; the file is a little larger and byte-identical to an uninterrupted --resume save, not to a save without --resume), and the journal records both offsets. A save without --resume removes a leftover partial and starts over. While a save uses the partial, FILE.baler-partial.lock holds its pid: another save to the same FILE (with or without --resume) fails with exit status 7 naming that pid; a lock whose process no longer runs is taken over.',
+          'With --format oci-dir -o DIR, --resume writes the blobs into DIR.baler-partial/blobs/sha256/ (each verified, fsynced and renamed from an owner-tagged temp name) and touches DIR only when the save is complete: the blobs its images use are moved in and index.json is written, so DIR is the same layout (oci-layout, index.json, blobs) an uninterrupted save writes. Interrupted or failed, the save says in one line that it kept DIR.baler-partial and how many verified blobs it holds. The next save --resume re-hashes every kept blob, removes one that does not hash to its digest (with a warning) and fetches only what is missing. A blob of 4 MiB or more is written as <hex>.part, and <hex>.part.json records every 4 MiB how much of it is written and the sha256 of those bytes: cut short, the rerun re-hashes that start and fetches only the rest where the source allows it (a registry, with Range), verifying the whole blob at the end; a start that does not re-hash is removed with a warning and the blob fetched whole. DIR.baler-partial.lock refuses a second save as for a file, and a save without --resume removes the leftover directory.',
         ].join('\n\n'),
       },
       {
         title: 'EXIT STATUS',
-        body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 7 when another save is writing the same FILE.baler-partial; 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',
+        body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 7 when another save is writing the same FILE.baler-partial (or DIR.baler-partial); 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',
       },
     ],
   },

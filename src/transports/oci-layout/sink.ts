@@ -1,4 +1,5 @@
-import { rmdir, unlink } from 'node:fs/promises';
+import { mkdir, rmdir, unlink } from 'node:fs/promises';
+import { fsyncDir } from '../../io/atomic-file.js';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
@@ -7,10 +8,11 @@ import type { ImageName } from '../../model/image-name.js';
 import { parseImageName } from '../../model/image-name.js';
 import { MediaTypes } from '../../model/media-types.js';
 import { readIndexDocument } from '../../store/index-file.js';
-import { blobsDir, ensureLayout, indexFile, layoutToMake, ociLayoutFile } from '../../store/layout.js';
+import { blobPath, blobsDir, ensureLayout, indexFile, layoutToMake, ociLayoutFile } from '../../store/layout.js';
 import { withLayoutLock } from '../../store/lock.js';
 import { Store } from '../../store/store.js';
 import type { LayoutWriter } from '../../store/writer.js';
+import { moveBlobFile } from '../resume/oci-dir-partial.js';
 import type { CommitResult, ImageRef, ImageSink, OpenOptions, SinkCaps } from '../types.js';
 
 /** An OCI layout keeps what it is given: every layer compression, indexes, many images, parallel puts. */
@@ -80,6 +82,19 @@ export class LayoutSink implements ImageSink {
   async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
     await this.ready();
     return this.writer.putBlob(body, info, signal);
+  }
+
+  /**
+   * save --resume (resume/oci-dir-sink.ts): moves a blob file verified in the partial directory into the
+   * layout, leased like a put blob; false when the layout holds the blob already (the file stays).
+   */
+  async adoptBlob(file: string, d: Digest): Promise<boolean> {
+    await this.ready();
+    if (await this.writer.hasBlob(d)) return false;
+    await mkdir(blobsDir(this.writer.root), { recursive: true });
+    await moveBlobFile(file, blobPath(this.writer.root, d));
+    await fsyncDir(blobsDir(this.writer.root));
+    return true;
   }
 
   async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {

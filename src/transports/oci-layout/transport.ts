@@ -4,6 +4,8 @@ import { openExistingLayout } from '../../store/store.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
 import { openLayoutSink } from './sink.js';
 import { LayoutSource } from './source.js';
+import { removeOciDirLeftover } from '../resume/oci-dir-partial.js';
+import { openOciDirResumeSink } from '../resume/oci-dir-sink.js';
 
 /**
  * `oci:DIR[:IMAGE]` (skopeo's `oci:`): DIR is an OCI image layout directory; IMAGE selects one
@@ -28,8 +30,16 @@ export class OciLayoutRef implements ImageRef {
     return new LayoutSource(this, await openExistingLayout(this.location));
   }
 
-  /** Creates the layout when first written to, appends to it otherwise (other images stay). */
-  openSink(o?: OpenOptions): Promise<ImageSink> {
+  /**
+   * Creates the layout when first written to, appends to it otherwise (other images stay). A save
+   * (removeIfUncommitted) with --resume stages its blobs in DIR.baler-partial (resume/oci-dir-sink.ts);
+   * without --resume it removes such a leftover first and starts over.
+   */
+  async openSink(o?: OpenOptions): Promise<ImageSink> {
+    if (o?.removeIfUncommitted === true) {
+      if (o.resume === true) return openOciDirResumeSink(this, this.location, o, () => openLayoutSink(this, this.location, o, this.image));
+      await removeOciDirLeftover(this.location);
+    }
     return openLayoutSink(this, this.location, o, this.image);
   }
 }

@@ -1,0 +1,108 @@
+import { rename } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { BalerError } from '../../errors.js';
+import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
+import { sha256Of, type Digest } from '../../model/digest.js';
+import type { ImageName } from '../../model/image-name.js';
+import { blobPath } from '../../store/layout.js';
+import type { LayoutSink } from '../oci-layout/sink.js';
+import type { CommitResult, ImageRef, ImageSink, KeptBlobPrefix, OpenOptions, SinkCaps } from '../types.js';
+import { OciDirPartial } from './oci-dir-partial.js';
+
+/**
+ * `save --format oci-dir -o DIR --resume`: blobs and manifests go to `DIR.baler-partial`
+ * (oci-dir-partial.ts), and only commit() moves the ones this save's images use into DIR and writes
+ * the index there through the ordinary layout sink, so the result is the same layout an uninterrupted
+ * save writes. Disposed without a commit, the partial stays (its lock released) for the next --resume;
+ * DIR is left as it was.
+ */
+export class OciDirResumeSink implements ImageSink {
+  readonly caps: SinkCaps;
+  /** Blobs of the partial that this save's images need (found kept, or written now): what commit() moves into DIR. */
+  private readonly used = new Set<Digest>();
+  private committed = false;
+
+  constructor(
+    readonly ref: ImageRef,
+    /** The layout directory, DIR. */
+    private readonly dir: string,
+    private readonly layout: LayoutSink,
+    private readonly partial: OciDirPartial,
+  ) {
+    this.caps = layout.caps;
+  }
+
+  async hasBlob(d: Digest): Promise<boolean> {
+    if (this.partial.has(d)) {
+      this.used.add(d);
+      return true;
+    }
+    return this.layout.hasBlob(d);
+  }
+
+  keptBlobPrefix(d: Digest): KeptBlobPrefix | { dropped: string } | undefined {
+    return this.partial.keptPrefix(d);
+  }
+
+  async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
+    const stored = await this.partial.putBlob(body, info, signal);
+    this.used.add(stored.digest);
+    return stored;
+  }
+
+  async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
+    const got = sha256Of(bytes);
+    if (got !== d.digest || bytes.byteLength !== d.size) {
+      throw new BalerError('E_DIGEST_MISMATCH', `manifest ${d.digest}: got ${bytes.byteLength} bytes hashing to ${got}, expected ${d.size} bytes`);
+    }
+    await this.partial.putBytes(bytes, d);
+    this.used.add(d.digest);
+  }
+
+  addImage(d: Descriptor, name?: ImageName): Promise<void> {
+    return this.layout.addImage(d, name);
+  }
+
+  async commit(): Promise<CommitResult> {
+    const moved: Digest[] = [];
+    try {
+      for (const d of [...this.used].sort()) {
+        if (await this.layout.adoptBlob(this.partial.fileOf(d), d)) moved.push(d);
+      }
+      const result = await this.layout.commit();
+      this.committed = true;
+      return result;
+    } catch (err) {
+      // back into the partial, so the next --resume still has them and DIR is as it was
+      for (const d of moved) await rename(blobPath(this.dir, d), this.partial.fileOf(d)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.layout[Symbol.asyncDispose]();
+    } finally {
+      if (this.committed) await this.partial.finish().catch(() => undefined);
+      else await this.partial.keep();
+    }
+  }
+}
+
+/** Opens the layout sink the save publishes through, then the partial beside `dir` (taking its lock and re-hashing what it holds). */
+export async function openOciDirResumeSink(ref: ImageRef, dir: string, o: OpenOptions, openLayout: () => Promise<LayoutSink>): Promise<OciDirResumeSink> {
+  const layout = await openLayout();
+  let partial: OciDirPartial;
+  try {
+    partial = await OciDirPartial.open(dir, o.signal);
+  } catch (err) {
+    await layout[Symbol.asyncDispose]();
+    throw err;
+  }
+  const { blobs: n, starts } = partial.dropped;
+  if (n > 0) o.onWarning?.('W_RESUME', `${partial.root}: ${n} kept blob${n === 1 ? '' : 's'} did not hash to ${n === 1 ? 'its' : 'their'} digest${n === 1 ? '' : 's'}; removed, and fetched again`);
+  if (starts > 0) {
+    o.onWarning?.('W_RESUME', `${partial.root}: the kept start of ${starts === 1 ? 'a blob' : `${starts} blobs`} cut short did not hash to what was recorded; removed, and fetched again whole`);
+  }
+  return new OciDirResumeSink(ref, dir, layout, partial);
+}
