@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { BalerError, fromSystemError } from '../errors.js';
 import { onInterruptCleanup } from './cleanup.js';
-import { ownedTempName, removeDeadTempFiles } from './leftovers.js';
+import { removeDeadTempFiles } from './leftovers.js';
+import { ownedTempName } from './temp-name.js';
 import { isSpecialFile } from './special-file.js';
 import { SyncedFileStream } from './synced-file-stream.js';
 

@@ -1,6 +1,7 @@
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isOwnerGone, ownedTempHex, ownerTag, tagOfTempHex } from './owner.js';
+import { isOwnerGone, ownerTag } from './owner.js';
+import { parseTempTailBeside, tempDirOwner } from './temp-name.js';
 
 /**
  * What a baler that was SIGKILLed (or lost power) could not remove: the temp file beside an output
@@ -8,29 +9,9 @@ import { isOwnerGone, ownedTempHex, ownerTag, tagOfTempHex } from './owner.js';
  * dirs (`baler-archive-<pid>.XXXXXX`, e.g. stdin spooled by load). On removable media these fill the
  * stick, so the next run that writes the same target, or makes a temp dir, removes those whose owner
  * pid no longer runs — never a live process's (another baler may be writing the same name right now),
- * and never anything outside these name patterns. What was removed goes to the caller (the CLI prints a line).
+ * and never anything outside these name patterns (made and read in io/temp-name.ts). What was removed
+ * goes to the caller (the CLI prints a line).
  */
-const TEMP_MARK = 'baler-tmp-';
-
-/**
- * `.<target>.baler-tmp-<pid>-<12 hex>`: in the target's directory, hidden, naming its owner (the hex
- * starts with the owner tag of io/owner.ts).
- */
-export function ownedTempName(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${TEMP_MARK}${process.pid}-${ownedTempHex()}`);
-}
-
-/** mkdtemp's prefix for a private temp dir: `baler-archive-` → `baler-archive-<pid>-h<tag>.` (mkdtemp adds 6 characters). */
-export function ownedTempDirPrefix(prefix: string): string {
-  return `${prefix}${process.pid}-h${ownerTag()}.`;
-}
-
-/** A pid-named temp dir (only prefixes starting `baler-`, as makeTempDir's callers use); older ones carry no tag. */
-const TEMP_DIR = /^baler-(?:[a-z][a-z0-9-]*-)?(\d+)(?:-h([0-9a-f]{4}))?\.[A-Za-z0-9]{6}$/;
-/** The part of a temp file's name after `.<target>.`: an optional split part number, then the owner. */
-const TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-([0-9a-f]{12})$/;
-/** Made by a baler before temp names carried the pid: whether its owner runs cannot be told. */
-const UNOWNED_TEMP_FILE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
 
 /** What a sweep did, for the caller to tell the user (the CLI: one stderr line each). */
 export type LeftoverNotice =
@@ -55,10 +36,11 @@ export function reportLeftoversTo(fn: Reporter): () => void {
 
 /**
  * Removes temp files that dead balers left beside `target` (with `parts`, also those of its split
- * parts `target.NNN`). Best effort: a directory that cannot be read or a file that cannot be removed
- * is left as it is. Returns how many files were removed.
+ * parts `target.NNN`; with `dirs`, also temp dirs, as a new layout is made in, store/layout.ts).
+ * Best effort: a directory that cannot be read or a file that cannot be removed is left as it is.
+ * Returns how many files were removed.
  */
-export async function removeDeadTempFiles(target: string, o: { parts?: boolean } = {}): Promise<number> {
+export async function removeDeadTempFiles(target: string, o: { parts?: boolean; dirs?: boolean } = {}): Promise<number> {
   const dir = dirname(target);
   const prefix = `.${basename(target)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -70,27 +52,29 @@ export async function removeDeadTempFiles(target: string, o: { parts?: boolean }
     if (!name.startsWith(prefix)) continue;
     const tail = name.slice(prefix.length);
     if (!o.parts && /^\d/.test(tail)) continue;
-    const owner = TEMP_FILE_TAIL.exec(tail);
-    if (owner === null) {
-      if (UNOWNED_TEMP_FILE_TAIL.test(tail)) unowned++;
+    const parsed = parseTempTailBeside(tail);
+    if (parsed?.kind !== 'owned') {
+      if (parsed?.kind === 'unowned') unowned++;
       continue;
     }
-    const tag = tagOfTempHex(owner[2] as string);
+    const { pid, tag } = parsed.owner;
     if (tag !== ownerTag()) {
       foreign++;
       continue;
     }
-    if (!isOwnerGone(Number(owner[1]), tag)) continue;
+    if (!isOwnerGone(pid, tag)) continue;
     const path = join(dir, name);
     const st = await lstat(path).catch(() => undefined);
-    if (!st?.isFile()) continue;
-    const gone = await unlink(path).then(
+    const isDir = o.dirs === true && st?.isDirectory() === true;
+    if (!st?.isFile() && !isDir) continue;
+    const held = isDir ? await treeSize(path) : st.size;
+    const gone = await (isDir ? rm(path, { recursive: true }) : unlink(path)).then(
       () => true,
       () => false,
     );
     if (!gone) continue;
     removed++;
-    bytes += st.size;
+    bytes += held;
   }
   if (removed > 0) reporter?.({ kind: 'removed-files', count: removed, bytes, target });
   if (unowned > 0) reporter?.({ kind: 'unowned-files', count: unowned, target, pattern: `${prefix}…baler-tmp-…` });
@@ -124,9 +108,9 @@ async function sweepTempDirs(parent: string): Promise<void> {
   let removed = 0;
   let bytes = 0;
   for (const name of await readdir(parent).catch(() => [] as string[])) {
-    const owner = TEMP_DIR.exec(name);
+    const owner = tempDirOwner(name);
     // a dir from another host or pid namespace (its tag is not ours) is not ours to judge
-    if (owner === null || !isOwnerGone(Number(owner[1]), owner[2])) continue;
+    if (owner === undefined || !isOwnerGone(owner.pid, owner.tag)) continue;
     const path = join(parent, name);
     const st = await lstat(path).catch(() => undefined);
     // a shared /tmp: only our own directories (never a symlink) are ours to judge

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onInterruptCleanup } from './cleanup.js';
-import { ownedTempDirPrefix, removeDeadTempDirs } from './leftovers.js';
+import { removeDeadTempDirs } from './leftovers.js';
+import { ownedTempDirPrefix } from './temp-name.js';
 
 export function tempRoot(): string {
   return process.env.BALER_TMPDIR || tmpdir();

@@ -7,6 +7,7 @@ import { DockerEngine } from '../transports/docker-daemon/client.js';
 import type { ImageRef, ImageSource, SinkCaps } from '../transports/types.js';
 import { imagesOf, listImages, loadNode, type ManifestCache } from './image-graph.js';
 import { layoutSinkCaps } from '../transports/oci-layout/sink.js';
+import { openStoreIfPresent } from '../store/store.js';
 
 /** Transports that keep unpacked layers by diff_id rather than blobs by digest (model/inventory.ts). */
 const LAYER_STORES: ReadonlySet<string> = new Set(['docker', 'docker-root']);
@@ -30,6 +31,12 @@ interface Collected {
  */
 export async function takeInventory(ref: ImageRef, o: { signal?: AbortSignal; now?: Date; onWarning?: (code: string, message: string) => void } = {}): Promise<Inventory> {
   if (ref.transport.name === 'docker') return toInventory(await daemonHoldings(new DockerEngine(ref.location)), ref.toString(), 'layers', o.now);
+  // A receiving side with nothing loaded yet holds nothing, and a delta against it is a full archive: an
+  // empty inventory, not a failure, but said out loud, since a mistyped --store looks the same.
+  if (ref.transport.name === 'store' && (await openStoreIfPresent(ref.location)) === undefined) {
+    o.onWarning?.('W_NO_STORE', `no image store at ${ref.location} yet: the inventory lists nothing (a delta against it carries every layer)`);
+    return toInventory({ blobs: [], layers: [], images: [] }, ref.toString(), 'blobs', o.now);
+  }
   // a source's warnings (a registry's artifact tags left out) tell the user what the inventory does not list
   const source = await ref.openSource({ ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}) });
   try {

@@ -7,35 +7,30 @@ import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import { fsyncDir } from '../io/atomic-file.js';
 import { onInterruptCleanup } from '../io/cleanup.js';
-import { ownedTempHex, tagOfTempHex } from '../io/owner.js';
+import { isOwnerGone } from '../io/owner.js';
 import { CountingStream, HashingStream, VerifyingStream, isVouchedFor } from '../io/hashing.js';
 import { readAtMost } from '../io/read-all.js';
 import { SyncedFileStream } from '../io/synced-file-stream.js';
+import { tempBlobName, tempBlobOwner } from '../io/temp-name.js';
 import { blobPath, blobsDir } from './layout.js';
+
+// for the transports that place blobs themselves (io/temp-name.ts makes every temp name)
+export { tempBlobName };
 
 /**
  * Blob files of a layout. Writes follow ggcr's layout.writeBlob: a temp file in blobs/sha256,
  * verified while writing, fsynced, renamed to its digest, directory fsynced. A blob file therefore
- * exists only with the right content, and a crash leaves at most a temp file.
+ * exists only with the right content, and a crash leaves at most a temp file (io/temp-name.ts names it).
  */
-const TEMP_PREFIX = '.baler-tmp-';
 
-/**
- * `.baler-tmp-<pid>-<tag><random>`: the pid lets prune tell a crashed writer's leftovers from a live
- * one's, the tag says on which host and in which pid namespace that pid was taken (io/owner.ts).
- */
-export function tempBlobName(): string {
-  return `${TEMP_PREFIX}${process.pid}-${ownedTempHex()}`;
-}
+/** A temp file of a live process is left alone unless it is this old (pid reuse, other hosts). */
+const STALE_TEMP_MS = 24 * 3600 * 1000;
 
-export function isTempBlobName(name: string): boolean {
-  return name.startsWith(TEMP_PREFIX);
-}
-
-/** The pid that wrote a temp blob and its owner tag, when the name carries them. */
-export function tempBlobOwner(name: string): { pid: number; tag: string } | undefined {
-  const m = /^\.baler-tmp-(\d+)-([0-9a-f]{12})/.exec(name);
-  return m ? { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } : undefined;
+/** Whether a temp blob (or lease) in blobs/sha256 is left by a writer that is gone: prune removes it, fsck notes it. */
+export function isStaleTemp(name: string, mtimeMs: number, now: number): boolean {
+  if (now - mtimeMs > STALE_TEMP_MS) return true;
+  const owner = tempBlobOwner(name);
+  return owner !== undefined && isOwnerGone(owner.pid, owner.tag);
 }
 
 export async function blobSize(root: string, d: Digest): Promise<number | undefined> {
@@ -81,8 +76,16 @@ export async function writeBlobAtomic(root: string, body: Readable, info: BlobIn
 /**
  * writeBlobAtomic that also tells whether the blob file is new (`created`), so a writer that fails can
  * take back exactly the blobs it added and none that were there before it (store/discard.ts).
+ * `claim` runs once the digest is known and before the blob appears under it: a writer leases it
+ * there, so no take-back or prune can remove it between the rename and the lease (store/lease.ts).
  */
-export async function placeBlob(root: string, body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<{ descriptor: Descriptor; created: boolean }> {
+export async function placeBlob(
+  root: string,
+  body: Readable,
+  info: BlobInfo,
+  signal?: AbortSignal,
+  claim?: (d: Digest) => Promise<void>,
+): Promise<{ descriptor: Descriptor; created: boolean }> {
   const dir = blobsDir(root);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw fromSystemError(err, dir);
@@ -118,6 +121,7 @@ export async function placeBlob(root: string, body: Readable, info: BlobInfo, si
     await fh.sync();
     await fh.close();
     fh = undefined;
+    await claim?.(digest);
     const created = !(await hasBlob(root, digest));
     // Renaming over an existing copy is fine: same name means same bytes.
     await rename(tempPath, blobPath(root, digest));

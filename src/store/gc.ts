@@ -3,20 +3,21 @@ import { join } from 'node:path';
 import { BalerError, fromSystemError } from '../errors.js';
 import type { Digest } from '../model/digest.js';
 import { digestFromHex } from '../model/digest.js';
-import { isTempBlobName, tempBlobOwner } from './blobs.js';
+import { isOwnerGone } from '../io/owner.js';
+import { isTempBlobName, parseTempNameBeside } from '../io/temp-name.js';
+import { isStaleTemp } from './blobs.js';
 import { indexEntries, readIndexDocument } from './index-file.js';
 import { blobsDir } from './layout.js';
-import { isLeaseName, readLease } from './lease.js';
+import { leasedDigests, removeUnleased } from './lease.js';
 import { withLayoutLock } from './lock.js';
 import { walkReachable } from './reachability.js';
-import { isOwnerGone, tagOfTempHex } from '../io/owner.js';
 
 /**
  * `baler prune`: deletes blobs no index entry reaches plus temp files of writers that are gone.
  * Runs under the layout lock, so the index cannot gain entries meanwhile, and spares blobs that
- * live writers hold in a lease (uploaded or found present, not yet committed). Should a blob still
- * go missing under a writer, its commit (under the same lock) fails cleanly instead of publishing
- * an entry with a hole.
+ * live writers hold in a lease (uploaded or found present, not yet committed; store/lease.ts says
+ * why no lease is missed). Should a blob still go missing under a writer, its commit (under the
+ * same lock) fails cleanly instead of publishing an entry with a hole.
  */
 export interface PrunedFile {
   name: string;
@@ -32,17 +33,8 @@ export interface PruneResult {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
-/** A temp file of a live process is left alone unless it is this old (pid reuse, other hosts). */
-const STALE_TEMP_MS = 24 * 3600 * 1000;
 /** Temp files beside index.json / oci-layout (io/atomic-file.ts) made before they carried a pid. */
 const STALE_ROOT_TEMP_MS = 60 * 1000;
-
-/** Whether prune removes this temp blob: its writer is gone (fsck notes these too). */
-export function isStaleTemp(name: string, mtimeMs: number, now: number): boolean {
-  const owner = tempBlobOwner(name);
-  if (now - mtimeMs > STALE_TEMP_MS) return true;
-  return owner !== undefined && isOwnerGone(owner.pid, owner.tag);
-}
 
 export async function pruneLayout(root: string, opts: { dryRun: boolean }): Promise<PruneResult> {
   return withLayoutLock(root, async () => {
@@ -62,33 +54,37 @@ export async function pruneLayout(root: string, opts: { dryRun: boolean }): Prom
     } catch (err) {
       throw fromSystemError(err, dir);
     }
-    // blobs live writers have put or counted on but not yet published (store/lease.ts)
-    const leased = new Set<Digest>();
-    const candidates: PrunedFile[] = [];
+    const candidates: (PrunedFile & { digest: Digest })[] = [];
     for (const name of names) {
       const path = join(dir, name);
       const st = await stat(path).catch(() => undefined);
       if (!st?.isFile()) continue;
       if (isTempBlobName(name)) {
         if (isStaleTemp(name, st.mtimeMs, now)) result.temps.push({ name: join('blobs', 'sha256', name), size: st.size });
-        else if (isLeaseName(name)) for (const d of await readLease(path)) leased.add(d);
         continue;
       }
       if (!HEX64.test(name)) continue; // not ours to judge
       const digest = digestFromHex(name);
       if (!walk.reachable.has(digest)) candidates.push({ name: join('blobs', 'sha256', name), digest, size: st.size });
     }
-    result.blobs = candidates.filter((c) => c.digest === undefined || !leased.has(c.digest));
     for (const name of await readdir(root)) {
-      const owner = /^\..+\.baler-tmp-(?:(\d+)-)?([0-9a-f]+)$/.exec(name);
-      if (!owner) continue;
+      const temp = parseTempNameBeside(name);
+      if (!temp) continue;
       const st = await stat(join(root, name)).catch(() => undefined);
-      const deadOwner = owner[1] !== undefined && isOwnerGone(Number(owner[1]), tagOfTempHex(owner[2] as string));
+      const deadOwner = temp.owner !== undefined && isOwnerGone(temp.owner.pid, temp.owner.tag);
       if (st?.isFile() && (deadOwner || now - st.mtimeMs > STALE_ROOT_TEMP_MS)) result.temps.push({ name, size: st.size });
+    }
+    // blobs live writers have put or counted on but not yet published stay (store/lease.ts)
+    if (opts.dryRun) {
+      const leased = await leasedDigests(root);
+      result.blobs = candidates.filter((c) => !leased.has(c.digest));
+    } else {
+      const removed = new Set(await removeUnleased(root, candidates.map((c) => c.digest)));
+      result.blobs = candidates.filter((c) => removed.has(c.digest));
     }
     for (const f of [...result.blobs, ...result.temps]) {
       result.bytes += f.size;
-      if (!opts.dryRun) {
+      if (!opts.dryRun && f.digest === undefined) {
         await unlink(join(root, f.name)).catch((err: unknown) => {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, join(root, f.name));
         });

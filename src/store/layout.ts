@@ -1,11 +1,13 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { BalerError, fromSystemError } from '../errors.js';
 import type { Digest } from '../model/digest.js';
 import { hexOf, isDigest } from '../model/digest.js';
 import { isObject, parseJsonBytes, JsonLimits } from '../model/json-limits.js';
 import { MediaTypes } from '../model/media-types.js';
 import { createAtomicFile } from '../io/atomic-file.js';
+import { removeDeadTempFiles } from '../io/leftovers.js';
+import { ownedTempName } from '../io/temp-name.js';
 
 /**
  * The OCI image layout on disk (formats.md §2.1), shared by the embedded store and `oci:DIR`:
@@ -13,7 +15,7 @@ import { createAtomicFile } from '../io/atomic-file.js';
  *   DIR/oci-layout              {"imageLayoutVersion":"1.0.0"}
  *   DIR/index.json              the only mutable file; rewritten under DIR/index.json.lock
  *   DIR/blobs/sha256/<hex>      immutable, content-addressed
- *   DIR/blobs/sha256/.baler-tmp-<pid>-<tag><rand>   a blob being written (ignored by fsck, removed by prune; tag: io/owner.ts)
+ *   DIR/blobs/sha256/.baler-tmp-<pid>-<tag><rand>   a blob being written (ignored by fsck, removed by prune; io/temp-name.ts)
  */
 export const LAYOUT_VERSION = '1.0.0';
 
@@ -105,40 +107,69 @@ async function writeIfAbsent(path: string, text: string): Promise<void> {
   }
 }
 
+/** What a layout is made of: a directory holding only these is one, or the remains of one. */
+const LAYOUT_NAMES = new Set(['oci-layout', 'index.json', 'blobs', 'index.json.lock']);
+
 /**
  * Makes DIR a valid (possibly empty) layout, keeping whatever is already there. A new layout is
  * built in a temp dir beside DIR and renamed into place, so a crash never leaves half a layout;
- * several processes may race here and all end up with the same one.
+ * several processes may race here and all end up with the same one. A failed writer that made DIR
+ * may be removing it again meanwhile (transports/oci-layout/sink.ts): what it removed is made again.
  */
 export async function ensureLayout(root: string): Promise<void> {
-  if (!(await exists(root))) {
-    const parent = dirname(root);
-    try {
-      await mkdir(parent, { recursive: true });
-      const temp = await mkdtemp(join(parent, `.${basename(root)}.baler-tmp-`));
-      try {
-        await chmod(temp, 0o755); // mkdtemp makes it private; a layout is as readable as mkdir would make it
-        await populate(temp);
-        await rename(temp, root);
-      } catch (err) {
-        await rm(temp, { recursive: true, force: true });
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+  for (let attempt = 1; ; attempt++) {
+    if (!(await exists(root))) await createLayoutDir(root);
+    // an existing dir: fill in what is missing (index first, so a dir never has oci-layout without
+    // index.json) — but never turn a directory holding other things into a layout
+    if (!(await exists(ociLayoutFile(root))) && !(await exists(indexFile(root)))) {
+      const entries = await readdir(root).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw fromSystemError(err, root);
+      });
+      if (!entries.every((e) => LAYOUT_NAMES.has(e))) {
+        throw new BalerError('E_CONFLICT', `${root}: exists, is not empty and is not an OCI image layout; choose another directory`);
       }
+    }
+    try {
+      await populate(root);
+      await checkLayout(root);
+      return;
     } catch (err) {
-      throw fromSystemError(err, root);
+      // only a file that vanished under us is worth another round; a wrong one stays wrong
+      if (attempt >= 4 || (await exists(ociLayoutFile(root)))) throw err;
     }
   }
-  // an existing dir: fill in what is missing (index first, so a dir never has oci-layout without
-  // index.json) — but never turn a directory holding other things into a layout
-  if (!(await exists(ociLayoutFile(root))) && !(await exists(indexFile(root)))) {
-    const entries = await readdir(root).catch((err: unknown) => {
-      throw fromSystemError(err, root);
-    });
-    if (entries.length > 0) throw new BalerError('E_CONFLICT', `${root}: exists, is not empty and is not an OCI image layout; choose another directory`);
+}
+
+/** A new layout at the absent DIR, made in an owner-named temp dir beside it (io/temp-name.ts) and renamed. */
+async function createLayoutDir(root: string): Promise<void> {
+  try {
+    await mkdir(dirname(root), { recursive: true });
+    await removeDeadTempFiles(root, { dirs: true });
+    const temp = ownedTempName(root);
+    await mkdir(temp, { mode: 0o755 });
+    try {
+      await populate(temp);
+      await rename(temp, root);
+    } catch (err) {
+      await rm(temp, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    }
+  } catch (err) {
+    throw fromSystemError(err, root);
   }
+}
+
+/**
+ * Writes back oci-layout and index.json when oci-layout is gone: a failed writer that made DIR removes
+ * them (oci-layout first), while another writer, whose lease keeps blobs/ standing, is about to commit.
+ * Callers hold the layout lock, so no removal is under way. An index.json missing beside its oci-layout
+ * is damage, not a removal: left for readIndexDocument to report.
+ */
+export async function restoreLayoutFiles(root: string): Promise<void> {
+  if (await exists(ociLayoutFile(root))) return;
   await populate(root);
-  await checkLayout(root);
 }
 
 async function populate(root: string): Promise<void> {

@@ -1,22 +1,30 @@
-import { appendFile, readFile, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.js';
 import type { Digest } from '../model/digest.js';
-import { isDigest } from '../model/digest.js';
+import { hexOf, isDigest } from '../model/digest.js';
+import { fsyncDir } from '../io/atomic-file.js';
 import { onInterruptCleanup } from '../io/cleanup.js';
-import { tempBlobName } from './blobs.js';
-import { blobsDir } from './layout.js';
+import { isTempBlobName, tempBlobName } from '../io/temp-name.js';
+import { isStaleTemp } from './blobs.js';
+import { blobPath, blobsDir } from './layout.js';
 
 /**
  * A writer's claim on blobs it has put or found present but not yet published in index.json, so a
- * concurrent prune leaves them alone (containerd's leases, as a file). It is a temp-named file in
- * blobs/sha256 ending in `.lease`, one digest per line: fsck ignores it like any temp file, prune
+ * concurrent prune or take-back leaves them alone (containerd's leases, as a file). It is a temp-named
+ * file in blobs/sha256 ending in `.lease`, one digest per line: fsck ignores it like any temp file, prune
  * honours it while its pid is alive and deletes it once the writer is gone.
+ *
+ * The protocol that makes a lease safe without a lock per blob: a writer records a digest before it
+ * relies on the blob (before it looks for it, before it renames its copy into place); a remover
+ * (removeUnleased) first renames a blob out of the way and only then reads the leases again. Either
+ * the remover's second read sees the lease (and puts the blob back), or the lease came later, and
+ * with it the writer's look or rename, which then finds no blob or places its own copy.
  */
 export const LEASE_SUFFIX = '.lease';
 
 export function isLeaseName(name: string): boolean {
-  return name.endsWith(LEASE_SUFFIX);
+  return isTempBlobName(name) && name.endsWith(LEASE_SUFFIX);
 }
 
 export class BlobLease {
@@ -30,17 +38,34 @@ export class BlobLease {
     return this.path;
   }
 
+  /**
+   * Makes the lease file (empty) if there is none yet. While it exists blobs/sha256 is not empty, so a
+   * writer that failed and removes the layout it made (transports/oci-layout/sink.ts) leaves it standing.
+   */
+  async open(): Promise<void> {
+    await this.append('');
+  }
+
   /** Records `d` before the caller relies on the blob; appends are atomic lines (O_APPEND). */
   async hold(d: Digest): Promise<void> {
+    await this.append(`${d}\n`);
+  }
+
+  private async append(text: string): Promise<void> {
     if (!this.path) {
       this.path = join(blobsDir(this.root), `${tempBlobName()}${LEASE_SUFFIX}`);
       const path = this.path;
       this.unregister = onInterruptCleanup(() => unlink(path).catch(() => undefined));
     }
-    try {
-      await appendFile(this.path, `${d}\n`);
-    } catch (err) {
-      throw fromSystemError(err, this.path);
+    // blobs/sha256 may be gone: a failed writer that made this layout removed it again just now
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await appendFile(this.path, text);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw fromSystemError(err, this.path);
+        await mkdir(blobsDir(this.root), { recursive: true }).catch(() => undefined);
+      }
     }
   }
 
@@ -53,8 +78,61 @@ export class BlobLease {
   }
 }
 
-/** The digests a live lease file protects (garbage lines are ignored). */
-export async function readLease(path: string): Promise<Digest[]> {
+/** The digests a lease file protects (garbage lines are ignored). */
+async function readLease(path: string): Promise<Digest[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.split('\n').filter(isDigest);
+}
+
+/** The digests the lease files of live writers hold, other than the lease named `ownName`. */
+export async function leasedDigests(root: string, ownName?: string): Promise<Set<Digest>> {
+  const dir = blobsDir(root);
+  const held = new Set<Digest>();
+  const now = Date.now();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name === ownName || !isLeaseName(name)) continue;
+    const st = await stat(join(dir, name)).catch(() => undefined);
+    if (!st?.isFile() || isStaleTemp(name, st.mtimeMs, now)) continue;
+    for (const d of await readLease(join(dir, name))) held.add(d);
+  }
+  return held;
+}
+
+/**
+ * Removes the blobs `digests` that no live writer leases (callers hold the layout lock and have
+ * checked that the index does not reach them). Each is renamed to a temp name first, then the leases
+ * are read again and a blob leased meanwhile is put back (see the protocol above). `ownLease`: the
+ * caller's own lease file, which does not protect blobs from the caller. Returns what was removed.
+ */
+export async function removeUnleased(root: string, digests: readonly Digest[], ownLease?: string): Promise<Digest[]> {
+  const dir = blobsDir(root);
+  const leasedBefore = await leasedDigests(root, ownLease);
+  const movedAside: { digest: Digest; aside: string }[] = [];
+  for (const digest of digests) {
+    if (leasedBefore.has(digest)) continue;
+    const aside = join(dir, tempBlobName());
+    try {
+      await rename(blobPath(root, digest), aside);
+      movedAside.push({ digest, aside });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, blobPath(root, digest));
+    }
+  }
+  if (movedAside.length === 0) return [];
+  const leasedNow = await leasedDigests(root, ownLease);
+  const removed: Digest[] = [];
+  for (const { digest, aside } of movedAside) {
+    try {
+      // same name, same bytes: putting it back over a copy a writer placed meanwhile changes nothing
+      if (leasedNow.has(digest)) await rename(aside, blobPath(root, digest));
+      else {
+        await unlink(aside);
+        removed.push(digest);
+      }
+    } catch (err) {
+      throw fromSystemError(err, join(dir, hexOf(digest)));
+    }
+  }
+  await fsyncDir(dir);
+  return removed;
 }

@@ -10,7 +10,7 @@ import { pruneLayout, type PruneResult } from './gc.js';
 import { describeImages, type StoreImage } from './images.js';
 import { addImageToIndex, removeImageFromIndex, removeNameFromIndex, type NameMove } from './index-edit.js';
 import { indexEntries, readIndexDocument, writeIndexLocked } from './index-file.js';
-import { checkLayout, ensureLayout } from './layout.js';
+import { checkLayout, ensureLayout, layoutToMake } from './layout.js';
 import { withLayoutLock } from './lock.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import { LayoutWriter } from './writer.js';
@@ -114,10 +114,27 @@ export class Store {
   }
 }
 
-/** The embedded store at `path` (from resolveStorePath), created empty when missing. */
+/** The embedded store at `path` (from resolveStorePath), created empty when missing: for writers. */
 export async function openStore(path: string): Promise<Store> {
   await ensureLayout(path);
   return new Store(path);
+}
+
+/**
+ * The embedded store at `path` for a verb that reads it or changes what it holds (ls, inspect, rm, a
+ * copy from it), undefined when there is none (no directory, or an empty one): a read makes nothing.
+ */
+export async function openStoreIfPresent(path: string): Promise<Store | undefined> {
+  if (await layoutToMake(path)) return undefined;
+  await checkLayout(path);
+  return new Store(path);
+}
+
+/** openStoreIfPresent, with E_NOT_FOUND `no image store at PATH` when there is none. */
+export async function openPresentStore(path: string): Promise<Store> {
+  const store = await openStoreIfPresent(path);
+  if (!store) throw new BalerError('E_NOT_FOUND', `no image store at ${path}`);
+  return store;
 }
 
 /** An existing layout (`oci:DIR` as a source, `baler fsck`): E_NOT_FOUND / E_FORMAT when DIR is not one. */

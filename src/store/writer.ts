@@ -9,6 +9,7 @@ import { hasBlob, placeBlob, writeBytesBlob } from './blobs.js';
 import { discardUnpublished } from './discard.js';
 import { addImageToIndex, type NameMove } from './index-edit.js';
 import { readIndexDocument, writeIndexLocked, type IndexEntry } from './index-file.js';
+import { restoreLayoutFiles } from './layout.js';
 import { BlobLease } from './lease.js';
 import { withLayoutLock } from './lock.js';
 import { walkReachable } from './reachability.js';
@@ -59,9 +60,11 @@ export class LayoutWriter {
 
   async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
     this.assertOpen();
+    // leased before the blob can appear under its digest: known, now; otherwise once the bytes tell it
     if (info.digest) await this.lease.hold(info.digest);
-    const { descriptor, created } = await placeBlob(this.root, body, info, signal);
-    if (!info.digest) await this.lease.hold(descriptor.digest);
+    else await this.lease.open();
+    const claim = info.digest ? undefined : (d: Digest): Promise<void> => this.lease.hold(d);
+    const { descriptor, created } = await placeBlob(this.root, body, info, signal, claim);
     if (created) this.created.add(descriptor.digest);
     return descriptor;
   }
@@ -95,6 +98,8 @@ export class LayoutWriter {
       if (missing) {
         throw new BalerError('E_CONFLICT', `${this.root}: blob ${missing.digest} vanished before commit (removed by a concurrent prune?); nothing was changed, run the command again`);
       }
+      // a writer that failed and made this layout may have removed its files meanwhile (lease.ts open())
+      await restoreLayoutFiles(this.root);
       const doc = await readIndexDocument(this.root);
       const moves: NameMove[] = [];
       for (const p of this.pending) {

@@ -1,8 +1,10 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LeftoverNotice } from '../io/leftovers.js';
+import { ownTempPrefixBeside } from '../io/temp-name.js';
 import { leftoverText } from '../pipeline/leftover-text.js';
-import { blobsDir, indexFile } from '../store/layout.js';
+import { blobsDir } from '../store/layout.js';
+import { summarizeLayout } from '../store/layout-summary.js';
 import { formatBytes } from './format.js';
 import type { CopyAftermath } from './tui-services.js';
 
@@ -27,9 +29,9 @@ async function stamp(path: string): Promise<string | undefined> {
   return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
 }
 
-/** Temp names this process writes beside `target` (io/leftovers.ts ownedTempName): `.<name>.baler-tmp-<pid>-…`. */
+/** Temp names this process writes beside `target` (io/temp-name.ts ownedTempName). */
 async function ownTempsBeside(target: string): Promise<string[]> {
-  const prefix = `.${basename(target)}.baler-tmp-${process.pid}-`;
+  const prefix = basename(ownTempPrefixBeside(target));
   const names = await readdir(dirname(target)).catch(() => [] as string[]);
   return names.filter((n) => n.startsWith(prefix)).map((n) => join(dirname(target), n));
 }
@@ -50,34 +52,22 @@ export async function checkFile(target: string, shown: string): Promise<Destinat
   };
 }
 
-interface LayoutSnapshot {
-  exists: boolean;
-  index: string | undefined;
-  blobs: Set<string>;
-}
-
-async function snapshotLayout(root: string): Promise<LayoutSnapshot> {
-  const exists = (await stat(root).catch(() => undefined))?.isDirectory() ?? false;
-  const index = exists ? await readFile(indexFile(root), 'utf8').catch(() => undefined) : undefined;
-  const blobs = new Set(exists ? await readdir(blobsDir(root)).catch(() => [] as string[]) : []);
-  return { exists, index, blobs };
-}
-
 /**
  * An OCI layout (the embedded store, or `save` to a directory): blobs land one by one, verified, and
  * only the final commit touches index.json. A failure keeps the blobs already written, used by no
  * image; the store's `prune` removes them. `what` names the layout for the user ("the store", a path).
  */
 export async function checkLayout(root: string, what: string, o: { isStore: boolean }): Promise<DestinationCheck> {
-  const before = await snapshotLayout(root);
+  const before = await summarizeLayout(root);
   return {
     async after() {
-      const now = await snapshotLayout(root);
+      const now = await summarizeLayout(root);
       const left: string[] = [];
-      if (!before.exists && now.exists && now.blobs.size === 0) left.push(o.isStore ? `a new, empty store at ${root}` : `an empty OCI layout at ${what}`);
-      const ownTemp = `.baler-tmp-${process.pid}-`;
-      const temps = [...now.blobs].filter((n) => n.startsWith(ownTemp) && !before.blobs.has(n));
-      const added = [...now.blobs].filter((n) => !n.startsWith('.') && !before.blobs.has(n));
+      if (!before.exists && now.exists && now.files === 0) {
+        left.push(o.isStore ? `a new, empty store at ${root}` : `an empty OCI layout at ${what}`);
+      }
+      const temps = [...now.ownTemps].filter((n) => !before.ownTemps.has(n));
+      const added = [...now.blobs].filter((n) => !before.blobs.has(n));
       if (added.length > 0) {
         const where = o.isStore ? 'in the store, used by no image (baler prune removes them)' : `in ${what}, used by no image`;
         left.push(`${plural(added.length, 'verified blob')} written so far ${added.length === 1 ? 'stays' : 'stay'} ${where}`);

@@ -24,6 +24,7 @@ import { dockerSocketFromEnv } from '../transports/docker-daemon/client.js';
 import { dockerDaemonRefAt } from '../transports/docker-daemon/transport.js';
 import { parseTransportRef, type RefContext } from '../transports/registry.js';
 import { storeRef } from '../transports/store/transport.js';
+import { openStoreIfPresent } from '../store/store.js';
 import type { ImageRef, ImageSource, OpenOptions, SinkCaps } from '../transports/types.js';
 import type { CopyEventHandler } from '../pipeline/events.js';
 import { checkFile, checkLayout, leftoverNotice, type DestinationCheck } from './aftermath.js';
@@ -173,6 +174,8 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
 
   /** One row per top-level manifest of the source, with sizes summed over every platform's layers. */
   async function readImageRows(spec: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]> {
+    // a new install has no store yet: an empty list, as `baler ls` shows it, and nothing is made
+    if (spec.kind === 'store' && (await openStoreIfPresent(o.storePath)) === undefined) return [];
     await using source = await openSource(spec, signal);
     const label = source.ref.toString();
     const cache: ManifestCache = new Map();

@@ -5,6 +5,7 @@
  * and an export run through the real pipeline whose events drive the real reducer and Progress screen.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
@@ -16,7 +17,7 @@ import { createTuiServices } from '../../src/tui/services.js';
 import { initialState, reduce } from '../../src/tui/state/machine.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
+const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker-archive.tar');
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
 afterEach(() => cleanup());
@@ -30,6 +31,14 @@ function listen(path: string): Promise<Server> {
 }
 
 describe('real TUI services', () => {
+  it('lists a store that does not exist yet as empty, without making it', async () => {
+    const dir = await tmp.make('baler-tui-nostore-');
+    const storePath = join(dir, 'new', 'store');
+    const services = createTuiServices({ storePath, cwd: dir, env: {} });
+    assert.deepEqual(await services.listImages({ kind: 'store' }), []);
+    assert.ok(!existsSync(join(dir, 'new')), 'no store was made');
+  });
+
   it('offers the Docker daemon only when its socket is there, and says why otherwise', async () => {
     const dir = await tmp.make('baler-tui-sock-');
     const sock = join(dir, 'docker.sock');

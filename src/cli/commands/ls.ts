@@ -5,14 +5,15 @@ import type { StoreImage } from '../../store/images.js';
 import { imageColumns, imageIdLines, imageLines } from '../render/image-table.js';
 import { renderTable } from '../render/table.js';
 import type { Command, CommandContext } from '../spec.js';
-import { openStoreFor, printJson } from '../store-context.js';
+import { openStoreIfPresentFor, printJson } from '../store-context.js';
 import { listDockerPlace } from './ls-docker.js';
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const from = ctx.flags.string('from');
   if (from !== undefined && from !== 'store') return listDockerPlace(ctx, from);
-  const store = await openStoreFor(ctx);
-  const rows = imageLines(await store.images(), ctx.args);
+  // no store yet (nothing loaded): an empty list, like docker images on a new install
+  const store = await openStoreIfPresentFor(ctx);
+  const rows = imageLines(store ? await store.images() : [], ctx.args);
   const noTrunc = ctx.flags.bool('no-trunc');
   if (ctx.flags.bool('json')) {
     const seen = new Set<string>();

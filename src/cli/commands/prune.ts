@@ -1,12 +1,13 @@
 import { ExitCode } from '../../errors.js';
 import { formatBytes } from '../render/units.js';
 import type { Command, CommandContext } from '../spec.js';
-import { openStoreFor, printJson } from '../store-context.js';
+import { openStoreIfPresentFor, printJson } from '../store-context.js';
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const store = await openStoreFor(ctx);
+  const store = await openStoreIfPresentFor(ctx);
   const dryRun = ctx.flags.bool('dry-run');
-  const result = await store.prune({ dryRun });
+  // no store yet: nothing to reclaim, and nothing made
+  const result = store ? await store.prune({ dryRun }) : { blobs: [], temps: [], bytes: 0, dryRun };
   if (ctx.flags.bool('json')) {
     printJson(ctx.io, {
       DryRun: dryRun,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { BalerError } from '../../errors.js';
 import { resolveStorePath } from '../../store/location.js';
-import { openStore } from '../../store/store.js';
+import { openPresentStore } from '../../store/store.js';
 import { openLayoutSink } from '../oci-layout/sink.js';
 import { LayoutSource } from '../oci-layout/source.js';
 import type { ImageRef, ImageSink, ImageSource, OpenOptions, Transport } from '../types.js';
@@ -23,7 +23,7 @@ export class StoreRef implements ImageRef {
   }
 
   async openSource(_o?: OpenOptions): Promise<ImageSource> {
-    return new LayoutSource(this, await openStore(this.location));
+    return new LayoutSource(this, await openPresentStore(this.location));
   }
 
   /** The store is made by the first write, so a load refused before writing leaves no store behind. */

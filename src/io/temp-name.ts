@@ -1,0 +1,99 @@
+import { basename, dirname, join } from 'node:path';
+import { ownedTempHex, ownerTag, tagOfTempHex } from './owner.js';
+
+/**
+ * Every temp name baler makes, and the one place that reads them back. A name says who owns it (the
+ * pid, and the tag of where that pid was taken, io/owner.ts), so a later baler can tell a SIGKILLed
+ * writer's leftovers from a live writer's. Three shapes:
+ *
+ *   .baler-tmp-<pid>-<12 hex>                 a blob being written (or a lease) in a layout's blobs/sha256
+ *   .<target>.baler-tmp-<pid>-<12 hex>        a file (or a new layout dir) being made beside <target>;
+ *                                             a split part adds its number: .<target>.001.baler-tmp-…
+ *   baler-<what>-<pid>-h<4 hex>.XXXXXX        a private temp dir (mkdtemp adds the 6 characters)
+ *
+ * The 12 hex digits are the owner tag (4) and 8 random ones. Older balers wrote names without a pid
+ * (`baler-tmp-<12 hex>`) or without a tag (temp dirs): parsed here too, as unowned or untagged.
+ */
+const MARK = 'baler-tmp-';
+const BLOB_PREFIX = `.${MARK}`;
+
+/** Who made a temp name: `tag` undefined for a name from a baler that wrote none (judged by pid alone). */
+export interface TempOwner {
+  readonly pid: number;
+  readonly tag: string | undefined;
+}
+
+/** `<pid>-<12 hex>`: this process as the owner of a new temp name. */
+function ownedSuffix(): string {
+  return `${process.pid}-${ownedTempHex()}`;
+}
+
+/** `.baler-tmp-<pid>-<12 hex>`, a temp blob (or, with a suffix, a lease) in blobs/sha256. */
+export function tempBlobName(): string {
+  return `${BLOB_PREFIX}${ownedSuffix()}`;
+}
+
+export function isTempBlobName(name: string): boolean {
+  return name.startsWith(BLOB_PREFIX);
+}
+
+/** The owner of a temp blob (or lease) name, when it carries one. */
+export function tempBlobOwner(name: string): TempOwner | undefined {
+  const m = /^\.baler-tmp-(\d+)-([0-9a-f]{12})/.exec(name);
+  return m ? { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } : undefined;
+}
+
+/** The prefix of the temp blobs this process writes, to tell its own from others'. */
+export function ownTempBlobPrefix(): string {
+  return `${BLOB_PREFIX}${process.pid}-`;
+}
+
+/** `.<target>.baler-tmp-<pid>-<12 hex>`, in the target's directory (a path when `target` is one). */
+export function ownedTempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${MARK}${ownedSuffix()}`);
+}
+
+/** The prefix of the temp names this process makes beside `target` (a path, like the target). */
+export function ownTempPrefixBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${MARK}${process.pid}-`);
+}
+
+/** The part of a name beside a target after `.<target>.`: an optional split part number, then the owner. */
+const BESIDE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-([0-9a-f]{12})$/;
+/** Made by a baler before temp names carried the pid: whether its owner runs cannot be told. */
+const UNOWNED_BESIDE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
+
+/**
+ * Reads `tail`, the part of a name after `.<target>.` (io/leftovers.ts sweeps): `owned` with its
+ * owner, `unowned` for an older baler's name without a pid, undefined for a name that is not ours.
+ */
+export function parseTempTailBeside(tail: string): { kind: 'owned'; owner: TempOwner & { tag: string } } | { kind: 'unowned' } | undefined {
+  const m = BESIDE_TAIL.exec(tail);
+  if (m) return { kind: 'owned', owner: { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } };
+  return UNOWNED_BESIDE_TAIL.test(tail) ? { kind: 'unowned' } : undefined;
+}
+
+/**
+ * A temp name beside any hidden file of a layout's root (`.index.json.baler-tmp-…`, io/atomic-file.ts):
+ * its owner when the name carries a pid (`owner` undefined: an older name without one), undefined
+ * when the name is not a temp name.
+ */
+export function parseTempNameBeside(name: string): { owner: TempOwner | undefined } | undefined {
+  const m = /^\..+\.baler-tmp-(?:(\d+)-)?([0-9a-f]+)$/.exec(name);
+  if (!m) return undefined;
+  return { owner: m[1] === undefined ? undefined : { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } };
+}
+
+/** mkdtemp's prefix for a private temp dir: `baler-archive-` → `baler-archive-<pid>-h<tag>.` (mkdtemp adds 6 characters). */
+export function ownedTempDirPrefix(prefix: string): string {
+  return `${prefix}${process.pid}-h${ownerTag()}.`;
+}
+
+/** A pid-named temp dir (only prefixes starting `baler-`, as makeTempDir's callers use); older ones carry no tag. */
+const TEMP_DIR = /^baler-(?:[a-z][a-z0-9-]*-)?(\d+)(?:-h([0-9a-f]{4}))?\.[A-Za-z0-9]{6}$/;
+
+/** The owner of a private temp dir's name, undefined when it is not one. */
+export function tempDirOwner(name: string): TempOwner | undefined {
+  const m = TEMP_DIR.exec(name);
+  return m ? { pid: Number(m[1]), tag: m[2] } : undefined;
+}
