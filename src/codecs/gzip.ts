@@ -1,5 +1,5 @@
-import { createGunzip } from 'node:zlib';
-import type { Duplex, Transform } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import type { Duplex, Transform, TransformCallback } from 'node:stream';
 import { corruptError, errorText, mapStreamErrors, truncatedError } from './decode-errors.js';
 import { isalGunzip } from './isal-gunzip.js';
 import { ParallelGzip } from './parallel-gzip.js';
@@ -11,14 +11,44 @@ export function gzipCompressor(level?: number): Transform {
 
 /**
  * ISA-L's inflate when its addon was built (isal-gunzip.ts: ~2.4x faster), else node's zlib. Both continue
- * across concatenated members (pigz, `cat a.gz b.gz`) and stop at trailing zero padding, which some tools
- * append; what remains for zlib is naming the file in its errors.
+ * across concatenated members (pigz, `cat a.gz b.gz`) and end at zero padding after a member (`dd
+ * conv=sync`, tape block sizes), ignoring whatever follows it, as `gzip -d` does; zlib also needs its
+ * errors to name the file.
  */
 export function gzipDecompressor(what: string): Duplex {
   const isal = isalGunzip(what);
   if (isal) return isal;
-  const z = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  const z = endAtZeroPadding(createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }));
   return mapStreamErrors(z, (err) => gunzipError(err, what));
+}
+
+/**
+ * zlib's gunzip stops at a zero byte where a next member's header would start, but drops only the rest of
+ * the chunk holding it: a later chunk starting with a non-zero byte is read as a new member, failing with
+ * "incorrect header check" (garbage) or "stream.push() after EOF" (a member), so whether a padded file
+ * loaded depended on where reads split it. It also ends its output there, before its input has ended, and
+ * a pipeline then destroys it while the source is still being read. So every chunk after that stop is
+ * taken and dropped, and the output ends with the input, as in isal-gunzip.ts, however the input is cut.
+ */
+function endAtZeroPadding(z: Gunzip): Gunzip {
+  let stopped = false;
+  let inflating = false;
+  const push = z.push.bind(z);
+  z.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk !== null || !inflating) return push(chunk, encoding);
+    stopped = true; // zlib's own end of output while it still had input: the padding
+    return false;
+  };
+  const transform = z._transform.bind(z);
+  z._transform = (chunk: Buffer, encoding: BufferEncoding, cb: TransformCallback): void => {
+    if (stopped) return cb();
+    inflating = true;
+    transform(chunk, encoding, (err, data) => {
+      inflating = false;
+      cb(err, data);
+    });
+  };
+  return z;
 }
 
 /**

@@ -16,10 +16,9 @@ import { isalAddon, type IsalAddon } from './isal-addon.js';
  * - concatenated members are one stream (pigz, `cat a.gz b.gz`);
  * - every member header is read by gzip-header.ts (magic, method 8, no reserved flags, FHCRC checked);
  * - a zero byte where a member header would start ends the stream, and whatever follows is ignored, as
- *   zlib does when it gets those bytes in one piece. (zlib, given them in separate pieces, may instead
- *   read a later non-zero piece as a new header; only the one-piece behaviour is followed here.) Both
- *   gunzips then give the same content, so a layer's diff_id verdict does not depend on which one ran;
- *   the blob's own digest still covers every byte, ignored ones included.
+ *   `gzip -d` does with tape or `dd conv=sync` padding (gzip.ts holds zlib to this however its input is
+ *   cut). Both gunzips then give the same content, so a layer's diff_id verdict does not depend on which
+ *   one ran; the blob's own digest still covers every byte, ignored ones included.
  */
 
 export type GunzipBackend = 'isal' | 'zlib';

@@ -13,7 +13,7 @@ import { ExitCode } from '../../src/errors.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
+const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

@@ -14,7 +14,7 @@ import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { runProcess } from '../helpers/run-process.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
+const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 let small = '';

@@ -15,7 +15,7 @@ import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 import { biggestBlob } from '../helpers/store-blobs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
+const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

@@ -9,11 +9,12 @@ import { after, describe, test } from 'node:test';
 import type { CopyEvent } from '../../src/pipeline/events.js';
 import { createTuiServices } from '../../src/tui/services.js';
 import { withDockerd } from '../helpers/dockerd.js';
+import { fixture } from '../helpers/paths.js';
 import { balerOk } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 import { factLines, tarFacts } from '../unit/flatten/tar-facts.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
 

@@ -13,9 +13,9 @@ import { balerOk, describeRun, runBaler } from '../../helpers/run-baler.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 import { writeTar } from '../../helpers/tiny-tar.js';
 import { skipUnlessTools } from '../../helpers/tools.js';
-import { repoRoot } from '../../helpers/paths.js';
+import { fixture, repoRoot } from '../../helpers/paths.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
 

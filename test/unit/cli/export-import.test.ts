@@ -16,10 +16,10 @@ import { writeTar } from '../../helpers/tiny-tar.js';
 import { dockerArchiveParts } from '../../helpers/image-archives.js';
 import { DOCKER_EXPORT_EXTRAS, factLines, tarFacts } from '../flatten/tar-facts.js';
 import { isRoot, skipUnlessTools } from '../../helpers/tools.js';
+import { fixture } from '../../helpers/paths.js';
 
-const SAMPLES = '/work/shared/docs/samples/fixtures';
-const FIXTURE = join(SAMPLES, 'fixture-3layers.docker-archive.tar');
-const DOCKER_EXPORT = join(SAMPLES, 'fixture-3layers.docker-export-overlay2.tar');
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
+const DOCKER_EXPORT = fixture('fixture-3layers.docker-export-overlay2.tar');
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

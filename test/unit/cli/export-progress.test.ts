@@ -14,11 +14,12 @@ import type { CopyEvent } from '../../../src/pipeline/events.js';
 import { exportImage } from '../../../src/pipeline/export.js';
 import { parseTransportRef } from '../../../src/transports/registry.js';
 import { dockerArchiveParts, sha256Hex } from '../../helpers/image-archives.js';
+import { fixture } from '../../helpers/paths.js';
 import { balerOk, describeRun, runBaler } from '../../helpers/run-baler.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 import { writeTar } from '../../helpers/tiny-tar.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const SOURCE = `docker-archive:${FIXTURE}`;
 
 const tmp = new TempDirs();

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { balerInProcess, balerInProcessOk } from '../../helpers/cli-in-process.js';
 import { describeRun } from '../../helpers/run-baler.js';
+import { fixture } from '../../helpers/paths.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const IMAGE = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

@@ -11,10 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import { BalerError } from '../../../src/errors.js';
 import { noteLeftBehind, takeLeftBehind } from '../../../src/io/cleanup.js';
 import { balerInProcess } from '../../helpers/cli-in-process.js';
-import { repoRoot } from '../../helpers/paths.js';
+import { fixture, repoRoot } from '../../helpers/paths.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker-archive.tar';
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
 

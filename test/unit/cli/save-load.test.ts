@@ -14,9 +14,10 @@ import { hostPlatform } from '../../../src/model/platform.js';
 import { copyImages } from '../../../src/pipeline/copy.js';
 import { parseTransportRef } from '../../../src/transports/registry.js';
 import { smallLayer } from '../../helpers/image-archives.js';
+import { fixture } from '../../helpers/paths.js';
 import { MemorySource, makeImage, makeIndex, makeLayer } from '../pipeline/memory-transports.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
+const FIXTURE = fixture('fixture-3layers.docker20-save.tar');
 const FIXTURE_ID = 'sha256:73ef00e63c597cd5ab27c28273d8894f0c0678a443bf1cec19f161c0d7cf8710';
 const FIXTURE_NAME = 'fixture/layers:3';
 

@@ -9,10 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { balerOk, describeRun, runBaler } from '../../helpers/run-baler.js';
+import { fixture } from '../../helpers/paths.js';
 import { runProcess } from '../../helpers/run-process.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
+const FIXTURE = fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

@@ -175,12 +175,23 @@ for (const [backend, env] of [
       assert.ok(peakBuffered <= 4 * 1024 * 1024, `at most a few output chunks wait in the stream, saw ${peakBuffered} bytes`);
     });
 
-    test('after zero padding the rest is ignored, members and garbage alike, as zlib does with it in one piece', async () => {
+    test('after zero padding the rest is ignored, members and garbage alike, however the input is cut', async () => {
       use();
       for (const tail of [Buffer.from('garbage'), two, Buffer.from([0x1f, 0x8b])]) {
         const input = Buffer.concat([one, Buffer.alloc(3), tail]);
-        // zlib reads a later piece that starts with a non-zero byte as a new header: only whole input for it
-        for (const chunk of backend === 'isal' ? [1, 5, input.length] : [input.length]) assert.deepEqual(await gunzip(input, chunk), text, `chunks of ${chunk}`);
+        // 1-byte chunks put the tail in a chunk of its own, which zlib alone used to read as a new member,
+        // failing after its output had ended: so the whole pipeline must succeed, not only the output
+        for (const chunk of [1, 5, input.length]) {
+          const parts: Buffer[] = [];
+          const sink = new Writable({
+            write(c: Buffer, _e, cb) {
+              parts.push(c);
+              cb();
+            },
+          });
+          await pipeline(chunked(input, chunk), decompressor('gzip', 'in.gz'), sink);
+          assert.deepEqual(Buffer.concat(parts), text, `chunks of ${chunk}`);
+        }
       }
     });
 

@@ -6,13 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../../src/errors.js';
 import { balerInProcess, balerInProcessOk } from '../../helpers/cli-in-process.js';
 import { TempDirs, listFilesRecursive } from '../../helpers/temp-dirs.js';
+import { fixture } from '../../helpers/paths.js';
 import { biggestBlob } from '../../helpers/store-blobs.js';
 
 /**
  * The copy pipeline hashes each byte once and sinks trust that check instead of hashing again
  * (io/hashing.ts vouchFor). These make sure a bad byte is still caught on every path that relies on it.
  */
-const FIXTURE = '/work/shared/docs/samples/fixtures/fixture-3layers.docker20-save.tar';
+const FIXTURE = fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 
 const tmp = new TempDirs();

@@ -25,7 +25,6 @@ import { parseTransportRef, type RefContext } from '../../../src/transports/regi
 import type { ImageSource } from '../../../src/transports/types.js';
 import { fixture } from '../../helpers/paths.js';
 
-const FIXTURES = '/work/shared/docs/samples/fixtures';
 const FIXTURE_ID = 'sha256:73ef00e63c597cd5ab27c28273d8894f0c0678a443bf1cec19f161c0d7cf8710';
 
 let dir = '';
@@ -66,7 +65,7 @@ async function copyAll(fromSpec: string, toSpec: string, o: { layers?: 'gzip'; o
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'baler-conformance-'));
   refs = { storePath: join(dir, 'store'), cwd: dir };
-  const legacy = `docker-archive:${FIXTURES}/fixture-3layers.docker20-save.tar`;
+  const legacy = `docker-archive:${fixture('fixture-3layers.docker20-save.tar')}`;
   await copyAll(legacy, 'store');
   await copyAll('store', `docker-archive:${join(dir, 'hybrid.tar')}`);
   await copyAll('store', `docker-archive:${join(dir, 'hybrid-gz.tar.zst')}`, { layers: 'gzip', outer: 'zstd' });
@@ -74,7 +73,7 @@ before(async () => {
   await copyAll('store', `oci:${join(dir, 'layout')}`);
   cases.push(
     { name: caseNames[0] as string, spec: legacy },
-    { name: caseNames[1] as string, spec: `docker-archive:${FIXTURES}/fixture-3layers.docker-archive.tar` },
+    { name: caseNames[1] as string, spec: `docker-archive:${fixture('fixture-3layers.docker-archive.tar')}` },
     { name: caseNames[2] as string, spec: `docker-archive:${join(dir, 'hybrid.tar')}` },
     { name: caseNames[3] as string, spec: join(dir, 'hybrid-gz.tar.zst'), viaDetect: true },
     { name: caseNames[4] as string, spec: `oci-archive:${join(dir, 'image.oci.tar')}` },

@@ -13,10 +13,10 @@ import type { TarHeader } from '../../../../src/tar/header.js';
 import { TarWriter } from '../../../../src/tar/write.js';
 import type { Descriptor } from '../../../../src/model/descriptor.js';
 import type { ImageSink, ImageSource } from '../../../../src/transports/types.js';
+import { fixture } from '../../../helpers/paths.js';
 
-export const FIXTURES = '/work/shared/docs/samples/fixtures';
-export const DOCKER20_SAVE = `${FIXTURES}/fixture-3layers.docker20-save.tar`;
-export const SKOPEO_FLAVOUR = `${FIXTURES}/fixture-3layers.docker-archive.tar`;
+export const DOCKER20_SAVE = fixture('fixture-3layers.docker20-save.tar');
+export const SKOPEO_FLAVOUR = fixture('fixture-3layers.docker-archive.tar');
 
 export interface Member {
   name: string;
