@@ -12,8 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
+import { fixture } from '../helpers/paths.js';
 
-const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
+const FIXTURE = fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

@@ -13,8 +13,9 @@ import { ExitCode } from '../../src/errors.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { runProcess } from '../helpers/run-process.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
+import { fixture } from '../helpers/paths.js';
 
-const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
+const FIXTURE = fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 let small = '';

@@ -14,8 +14,9 @@ import { scanToc } from '../../src/tar/toc.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 import { biggestBlob } from '../helpers/store-blobs.js';
+import { fixture } from '../helpers/paths.js';
 
-const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
+const FIXTURE = fixture('fixture-3layers.docker20-save.tar');
 const NAME = 'fixture/layers:3';
 const tmp = new TempDirs();
 after(() => tmp.removeAll());

@@ -16,8 +16,9 @@ import { ProgressScreen } from '../../src/tui/screens/ProgressScreen.js';
 import { createTuiServices } from '../../src/tui/services.js';
 import { initialState, reduce } from '../../src/tui/state/machine.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
+import { fixture } from '../helpers/paths.js';
 
-const FIXTURE = (await import('../helpers/paths.js')).fixture('fixture-3layers.docker-archive.tar');
+const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
 afterEach(() => cleanup());

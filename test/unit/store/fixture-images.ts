@@ -9,8 +9,9 @@ import { sha256Of } from '../../../src/model/digest.js';
 import type { ImageName } from '../../../src/model/image-name.js';
 import { MediaTypes } from '../../../src/model/media-types.js';
 import type { LayoutWriter } from '../../../src/store/writer.js';
+import { fixture } from '../../helpers/paths.js';
 
-export const FIXTURE_TAR = (await import('../../helpers/paths.js')).fixture('fixture-3layers.docker20-save.tar');
+export const FIXTURE_TAR = fixture('fixture-3layers.docker20-save.tar');
 export const FIXTURE_CONFIG = '73ef00e63c597cd5ab27c28273d8894f0c0678a443bf1cec19f161c0d7cf8710.json';
 export const FIXTURE_LAYERS = [
   '8a68d516046d94d1575a829ec971d5622c2e0ed244f8741cab3eb1a516892aef/layer.tar',
