@@ -9,11 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { dockerArchiveParts, writeTar } from '../helpers/image-archives.js';
+import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.js';
 import { withRegistry } from '../helpers/registry.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { listFilesRecursive, TempDirs } from '../helpers/temp-dirs.js';
@@ -27,73 +27,9 @@ after(() => tmp.removeAll());
 const BIG = 24 * 1024 * 1024;
 const SMALL = 2 * 1024 * 1024;
 
-interface BlobGet {
-  digest: string;
-  range: string | undefined;
-  status: number;
-  /** Body bytes passed on to baler. */
-  bytes: number;
-}
-
-interface ProxyMode {
-  /** A blob answer larger than this gets its headers and no body. */
-  holdOver?: number;
-  /** A blob answer gets this many body bytes, then no more. */
-  stallAfter?: number;
-}
-
-/** An HTTP proxy in front of the registry logging blob GETs, which can hold blob answers back. */
-async function countingProxy(target: string): Promise<{ host: string; log: BlobGet[]; mode: ProxyMode; close(): Promise<void> }> {
-  const log: BlobGet[] = [];
-  const mode: ProxyMode = {};
-  const upstreams = new Set<ClientRequest>();
-  const [host, port] = [target.replace(/:[0-9]+$/, ''), Number(target.replace(/^.*:/, ''))];
-  const server = createServer((req, res) => {
-    const up = request({ host, port, path: req.url, method: req.method, headers: { ...req.headers, host: target } }, (answer: IncomingMessage) => {
-      const blob = req.method === 'GET' ? /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? '') : null;
-      const entry: BlobGet | undefined = blob ? { digest: blob[1] as string, range: req.headers.range, status: answer.statusCode ?? 0, bytes: 0 } : undefined;
-      if (entry) log.push(entry);
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (entry && mode.holdOver !== undefined && Number(answer.headers['content-length'] ?? 0) > mode.holdOver) {
-        answer.pause(); // held until the test ends the connection
-        return;
-      }
-      const stallAfter = mode.stallAfter;
-      answer.on('data', (b: Buffer) => {
-        if (entry && stallAfter !== undefined && entry.bytes + b.length > stallAfter) {
-          res.write(b.subarray(0, Math.max(0, stallAfter - entry.bytes)));
-          entry.bytes = Math.max(entry.bytes, stallAfter);
-          answer.pause();
-          return;
-        }
-        if (entry) entry.bytes += b.length;
-        res.write(b);
-      });
-      answer.on('end', () => res.end());
-    });
-    upstreams.add(up);
-    up.on('close', () => upstreams.delete(up));
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  return {
-    host: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
-    log,
-    mode,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const u of upstreams) u.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('save --format oci-dir --resume from a registry', { skip: reg.skip }, () => {
   let dir: string;
-  let proxy: Awaited<ReturnType<typeof countingProxy>>;
+  let proxy: CountingProxy;
   let clean: Record<string, string>;
   const image = (): string => `registry://${proxy.host}/od/library/big:1`;
 

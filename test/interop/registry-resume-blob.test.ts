@@ -9,13 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/errors.js';
 import { formatBytes } from '../../src/model/byte-size.js';
 import { dockerArchiveParts, writeTar } from '../helpers/image-archives.js';
 import { readTar } from '../helpers/tiny-tar.js';
+import { countingProxy, type BlobGet, type CountingProxy } from '../helpers/counting-proxy.js';
 import { withRegistry } from '../helpers/registry.js';
 import { balerOk, describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
@@ -29,77 +29,6 @@ after(() => tmp.removeAll());
 const LAYER_BYTES = 40 * 1024 * 1024;
 /** The proxy holds a blob response back after this many body bytes (the save is then interrupted). */
 const STALL_AFTER = 20 * 1024 * 1024;
-
-interface BlobGet {
-  digest: string;
-  range: string | undefined;
-  status: number;
-  /** Body bytes passed on to baler. */
-  bytes: number;
-}
-
-interface ProxyMode {
-  stallAfter?: number;
-  dropRange?: boolean;
-  /** Flip one byte of every ranged (206) blob answer, as a broken cache would. */
-  corruptRanges?: boolean;
-  /** Set when a blob was held back (Date.now()). */
-  stalledAt?: number;
-}
-
-/** An HTTP proxy in front of the registry that logs every blob GET; it can hold blobs back mid-body or drop Range headers. */
-async function countingProxy(target: string): Promise<{ host: string; log: BlobGet[]; mode: ProxyMode; close(): Promise<void> }> {
-  const log: BlobGet[] = [];
-  const mode: ProxyMode = {};
-  const upstreams = new Set<ClientRequest>();
-  const [host, port] = [target.replace(/:[0-9]+$/, ''), Number(target.replace(/^.*:/, ''))];
-  const server = createServer((req, res) => {
-    const headers = { ...req.headers, host: target };
-    if (mode.dropRange) delete headers.range;
-    const up = request({ host, port, path: req.url, method: req.method, headers }, (answer: IncomingMessage) => {
-      const blob = req.method === 'GET' ? /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? '') : null;
-      const entry: BlobGet | undefined = blob ? { digest: blob[1] as string, range: headers.range, status: answer.statusCode ?? 0, bytes: 0 } : undefined;
-      if (entry) log.push(entry);
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      const stallAfter = mode.stallAfter;
-      answer.on('data', (b: Buffer) => {
-        if (!entry) return void res.write(b);
-        if (stallAfter !== undefined && entry.bytes + b.length > stallAfter) {
-          const keep = stallAfter - entry.bytes;
-          if (keep > 0) res.write(b.subarray(0, keep));
-          entry.bytes += Math.max(0, keep);
-          answer.pause(); // held back until the test ends the connection
-          mode.stalledAt ??= Date.now();
-          return;
-        }
-        if (mode.corruptRanges && answer.statusCode === 206 && entry.bytes === 0 && b.length > 0) {
-          b = Buffer.from(b);
-          b[0] = (b[0] as number) ^ 0xff;
-        }
-        entry.bytes += b.length;
-        res.write(b);
-      });
-      answer.on('end', () => res.end());
-    });
-    upstreams.add(up);
-    up.on('close', () => upstreams.delete(up));
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  return {
-    host: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
-    log,
-    mode,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const u of upstreams) u.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface Progress {
   /** Where the layer's tar entry starts in the partial. */
@@ -120,7 +49,7 @@ async function journaled(journal: string): Promise<Progress> {
 
 describe('save --resume from a registry, interrupted mid-layer', { skip: reg.skip }, () => {
   let dir: string;
-  let proxy: Awaited<ReturnType<typeof countingProxy>>;
+  let proxy: CountingProxy;
   let clean: Buffer;
   const image = (host: string): string => `registry://${host}/rs/library/big:1`;
 
