@@ -184,10 +184,11 @@ export async function writeTarOutput<T>(o: TarOutput, produce: (tar: Writable) =
     } finally {
       to.stream.off('error', onOutError);
     }
+    // the signal's own error: an interrupt says what was left, a reader gone from stdout is not an interrupt.
+    // (A file is judged before its commit: once it is published, the export has happened.)
+    if (o.signal?.aborted) throw cancelled(o.signal);
     location = to.what;
   }
-  // the signal's own error: an interrupt says what was left, a reader gone from stdout is not an interrupt
-  if (o.signal?.aborted) throw cancelled(o.signal);
   return { result, bytesWritten: counter.bytes, location };
 }
 

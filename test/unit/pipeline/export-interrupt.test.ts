@@ -4,7 +4,7 @@
  * appear at -o although the run then says nothing partial was left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -52,4 +52,24 @@ test('to a stream: a reader gone from stdout ends the export with that error, no
     writeTarOutput({ to: { kind: 'stream', stream: out, what: 'stdout' }, compression: 'none', signal: controller.signal }, stopsEarlyOn(controller, reason)),
     (err: unknown) => err === reason,
   );
+});
+
+test('a signal that comes while -o FILE is being published does not call a finished export interrupted', async () => {
+  const controller = new AbortController();
+  const path = join(dir, 'published.tar');
+  const block = Buffer.alloc(1 << 20);
+  // aborts the moment the file appears under its name: during the commit's rename and directory fsync
+  const watch = setInterval(() => {
+    if (existsSync(path)) controller.abort(new BalerError('E_CANCELLED', 'interrupted', { leftBehind: { kept: 'nothing' } }));
+  }, 0);
+  try {
+    const out = await writeTarOutput({ to: { kind: 'file', path }, compression: 'none', signal: controller.signal }, async (tar: NodeJS.WritableStream) => {
+      for (let i = 0; i < 64; i++) if (!tar.write(block)) await new Promise((r) => tar.once('drain', r));
+      tar.end();
+    });
+    assert.equal(out.bytesWritten, 64 * block.length);
+  } finally {
+    clearInterval(watch);
+  }
+  assert.equal(statSync(path).size, 64 * block.length, 'the whole tar is at -o');
 });
