@@ -15,10 +15,12 @@ import type { PrehashedBlobFiles } from './prehashed-blob-files.js';
 import { DeferredPassThrough } from './deferred-pass-through.js';
 import { DiffIdTee } from './diff-id-tee.js';
 import { verifiedDiffIds } from './verified-diff-ids.js';
-import type { BlobState, ContinuedBlob } from './events.js';
-import { cancelled, fetchLayer, type FetchedLayer } from './fetch-verified.js';
+import type { BlobState } from './events.js';
+import { cancelled, fetchLayer, type FetchedLayer, type FetchReport } from './fetch-verified.js';
 import { decideLayer, layerCompressionClaimed } from './plan.js';
 import { ProgressMeter } from './progress-meter.js';
+
+const IGNORED_REPORT: FetchReport = { warn: () => undefined, note: () => undefined };
 
 export interface LayerJob {
   readonly source: ImageSource;
@@ -36,8 +38,8 @@ export interface LayerJob {
   readonly onState: (state: BlobState, done: number, total?: number) => void;
   /** Blob files of the plan already being hashed (a sequential sink): take this layer's from there. */
   readonly prehashed?: PrehashedBlobFiles;
-  /** One line for the user about how the layer is fetched (save --resume continuing a blob); W_ codes are warnings. */
-  readonly note?: (code: string, message: string, continued?: ContinuedBlob) => void;
+  /** Where fetchLayer says how the layer is fetched (save --resume continuing a blob, or why it could not). */
+  readonly report?: FetchReport;
 }
 
 /** A layer as the sink now holds it. */
@@ -78,7 +80,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   let resumed: FetchedLayer['resumed'];
   let raw = (await job.prehashed?.take(layer, job.what)) ?? (await openCheckedBlobFile(job.source, layer, job.what));
   if (!raw) {
-    const fetched = await fetchLayer(job.source, sink, layer, job.what, job.note ?? (() => undefined), job.signal);
+    const fetched = await fetchLayer(job.source, sink, layer, job.what, job.report ?? IGNORED_REPORT, job.signal);
     raw = fetched.stream;
     resumed = fetched.resumed;
   }

@@ -340,7 +340,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
           signal: inner.signal,
           onState: (state, done, total) => emit({ kind: 'blob', digest: layer.digest, role: 'layer', state, done, ...(total !== undefined ? { total } : {}) }),
           ...(ctx.prehashed ? { prehashed: ctx.prehashed } : {}),
-          note: (code, message, continued) => (code.startsWith('W_') ? ctx.warn(code, message) : emit({ kind: 'note', code, message, ...(continued ? { continued } : {}) })),
+          report: { warn: ctx.warn, note: (code, message, continued) => emit({ kind: 'note', code, message, continued }) },
         }).then((c) => {
           if (c.skipped) totals.blobsSkipped++;
           else totals.blobsCopied++;

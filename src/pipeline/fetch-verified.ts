@@ -53,23 +53,30 @@ export interface FetchedLayer {
   readonly resumed?: KeptBlobPrefix;
 }
 
+/** How fetching a layer tells the user what it did instead of a plain fetch (save --resume). */
+export interface FetchReport {
+  warn(code: string, message: string): void;
+  note(code: string, message: string, continued: ContinuedBlob): void;
+}
+
 /**
  * save --resume: when the sink kept the start of this blob from an interrupted run (re-hashed against
  * its journal), only the rest is fetched, with the source's ranged fetch, and the two are read as one
  * stream, which the pipeline verifies whole as usual. A source that serves the whole blob anyway, or
- * cannot start at an offset, is read from byte 0; `note` says in one line which of these happened (a
- * continued blob also as data, so --resume's summary can count what was not fetched again).
+ * cannot start at an offset, is read from byte 0; `report` says in one line which of these happened: a
+ * fallback as a warning, a continued blob as a note that also carries it as data, so --resume's summary
+ * can count what was not fetched again.
  */
-export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descriptor, what: string, note: (code: string, message: string, continued?: ContinuedBlob) => void, signal?: AbortSignal): Promise<FetchedLayer> {
+export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descriptor, what: string, report: FetchReport, signal?: AbortSignal): Promise<FetchedLayer> {
   const kept = sink.keptBlobPrefix?.(d.digest);
   if (!kept) return { stream: await source.fetchBlob(d, signal) };
   if ('dropped' in kept) {
-    note('W_RESUME', `${what}: ${kept.dropped}; fetching all ${formatBytes(d.size)} again`);
+    report.warn('W_RESUME', `${what}: ${kept.dropped}; fetching all ${formatBytes(d.size)} again`);
     return { stream: await source.fetchBlob(d, signal) };
   }
   const at = `${formatBytes(kept.have)} of ${formatBytes(d.size)}`;
   if (!source.fetchBlobFrom) {
-    note('W_RESUME', `${what}: the source cannot start a blob at an offset; fetching all ${formatBytes(d.size)} again instead of resuming at ${at}`);
+    report.warn('W_RESUME', `${what}: the source cannot start a blob at an offset; fetching all ${formatBytes(d.size)} again instead of resuming at ${at}`);
     return { stream: await source.fetchBlob(d, signal) };
   }
   let rest: { from: number; stream: Readable };
@@ -77,14 +84,14 @@ export async function fetchLayer(source: ImageSource, sink: ImageSink, d: Descri
     rest = await source.fetchBlobFrom(d, kept.have, signal);
   } catch (err) {
     if (signal?.aborted || isAbortError(err)) throw err;
-    note('W_RESUME', `${what}: the request for the rest failed (${(err as Error).message}); fetching all ${formatBytes(d.size)} again instead of resuming at ${at}`);
+    report.warn('W_RESUME', `${what}: the request for the rest failed (${(err as Error).message}); fetching all ${formatBytes(d.size)} again instead of resuming at ${at}`);
     return { stream: await source.fetchBlob(d, signal) };
   }
   if (rest.from !== kept.have) {
-    note('W_RESUME', `${what}: the source ignored the Range request (it sent the whole blob), so all ${formatBytes(d.size)} are fetched again instead of resuming at ${at}`);
+    report.warn('W_RESUME', `${what}: the source ignored the Range request (it sent the whole blob), so all ${formatBytes(d.size)} are fetched again instead of resuming at ${at}`);
     return { stream: rest.stream };
   }
-  note('I_RESUME', `${what}: resuming at ${at}: the first ${formatBytes(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`, { digest: d.digest, size: d.size, kept: kept.have });
+  report.note('I_RESUME', `${what}: resuming at ${at}: the first ${formatBytes(kept.have)} re-hashed from ${kept.what}, the rest fetched with a Range request`, { digest: d.digest, size: d.size, kept: kept.have });
   const prefix = kept.open();
   const joined = Readable.from(
     (async function* () {
