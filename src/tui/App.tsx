@@ -113,7 +113,7 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
           if (ac.signal.aborted) return;
           const typed = stateRef.current.typeAhead;
           dispatch({ type: 'images/loaded', rows });
-          // keys that waited for the list act on it now, in the order they were typed
+          // keys typed while it loaded act now, in the order they were typed
           for (const { input, key } of typed) for (const intent of intentsForKey(stateRef.current, input, key)) runRef.current(intent);
         },
         (err: unknown) => {
@@ -205,6 +205,9 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
           return copyAbort.current?.abort();
         case 'open-layers':
           return openLayers(intent.image);
+        case 'stop-listing':
+          // a compressed archive would go on spooling to the temp dir for a list nobody waits for
+          return loadAbort.current?.abort();
         case 'quit':
           return quit();
       }

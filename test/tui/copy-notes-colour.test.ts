@@ -44,4 +44,17 @@ describe('copy notes, coloured terminal', () => {
     assert.doesNotMatch(noteLine, COLOURED, `the note carries no colour: ${JSON.stringify(noteLine)}`);
     cleanup();
   });
+
+  it('the Progress screen draws a warning in yellow, also after the copy failed', () => {
+    const services = new FakeServices();
+    let state = reduce(initialState(services.sourceChoices(), services.actions), { type: 'source/choose', source: { kind: 'store' } });
+    state = reduce(state, { type: 'images/loaded', rows: sampleImages });
+    state = reduce(state, { type: 'copy/start', at: 0 });
+    state = reduce(state, { type: 'copy/event', event: { kind: 'warning', code: 'W_ATTESTATION', message: WARNING }, at: 5 });
+    state = reduce(state, { type: 'copy/failed', message: 'disk full' });
+    const r = render(createElement(ThemeContext.Provider, { value: makeTheme(true) }, createElement(ProgressScreen, { state, width: 100, height: 30, title: 'save' })));
+    const warnLine = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('attestation')) ?? '';
+    assert.match(warnLine, /\x1b\[33m! myorg\/app:1/, `the warning is yellow: ${JSON.stringify(warnLine)}`);
+    cleanup();
+  });
 });

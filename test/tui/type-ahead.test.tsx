@@ -1,6 +1,7 @@
 /**
- * Keys typed while the image list loads: those that act on the list wait for it and then apply in order;
- * q and ctrl-c quit at once; filtering needs no list and types straight away.
+ * Keys typed while the image list loads wait for it and then apply in the order typed, each in the
+ * state the keys before it leave; q and ctrl-c quit at once, and esc leaving the screen goes back at
+ * once and stops the listing.
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -12,15 +13,17 @@ import { renderApp } from './render-app.js';
 
 afterEach(() => cleanup());
 
-/** Lists only when the test says so. */
+/** Lists only when the test says so; fails then when `failure` is set. */
 class SlowListing extends FakeServices {
   signals: Array<AbortSignal | undefined> = [];
+  failure: Error | undefined;
   private release: (() => void) | undefined;
   private readonly gate = new Promise<void>((r) => (this.release = r));
 
   override async listImages(source: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]> {
     this.signals.push(signal);
     await this.gate;
+    if (this.failure) throw this.failure;
     return super.listImages(source);
   }
 
@@ -58,9 +61,47 @@ describe('keys typed while the image list loads', () => {
   it('a filter typed ahead narrows the list, and the moves after it act on the filtered rows', async () => {
     const { app, services } = await openStoreSlowly();
     await app.press('/', ...'app', KEY.enter, KEY.down, KEY.space, KEY.enter);
-    await app.waitFor('/app');
+    assert.match(app.frame(), /Reading images…/);
     services.finishListing();
     await app.waitFor('Action for 1 image: myorg/app:2');
+  });
+
+  it('help typed ahead opens after the keys before it acted, and the list is as they left it', async () => {
+    const { app, services } = await openStoreSlowly();
+    await app.press(KEY.down, KEY.space, '?');
+    assert.match(app.frame(), /Reading images…/, 'help waits its turn behind ↓ and space');
+    services.finishListing();
+    await app.waitFor('this help');
+    await app.press('?');
+    await app.waitFor('1 selected');
+    assert.match(app.frame(), /› \[x\] +debian:11/);
+  });
+
+  it('select-all typed before a filter selects every image, not only the filtered ones', async () => {
+    const { app, services } = await openStoreSlowly();
+    await app.press('a', '/', ...'myorg', KEY.enter);
+    services.finishListing();
+    await app.waitFor('5 selected');
+    assert.match(app.frame(), /2 of 5 shown · 5 selected/);
+  });
+
+  it('q typed ahead into a filter is filter text, and esc typed after it ends the filter', async () => {
+    const { app, services } = await openStoreSlowly();
+    await app.press('/', 'q', KEY.escape, '/', ...'debian', KEY.enter);
+    assert.deepEqual(app.outcomes, []);
+    assert.match(app.frame(), /Reading images…/);
+    services.finishListing();
+    await app.waitFor('2 of 5 shown');
+    assert.match(app.frame(), /\/debian/);
+  });
+
+  it('esc typed ahead after help, or after a kept filter, stays on the list', async () => {
+    const { app, services } = await openStoreSlowly();
+    await app.press('?', KEY.escape, '/', ...'alp', KEY.enter, KEY.escape);
+    assert.equal(services.signals[0]?.aborted, false);
+    services.finishListing();
+    await app.waitFor('5 shown · 0 selected');
+    assert.doesNotMatch(app.frame(), /Choose a source/);
   });
 
   it('q quits at once, without waiting for the list, and stops the listing', async () => {
@@ -76,14 +117,30 @@ describe('keys typed while the image list loads', () => {
     assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }]);
   });
 
-  it('esc goes back to Source at once; what was typed ahead for the list is dropped', async () => {
+  it('esc goes back to Source at once, stops the listing, and drops what was typed ahead', async () => {
     const { app, services } = await openStoreSlowly();
     await app.press(KEY.down, KEY.space, KEY.escape);
     await app.waitFor('Choose a source');
+    assert.equal(services.signals[0]?.aborted, true, 'a compressed archive would go on spooling to the temp dir');
     services.finishListing();
     await new Promise((r) => setTimeout(r, 100));
     // replayed here, ↓ and space would move to the path choice and open its input
     assert.match(app.frame(), /› Embedded store/);
     assert.doesNotMatch(app.frame(), /Path:/);
+  });
+
+  it('a listing left with esc that fails later changes nothing', async () => {
+    const { app, services } = await openStoreSlowly();
+    services.failure = new Error('gzip: unexpected end of file');
+    await app.press(KEY.escape);
+    await app.waitFor('Choose a source');
+    services.finishListing();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.doesNotMatch(app.frame(), /unexpected end of file/);
+    assert.match(app.frame(), /› Embedded store/);
+    // and choosing a source again lists it afresh
+    services.failure = undefined;
+    await app.press(KEY.enter);
+    await app.waitFor('debian:12');
   });
 });

@@ -22,7 +22,8 @@ export function ImageTable({ rows, cursor, selected, width, height }: Props) {
   const t = useTheme();
   const showCreated = width >= 70;
   const nameW = Math.max(10, width - 6 - ID_W - SIZE_W - (showCreated ? CREATED_W + 1 : 0) - 3);
-  const bodyHeight = Math.max(1, height - 1);
+  // the header takes a row, and a list longer than the window one more for its "x-y of n" line
+  const bodyHeight = Math.max(1, rows.length > height - 1 ? height - 2 : height - 1);
   const start = windowStart(cursor, rows.length, bodyHeight);
   const shown = rows.slice(start, start + bodyHeight);
   const header = `      ${'NAME'.padEnd(nameW)} ${'ID'.padEnd(ID_W)} ${'SIZE'.padStart(SIZE_W)}${showCreated ? ` ${'CREATED'.padEnd(CREATED_W)}` : ''}`;

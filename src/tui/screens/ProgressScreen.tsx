@@ -7,8 +7,18 @@ import type { BlobRow, TuiState } from '../state/machine.js';
 import { cancelledText, failureText } from '../state/aftermath-text.js';
 import { isFinishedBlob, overallProgress } from '../state/selectors.js';
 
-/** Notes kept in the live region while a copy runs; a stopped copy shows them all. */
+/** Notes, and warnings, kept in the live region while a copy runs; a stopped copy shows them all. */
 const LIVE_NOTES = 3;
+
+/** The lines of one kind shown now, and how many earlier ones a running copy leaves out. */
+function liveLines(all: readonly string[], prefix: string, stopped: boolean): { lines: string[]; earlier: number } {
+  const lines = (stopped ? all : all.slice(-LIVE_NOTES)).map((line) => `${prefix}${line}`);
+  return { lines, earlier: all.length - lines.length };
+}
+
+function earlierText(n: number, what: string): string {
+  return `  … ${n} earlier ${what}${n === 1 ? '' : 's'}`;
+}
 
 /** The first <Static> item: the screen title, printed once above the finished rows. */
 const TITLE = Symbol('title');
@@ -26,9 +36,11 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
   const queued = p.blobs.filter((b) => b.state === 'queued').length;
   const stopped = p.status === 'failed' || p.status === 'cancelled';
   // how the copy goes about something (save --resume continuing a blob): plain lines, not warnings
-  const notes = (stopped ? p.notes : p.notes.slice(-LIVE_NOTES)).map((n) => `  ${n}`);
-  const earlier = p.notes.length - notes.length;
-  const room = Math.max(1, height - 6 - wrappedRows(notes, width) - (earlier > 0 ? 1 : 0));
+  const notes = liveLines(p.notes, '  ', stopped);
+  // yellow as on the Done screen; a failed or cancelled copy never reaches that screen, so they stay here
+  const warnings = liveLines(p.warnings, '! ', stopped);
+  const linesRows = [notes, warnings].reduce((n, l) => n + wrappedRows(l.lines, width) + (l.earlier > 0 ? 1 : 0), 0);
+  const room = Math.max(1, height - 6 - linesRows);
   const o = overallProgress(p);
   const pct = `${Math.floor(o.fraction * 100)}%`.padStart(4);
   // a stopped copy has no rate or ETA any more
@@ -54,10 +66,16 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
       {active.length > room ? <Text dimColor>{`  … ${active.length - room} more ${stopped ? 'stopped' : 'moving'}`}</Text> : null}
       {queued > 0 ? <Text dimColor>{`  ${queued} ${stopped ? 'not started' : 'queued'}`}</Text> : null}
       {p.blobs.length === 0 && p.status === 'running' ? <Text>Working… (this action reports no per-blob progress)</Text> : null}
-      {earlier > 0 ? <Text dimColor>{`  … ${earlier} earlier note${earlier === 1 ? '' : 's'}`}</Text> : null}
-      {notes.map((n, i) => (
-        <Text key={`note${earlier + i}`} wrap="wrap">
+      {notes.earlier > 0 ? <Text dimColor>{earlierText(notes.earlier, 'note')}</Text> : null}
+      {notes.lines.map((n, i) => (
+        <Text key={`note${notes.earlier + i}`} wrap="wrap">
           {n}
+        </Text>
+      ))}
+      {warnings.earlier > 0 ? <Text dimColor>{earlierText(warnings.earlier, 'warning')}</Text> : null}
+      {warnings.lines.map((w, i) => (
+        <Text key={`warning${warnings.earlier + i}`} wrap="wrap" {...t.fg('yellow')}>
+          {w}
         </Text>
       ))}
       <Text> </Text>

@@ -1,6 +1,6 @@
 import type { Digest } from '../../model/digest.js';
 import type { SourceSpec } from '../tui-services.js';
-import type { TuiAction, TuiState } from './machine.js';
+import { type TuiAction, type TuiState, reduce } from './machine.js';
 import { cursorImage, formFields, visibleImages } from './selectors.js';
 
 /**
@@ -33,6 +33,8 @@ export type Intent =
   | { kind: 'start-copy' }
   | { kind: 'cancel-copy' }
   | { kind: 'open-layers'; image: Digest }
+  /** Esc left a list still loading: App stops the listing, whose result must then change nothing. */
+  | { kind: 'stop-listing' }
   | { kind: 'quit' };
 
 const d = (action: TuiAction): Intent => ({ kind: 'dispatch', action });
@@ -67,6 +69,7 @@ export function intentsForKey(s: TuiState, input: string, key: KeyLike): Intent[
     if (s.screen === 'progress' && s.progress.status === 'cancelling') return [];
     return [{ kind: 'quit' }];
   }
+  if (s.screen === 'images' && s.imagesStatus === 'loading') return typedAhead(s, input, key);
   if (s.help) return [d({ type: 'help/toggle' })];
   const typing = isTyping(s);
   if (!typing && input === '?') return [d({ type: 'help/toggle' })];
@@ -117,16 +120,31 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
   return [];
 }
 
-/** Whether a key on the Images screen needs the list: moving, selecting, acting. Filtering and esc do not. */
-function actsOnList(s: TuiState, input: string, key: KeyLike): boolean {
-  if (key.upArrow || key.downArrow || key.pageUp || key.pageDown || input === ' ') return true;
-  if (s.filtering) return false;
-  return !key.escape && input !== '/';
+/**
+ * The Images screen as the keys typed ahead so far leave it (help, filter mode, filter text), with
+ * no rows yet: it tells whether the next key is filter text or a command.
+ */
+function typedAheadView(s: TuiState): TuiState {
+  let view: TuiState = { ...s, imagesStatus: 'ready', images: [], typeAhead: [] };
+  for (const { input, key } of s.typeAhead) {
+    for (const intent of intentsForKey(view, input, key)) if (intent.kind === 'dispatch') view = reduce(view, intent.action);
+  }
+  return view;
+}
+
+/**
+ * While the list loads every key waits for it and App replays them in the order typed, so each acts
+ * in the state the user typed it in. Only quitting and esc leaving the screen act at once: they
+ * need no list, and the user should not have to wait for one to get away from it.
+ */
+function typedAhead(s: TuiState, input: string, key: KeyLike): Intent[] {
+  const intents = intentsForKey(typedAheadView(s), input, key);
+  if (intents.some((i) => i.kind === 'quit')) return [{ kind: 'quit' }];
+  if (intents.some((i) => i.kind === 'dispatch' && i.action.type === 'nav/back')) return [{ kind: 'stop-listing' }, d({ type: 'nav/back' })];
+  return [d({ type: 'images/type-ahead', typed: { input, key } })];
 }
 
 function imagesKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
-  // typed ahead of the list: kept for App to replay once it has loaded, instead of acting on no rows
-  if (s.imagesStatus === 'loading' && actsOnList(s, input, key)) return [d({ type: 'images/type-ahead', typed: { input, key } })];
   const visible = visibleImages(s);
   const delta = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -10 : key.pageDown ? 10 : 0;
   if (delta) return [d({ type: 'images/move', delta, visible: visible.length })];

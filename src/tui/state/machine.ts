@@ -84,7 +84,7 @@ export interface TuiState {
   imagesError?: string;
   /** Lines about things done while listing (a sweep of dead balers' temp dirs), shown with the list. */
   imagesNotices: string[];
-  /** Keys that act on the list, typed while it loads: App replays them once it has loaded. */
+  /** Keys typed while the list loads, in order: App replays them once it has loaded. */
   typeAhead: TypedKey[];
   /** Cursor index into the filtered list. */
   cursor: number;
@@ -243,8 +243,10 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'nav/back': {
       if (s.help) return { ...s, help: false };
       const to = BACK[s.screen];
-      // leaving a list that is still loading takes back what was typed ahead for it
-      return to ? { ...s, screen: to, formError: undefined, typeAhead: [] } : s;
+      if (!to) return s;
+      // leaving a list that is still loading abandons it, with what was typed ahead for it
+      const abandoned = s.screen === 'images' && s.imagesStatus === 'loading';
+      return { ...s, screen: to, formError: undefined, typeAhead: [], ...(abandoned ? { imagesStatus: 'idle' as const } : {}) };
     }
     case 'nav/to':
       return { ...s, screen: a.screen };
