@@ -16,9 +16,10 @@ export interface ReuseCount {
 
 /**
  * Counts the blobs the pipeline skipped as present and those it continued (each digest once), by
- * listening to its events, and passes every event on to `next`.
+ * listening to its events, and passes every event on to `next`. `only`: the skipped blobs that count
+ * (an oci-dir save: those its partial kept, not those DIR already held).
  */
-export function countReused(next?: CopyEventHandler): { handle: CopyEventHandler; result(): ReuseCount } {
+export function countReused(next?: CopyEventHandler): { handle: CopyEventHandler; result(only?: (d: Digest) => boolean): ReuseCount } {
   const seen = new Map<Digest, number>();
   const continued = new Map<Digest, number>();
   return {
@@ -27,8 +28,9 @@ export function countReused(next?: CopyEventHandler): { handle: CopyEventHandler
       if (e.kind === 'note' && e.continued && !continued.has(e.continued.digest)) continued.set(e.continued.digest, e.continued.kept);
       next?.(e);
     },
-    result(): ReuseCount {
-      return { blobs: seen.size, bytes: sum(seen), continuedBlobs: continued.size, keptBytes: sum(continued) };
+    result(only?: (d: Digest) => boolean): ReuseCount {
+      const reused = only ? new Map([...seen].filter(([d]) => only(d))) : seen;
+      return { blobs: reused.size, bytes: sum(reused), continuedBlobs: continued.size, keptBytes: sum(continued) };
     },
   };
 }

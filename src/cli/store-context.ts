@@ -1,5 +1,5 @@
 import { resolveStorePath } from '../store/location.js';
-import { openExistingLayout, openPresentStore, openStoreIfPresent, type Store } from '../store/store.js';
+import { openPresentStore, openStoreIfPresent, type Store } from '../store/store.js';
 import type { CliIo, CommandContext } from './spec.js';
 
 /** The store a store verb works on: --store, $BALER_STORE, else the XDG default (made by the first write into it). */
@@ -15,11 +15,6 @@ export function openStoreFor(ctx: CommandContext): Promise<Store> {
 /** For verbs that show an absent store as an empty one (ls, prune), without making it. */
 export function openStoreIfPresentFor(ctx: CommandContext): Promise<Store | undefined> {
   return openStoreIfPresent(storePathFor(ctx));
-}
-
-/** For verbs that must not create a store as a side effect (fsck). */
-export function openExistingStoreFor(ctx: CommandContext): Promise<Store> {
-  return openExistingLayout(storePathFor(ctx));
 }
 
 /** `--json` output: one pretty JSON document and a newline. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BalerError } from '../errors.js';
-import { shortId } from '../model/digest.js';
+import { shortId, type Digest } from '../model/digest.js';
 import { keptPartialShape, leftPartial, type LeftPartial } from '../transports/resume/left-partial.js';
 import { PARTIAL_SUFFIX } from '../transports/resume/save-journal.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
@@ -47,6 +47,8 @@ export interface SaveVolumes {
   noteKeptPartial(stderr: { write(s: string): unknown }): void;
   /** Before the sink opens: with --resume and a partial to continue, says it is re-verified first (that reads it all). */
   noteResuming(stderr: { write(s: string): unknown }): Promise<void>;
+  /** Counts as reused only the skipped blobs `only` accepts (an oci-dir save: those its partial kept). */
+  countReusedOnly(only: (d: Digest) => boolean): void;
 }
 
 /**
@@ -63,6 +65,7 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
   }
   if (resume && (o.output === '-' || o.isDevice)) throw new BalerError('E_USAGE', 'save: --resume keeps a partial file next to -o FILE; it cannot resume stdout or a device');
   const counter = resume ? countReused(o.next) : undefined;
+  let only: ((d: Digest) => boolean) | undefined;
   const manifest = splitSize !== undefined ? manifestPathFor(resolve(o.cwd, o.output)) : undefined;
   const parts = async (): Promise<SplitPart[]> => (manifest ? parseSetManifest(await readFile(manifest), manifest).parts : []);
   return {
@@ -71,8 +74,11 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
     async jsonFields() {
       const out: Record<string, unknown> = {};
       if (manifest) out.split = { manifest, parts: await parts() };
-      if (counter) out.resumed = counter.result();
+      if (counter) out.resumed = counter.result(only);
       return out;
+    },
+    countReusedOnly(pred) {
+      only = pred;
     },
     noteKeptPartial(stderr) {
       if (!resume || o.output === '-') return;
@@ -92,7 +98,7 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
         const p = await parts();
         lines.push(`Split into ${p.length} part${p.length === 1 ? '' : 's'} (${p.map((x) => x.name).join(', ')}), described by ${manifest}`);
       }
-      if (counter) lines.push(reusedLine(counter.result()));
+      if (counter) lines.push(reusedLine(counter.result(only)));
       return lines;
     },
   };
@@ -110,10 +116,22 @@ export function loadResumeFromFlags(flags: ParsedFlags, next: CopyEventHandler |
 
 /** What the journal of an interrupted save names (a hint: the save re-hashes all of it before using it). */
 function journalSummary(left: LeftPartial): string {
-  const blobs = `${left.keptBlobs} complete blob${left.keptBlobs === 1 ? '' : 's'}`;
-  const cut = left.cutShort;
-  if (!cut) return `${blobs} to re-hash and keep; anything after them is written again`;
-  return `${blobs} and the first ${formatBytes(cut.have)} of blob ${shortId(cut.digest)} (${formatBytes(cut.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`;
+  return keptWorkSummary(left.keptBlobs, left.cutShort ? [left.cutShort] : [], 'anything after them is written again');
+}
+
+/**
+ * What an interrupted save --resume left to re-hash and keep (an archive's journal, or oci-dir's partial
+ * directory): complete blobs, and the starts of blobs cut short, of which only the rest is fetched.
+ */
+export function keptWorkSummary(keptBlobs: number, started: readonly { digest: Digest; have: number; size: number }[], rest: string): string {
+  const blobs = `${keptBlobs} complete blob${keptBlobs === 1 ? '' : 's'}`;
+  const [one, ...more] = started;
+  if (!one) return `${blobs} to re-hash and keep; ${rest}`;
+  if (more.length === 0) {
+    return `${blobs} and the first ${formatBytes(one.have)} of blob ${shortId(one.digest)} (${formatBytes(one.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`;
+  }
+  const bytes = started.reduce((n, s) => n + s.have, 0);
+  return `${blobs} and the starts of ${started.length} blobs (${formatBytes(bytes)}) to re-hash and keep; of those only the rest is fetched where the source allows it (Range)`;
 }
 
 /** The summary line of a --resume run: whole blobs reused, and blobs continued from a kept start. */

@@ -23,11 +23,6 @@ export interface AtomicFile extends AsyncDisposable {
   discard(): Promise<void>;
 }
 
-/** `.<name>.baler-tmp-<pid>-<hex>` beside `target`. */
-export function tempNameFor(target: string): string {
-  return ownedTempName(target);
-}
-
 export async function fsyncDir(dir: string): Promise<void> {
   let fh: FileHandle | undefined;
   try {
@@ -53,7 +48,7 @@ export async function createAtomicFile(target: string, opts: AtomicFileOptions =
     throw new BalerError('E_CONFLICT', `${target}: is a device, FIFO or socket, not a regular file; baler will not replace it`);
   }
   if (!opts.leftoversRemoved) await removeDeadTempFiles(target);
-  const tempPath = tempNameFor(target);
+  const tempPath = ownedTempName(target);
   let fh: FileHandle;
   try {
     fh = await open(tempPath, 'wx', opts.mode ?? 0o644);

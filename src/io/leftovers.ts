@@ -1,7 +1,7 @@
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isOwnerGone, ownerTag } from './owner.js';
-import { parseTempTailBeside, tempDirOwner } from './temp-name.js';
+import { parseTempNameBeside, tempDirOwner } from './temp-name.js';
 
 /**
  * What a baler that was SIGKILLed (or lost power) could not remove: the temp file beside an output
@@ -16,9 +16,10 @@ import { parseTempTailBeside, tempDirOwner } from './temp-name.js';
 /** What a sweep did, for the caller to tell the user (the CLI: one stderr line each). */
 export type LeftoverNotice =
   | { readonly kind: 'removed-files'; readonly count: number; readonly bytes: number; readonly target: string }
-  | { readonly kind: 'unowned-files'; readonly count: number; readonly target: string; readonly pattern: string }
-  /** Temp files whose pid was taken on another host or in another pid namespace (io/owner.ts): not judged. */
-  | { readonly kind: 'foreign-files'; readonly count: number; readonly target: string; readonly pattern: string }
+  /** Temp names of an older baler that carry no pid (io/temp-name.ts); `dirs`: they are a new layout's temp dirs. */
+  | { readonly kind: 'unowned-files'; readonly count: number; readonly target: string; readonly pattern: string; readonly dirs?: true }
+  /** Temp names whose pid was taken on another host or in another pid namespace (io/owner.ts): not judged. */
+  | { readonly kind: 'foreign-files'; readonly count: number; readonly target: string; readonly pattern: string; readonly dirs?: true }
   | { readonly kind: 'removed-dirs'; readonly count: number; readonly bytes: number; readonly parent: string };
 
 type Reporter = (notice: LeftoverNotice) => void;
@@ -38,48 +39,54 @@ export function reportLeftoversTo(fn: Reporter): () => void {
  * Removes temp files that dead balers left beside `target` (with `parts`, also those of its split
  * parts `target.NNN`; with `dirs`, also temp dirs, as a new layout is made in, store/layout.ts).
  * Best effort: a directory that cannot be read or a file that cannot be removed is left as it is.
- * Returns how many files were removed.
+ * Returns how many files and dirs were removed.
  */
 export async function removeDeadTempFiles(target: string, o: { parts?: boolean; dirs?: boolean } = {}): Promise<number> {
   const dir = dirname(target);
   const prefix = `.${basename(target)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
-  let removed = 0;
-  let bytes = 0;
-  let unowned = 0;
-  let foreign = 0;
+  // counted apart, so a swept layout dir is told as a temp dir, not as a temp file
+  const files = { removed: 0, bytes: 0, unowned: 0, foreign: 0 };
+  const dirs = { removed: 0, bytes: 0, unowned: 0, foreign: 0 };
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const tail = name.slice(prefix.length);
-    if (!o.parts && /^\d/.test(tail)) continue;
-    const parsed = parseTempTailBeside(tail);
-    if (parsed?.kind !== 'owned') {
-      if (parsed?.kind === 'unowned') unowned++;
-      continue;
-    }
-    const { pid, tag } = parsed.owner;
-    if (tag !== ownerTag()) {
-      foreign++;
-      continue;
-    }
-    if (!isOwnerGone(pid, tag)) continue;
+    const parsed = parseTempNameBeside(name, basename(target));
+    if (!parsed || (parsed.part && !o.parts)) continue;
     const path = join(dir, name);
     const st = await lstat(path).catch(() => undefined);
     const isDir = o.dirs === true && st?.isDirectory() === true;
     if (!st?.isFile() && !isDir) continue;
+    const count = isDir ? dirs : files;
+    if (parsed.kind === 'unowned') {
+      count.unowned++;
+      continue;
+    }
+    const { pid, tag } = parsed.owner;
+    if (tag !== ownerTag()) {
+      count.foreign++;
+      continue;
+    }
+    if (!isOwnerGone(pid, tag)) continue;
     const held = isDir ? await treeSize(path) : st.size;
     const gone = await (isDir ? rm(path, { recursive: true }) : unlink(path)).then(
       () => true,
       () => false,
     );
     if (!gone) continue;
-    removed++;
-    bytes += held;
+    count.removed++;
+    count.bytes += held;
   }
-  if (removed > 0) reporter?.({ kind: 'removed-files', count: removed, bytes, target });
-  if (unowned > 0) reporter?.({ kind: 'unowned-files', count: unowned, target, pattern: `${prefix}…baler-tmp-…` });
-  if (foreign > 0) reporter?.({ kind: 'foreign-files', count: foreign, target, pattern: `${prefix}…baler-tmp-…` });
-  return removed;
+  const pattern = `${prefix}…baler-tmp-…`;
+  if (files.removed > 0) reporter?.({ kind: 'removed-files', count: files.removed, bytes: files.bytes, target });
+  if (dirs.removed > 0) reporter?.({ kind: 'removed-dirs', count: dirs.removed, bytes: dirs.bytes, parent: dir });
+  for (const [c, isDirs] of [
+    [files, false],
+    [dirs, true],
+  ] as const) {
+    const what = isDirs ? { dirs: true as const } : {};
+    if (c.unowned > 0) reporter?.({ kind: 'unowned-files', count: c.unowned, target, pattern, ...what });
+    if (c.foreign > 0) reporter?.({ kind: 'foreign-files', count: c.foreign, target, pattern, ...what });
+  }
+  return files.removed + dirs.removed;
 }
 
 async function treeSize(path: string): Promise<number> {

@@ -12,7 +12,8 @@ import { ownedTempHex, ownerTag, tagOfTempHex } from './owner.js';
  *   baler-<what>-<pid>-h<4 hex>.XXXXXX        a private temp dir (mkdtemp adds the 6 characters)
  *
  * The 12 hex digits are the owner tag (4) and 8 random ones. Older balers wrote names without a pid
- * (`baler-tmp-<12 hex>`) or without a tag (temp dirs): parsed here too, as unowned or untagged.
+ * (`baler-tmp-<12 hex>`, a new layout's dir `.<target>.baler-tmp-<6 chars>`) or without a tag
+ * (private temp dirs): parsed here too, as unowned or untagged.
  */
 const MARK = 'baler-tmp-';
 const BLOB_PREFIX = `.${MARK}`;
@@ -58,30 +59,32 @@ export function ownTempPrefixBeside(target: string): string {
   return join(dirname(target), `.${basename(target)}.${MARK}${process.pid}-`);
 }
 
-/** The part of a name beside a target after `.<target>.`: an optional split part number, then the owner. */
-const BESIDE_TAIL = /^(?:\d{3,}\.)?baler-tmp-(\d+)-([0-9a-f]{12})$/;
-/** Made by a baler before temp names carried the pid: whether its owner runs cannot be told. */
-const UNOWNED_BESIDE_TAIL = /^(?:\d{3,}\.)?baler-tmp-[0-9a-f]{12}$/;
+/**
+ * What follows `.<target>.` in a temp name beside a target: an optional split part number, the mark,
+ * then the owner. Two older shapes read as unowned, since whether their writer still runs cannot be
+ * told: 12 hex digits without a pid (files, before names carried one), and mkdtemp's 6 characters
+ * (the temp dir a new layout was made in, `.store.baler-tmp-Ab12Cd`). Unowned names are never
+ * removed, only reported (io/leftovers.ts), for the user to delete once no baler writes the target.
+ */
+const BESIDE_TAIL = /^(?:(\d{3,})\.)?baler-tmp-(?:(\d+)-([0-9a-f]{12})|[0-9a-f]{12}|[A-Za-z0-9]{6})$/;
+/** The tail of a hidden name beside some target, for a reader that knows no target (prune). */
+const ANY_BESIDE = /^\..+?\.((?:\d{3,}\.)?baler-tmp-.+)$/;
+
+/** A temp name beside a target: `owned` with its owner, `unowned` for an older shape; `part`: a split part's. */
+export type TempBeside = ({ kind: 'owned'; owner: TempOwner & { tag: string } } | { kind: 'unowned' }) & { part: boolean };
 
 /**
- * Reads `tail`, the part of a name after `.<target>.` (io/leftovers.ts sweeps): `owned` with its
- * owner, `unowned` for an older baler's name without a pid, undefined for a name that is not ours.
+ * Reads `name` as a temp name beside `target` (a base name: io/leftovers.ts sweeps one target's), or
+ * beside any file when `target` is not given (a layout's root, store/gc.ts); undefined when it is not one.
  */
-export function parseTempTailBeside(tail: string): { kind: 'owned'; owner: TempOwner & { tag: string } } | { kind: 'unowned' } | undefined {
-  const m = BESIDE_TAIL.exec(tail);
-  if (m) return { kind: 'owned', owner: { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } };
-  return UNOWNED_BESIDE_TAIL.test(tail) ? { kind: 'unowned' } : undefined;
-}
-
-/**
- * A temp name beside any hidden file of a layout's root (`.index.json.baler-tmp-…`, io/atomic-file.ts):
- * its owner when the name carries a pid (`owner` undefined: an older name without one), undefined
- * when the name is not a temp name.
- */
-export function parseTempNameBeside(name: string): { owner: TempOwner | undefined } | undefined {
-  const m = /^\..+\.baler-tmp-(?:(\d+)-)?([0-9a-f]+)$/.exec(name);
+export function parseTempNameBeside(name: string, target?: string): TempBeside | undefined {
+  const prefix = `.${target}.`;
+  const tail = target === undefined ? ANY_BESIDE.exec(name)?.[1] : name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+  const m = tail === undefined ? null : BESIDE_TAIL.exec(tail);
   if (!m) return undefined;
-  return { owner: m[1] === undefined ? undefined : { pid: Number(m[1]), tag: tagOfTempHex(m[2] as string) } };
+  const part = m[1] !== undefined;
+  if (m[2] === undefined) return { kind: 'unowned', part };
+  return { kind: 'owned', owner: { pid: Number(m[2]), tag: tagOfTempHex(m[3] as string) }, part };
 }
 
 /** mkdtemp's prefix for a private temp dir: `baler-archive-` → `baler-archive-<pid>-h<tag>.` (mkdtemp adds 6 characters). */

@@ -17,12 +17,12 @@ export function leftoverText(n: LeftoverNotice, formatBytes: (bytes: number) => 
       return { text: `removed ${plural(n.count, 'leftover temp dir')} of an interrupted baler in ${n.parent} (${formatBytes(n.bytes)})`, warning: false };
     case 'unowned-files':
       return {
-        text: `${plural(n.count, 'temp file')} beside ${n.target} (${n.pattern}) may be left by an interrupted older baler, whose temp names carry no pid; delete ${them} if no baler is writing ${basename(n.target)}`,
+        text: `${plural(n.count, n.dirs ? 'temp dir' : 'temp file')} beside ${n.target} (${n.pattern}) may be left by an interrupted older baler, whose temp names carry no pid; delete ${them} if no baler is writing ${basename(n.target)}`,
         warning: true,
       };
     case 'foreign-files':
       return {
-        text: `${plural(n.count, 'temp file')} beside ${n.target} (${n.pattern}) ${n.count === 1 ? 'belongs' : 'belong'} to a baler on another host or in another pid namespace, which cannot be checked from here; delete ${them} if no baler is writing ${basename(n.target)}`,
+        text: `${plural(n.count, n.dirs ? 'temp dir' : 'temp file')} beside ${n.target} (${n.pattern}) ${n.count === 1 ? 'belongs' : 'belong'} to a baler on another host or in another pid namespace, which cannot be checked from here; delete ${them} if no baler is writing ${basename(n.target)}`,
         warning: true,
       };
   }

@@ -14,9 +14,6 @@ import { SyncedFileStream } from '../io/synced-file-stream.js';
 import { tempBlobName, tempBlobOwner } from '../io/temp-name.js';
 import { blobPath, blobsDir } from './layout.js';
 
-// for the transports that place blobs themselves (io/temp-name.ts makes every temp name)
-export { tempBlobName };
-
 /**
  * Blob files of a layout. Writes follow ggcr's layout.writeBlob: a temp file in blobs/sha256,
  * verified while writing, fsynced, renamed to its digest, directory fsynced. A blob file therefore

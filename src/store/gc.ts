@@ -48,12 +48,11 @@ export async function pruneLayout(root: string, opts: { dryRun: boolean }): Prom
     const result: PruneResult = { blobs: [], temps: [], bytes: 0, dryRun: opts.dryRun };
     const now = Date.now();
     const dir = blobsDir(root);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (err) {
+    // no blobs/sha256 (a removal of an empty layout killed halfway, store/layout.ts): nothing to prune there
+    const names = await readdir(dir).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[];
       throw fromSystemError(err, dir);
-    }
+    });
     const candidates: (PrunedFile & { digest: Digest })[] = [];
     for (const name of names) {
       const path = join(dir, name);
@@ -71,7 +70,7 @@ export async function pruneLayout(root: string, opts: { dryRun: boolean }): Prom
       const temp = parseTempNameBeside(name);
       if (!temp) continue;
       const st = await stat(join(root, name)).catch(() => undefined);
-      const deadOwner = temp.owner !== undefined && isOwnerGone(temp.owner.pid, temp.owner.tag);
+      const deadOwner = temp.kind === 'owned' && isOwnerGone(temp.owner.pid, temp.owner.tag);
       if (st?.isFile() && (deadOwner || now - st.mtimeMs > STALE_ROOT_TEMP_MS)) result.temps.push({ name, size: st.size });
     }
     // blobs live writers have put or counted on but not yet published stay (store/lease.ts)

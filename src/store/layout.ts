@@ -168,8 +168,26 @@ async function createLayoutDir(root: string): Promise<void> {
  * is damage, not a removal: left for readIndexDocument to report.
  */
 export async function restoreLayoutFiles(root: string): Promise<void> {
-  if (await exists(ociLayoutFile(root))) return;
+  if (await layoutFilesPresent(root)) return;
   await populate(root);
+}
+
+/** Whether DIR has its oci-layout file, which makes it a layout (written after index.json, removed before it). */
+export function layoutFilesPresent(root: string): Promise<boolean> {
+  return exists(ociLayoutFile(root));
+}
+
+/**
+ * What DIR holds when it holds only what the making or the removal of a layout leaves while under way
+ * or killed (blobs/, the lock dir, perhaps index.json, but no oci-layout): no layout yet for a reader,
+ * while a writer makes it one (ensureLayout). undefined when DIR holds anything else or is a layout.
+ * An index.json there that lists images is damage rather than remains: the caller's to check.
+ */
+export async function layoutRemains(root: string): Promise<{ index: boolean } | undefined> {
+  if (await layoutFilesPresent(root)) return undefined;
+  const entries = await readdir(root).catch(() => undefined);
+  if (entries === undefined || !entries.every((e) => LAYOUT_NAMES.has(e))) return undefined;
+  return { index: entries.includes('index.json') };
 }
 
 async function populate(root: string): Promise<void> {

@@ -19,7 +19,10 @@ import { blobPath, blobsDir } from './layout.js';
  * relies on the blob (before it looks for it, before it renames its copy into place); a remover
  * (removeUnleased) first renames a blob out of the way and only then reads the leases again. Either
  * the remover's second read sees the lease (and puts the blob back), or the lease came later, and
- * with it the writer's look or rename, which then finds no blob or places its own copy.
+ * with it the writer's look or rename, which then finds no blob or places its own copy. So removal
+ * never takes a blob a writer relies on, barring a crash of the remover inside that window: then the
+ * blob stays under its temp name, the writer's commit fails cleanly (the blob is missing) and a later
+ * prune removes the temp file.
  */
 export const LEASE_SUFFIX = '.lease';
 
@@ -103,36 +106,46 @@ export async function leasedDigests(root: string, ownName?: string): Promise<Set
  * checked that the index does not reach them). Each is renamed to a temp name first, then the leases
  * are read again and a blob leased meanwhile is put back (see the protocol above). `ownLease`: the
  * caller's own lease file, which does not protect blobs from the caller. Returns what was removed.
+ * Should a rename or unlink fail partway, every blob still aside is put back before the error goes
+ * on: keeping a blob is always safe, prune decides about it again.
  */
 export async function removeUnleased(root: string, digests: readonly Digest[], ownLease?: string): Promise<Digest[]> {
   const dir = blobsDir(root);
   const leasedBefore = await leasedDigests(root, ownLease);
-  const movedAside: { digest: Digest; aside: string }[] = [];
-  for (const digest of digests) {
-    if (leasedBefore.has(digest)) continue;
-    const aside = join(dir, tempBlobName());
-    try {
-      await rename(blobPath(root, digest), aside);
-      movedAside.push({ digest, aside });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, blobPath(root, digest));
-    }
-  }
-  if (movedAside.length === 0) return [];
-  const leasedNow = await leasedDigests(root, ownLease);
+  /** Blobs renamed aside and not yet decided (put back or unlinked). */
+  const aside = new Map<Digest, string>();
   const removed: Digest[] = [];
-  for (const { digest, aside } of movedAside) {
-    try {
-      // same name, same bytes: putting it back over a copy a writer placed meanwhile changes nothing
-      if (leasedNow.has(digest)) await rename(aside, blobPath(root, digest));
-      else {
-        await unlink(aside);
-        removed.push(digest);
+  try {
+    for (const digest of digests) {
+      if (leasedBefore.has(digest)) continue;
+      const temp = join(dir, tempBlobName());
+      try {
+        await rename(blobPath(root, digest), temp);
+        aside.set(digest, temp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, blobPath(root, digest));
       }
-    } catch (err) {
-      throw fromSystemError(err, join(dir, hexOf(digest)));
     }
+    if (aside.size === 0) return [];
+    const leasedNow = await leasedDigests(root, ownLease);
+    for (const [digest, temp] of aside) {
+      try {
+        // same name, same bytes: putting it back over a copy a writer placed meanwhile changes nothing
+        if (leasedNow.has(digest)) await rename(temp, blobPath(root, digest));
+        else {
+          await unlink(temp);
+          removed.push(digest);
+        }
+      } catch (err) {
+        throw fromSystemError(err, join(dir, hexOf(digest)));
+      }
+      aside.delete(digest);
+    }
+  } finally {
+    // what cannot go back stays under its temp name: the blob is missing, which a writer's commit
+    // notices (it fails cleanly), and prune removes the temp file once this process is gone
+    for (const [digest, temp] of aside) await rename(temp, blobPath(root, digest)).catch(() => undefined);
+    await fsyncDir(dir);
   }
-  await fsyncDir(dir);
   return removed;
 }

@@ -10,7 +10,7 @@ import { pruneLayout, type PruneResult } from './gc.js';
 import { describeImages, type StoreImage } from './images.js';
 import { addImageToIndex, removeImageFromIndex, removeNameFromIndex, type NameMove } from './index-edit.js';
 import { indexEntries, readIndexDocument, writeIndexLocked } from './index-file.js';
-import { checkLayout, ensureLayout, layoutToMake } from './layout.js';
+import { checkLayout, ensureLayout, layoutRemains, layoutToMake } from './layout.js';
 import { withLayoutLock } from './lock.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import { LayoutWriter } from './writer.js';
@@ -114,20 +114,36 @@ export class Store {
   }
 }
 
-/** The embedded store at `path` (from resolveStorePath), created empty when missing: for writers. */
+/**
+ * A layout at `path`, made empty when missing. The CLI's verbs never make a store this way (a load makes
+ * it through its sink, on its first write; reads make none): for tests that need a store to exist.
+ */
 export async function openStore(path: string): Promise<Store> {
   await ensureLayout(path);
   return new Store(path);
 }
 
 /**
- * The embedded store at `path` for a verb that reads it or changes what it holds (ls, inspect, rm, a
- * copy from it), undefined when there is none (no directory, or an empty one): a read makes nothing.
+ * The embedded store at `path` for a verb that reads it or changes what it holds (ls, inspect, rm,
+ * fsck, a copy from it), undefined when there is none: no directory, an empty one, or one holding
+ * only what a layout's making or removal leaves (no oci-layout yet or any more, no image listed),
+ * which a writer would make a layout (ensureLayout). A read makes nothing.
  */
 export async function openStoreIfPresent(path: string): Promise<Store | undefined> {
-  if (await layoutToMake(path)) return undefined;
+  if ((await layoutToMake(path)) || (await isRemainsOfLayout(path))) return undefined;
   await checkLayout(path);
   return new Store(path);
+}
+
+async function isRemainsOfLayout(path: string): Promise<boolean> {
+  const remains = await layoutRemains(path);
+  if (!remains) return false;
+  if (!remains.index) return true;
+  // an unreadable index.json, or one listing images, without oci-layout: damage, for checkLayout to report
+  return readIndexDocument(path).then(
+    (doc) => doc.manifests.length === 0,
+    () => false,
+  );
 }
 
 /** openStoreIfPresent, with E_NOT_FOUND `no image store at PATH` when there is none. */
@@ -137,7 +153,7 @@ export async function openPresentStore(path: string): Promise<Store> {
   return store;
 }
 
-/** An existing layout (`oci:DIR` as a source, `baler fsck`): E_NOT_FOUND / E_FORMAT when DIR is not one. */
+/** An existing layout (`oci:DIR` as a source): E_NOT_FOUND / E_FORMAT when DIR is not one. */
 export async function openExistingLayout(path: string): Promise<Store> {
   await checkLayout(path);
   return new Store(path);

@@ -9,7 +9,7 @@ import { hasBlob, placeBlob, writeBytesBlob } from './blobs.js';
 import { discardUnpublished } from './discard.js';
 import { addImageToIndex, type NameMove } from './index-edit.js';
 import { readIndexDocument, writeIndexLocked, type IndexEntry } from './index-file.js';
-import { restoreLayoutFiles } from './layout.js';
+import { layoutFilesPresent, restoreLayoutFiles } from './layout.js';
 import { BlobLease } from './lease.js';
 import { withLayoutLock } from './lock.js';
 import { walkReachable } from './reachability.js';
@@ -116,8 +116,18 @@ export class LayoutWriter {
 
   /** Without commit: the index is untouched; blobs written stay, unreferenced, for a rerun or prune. */
   async dispose(): Promise<void> {
-    if (this.state === 'open') this.state = 'disposed';
-    await this.lease.release();
+    const open = this.state === 'open';
+    if (open) this.state = 'disposed';
+    try {
+      // the blobs kept may stand alone: a failed writer that made the layout removed its files meanwhile
+      if (open && this.lease.file !== undefined && !(await layoutFilesPresent(this.root))) {
+        await withLayoutLock(this.root, () => restoreLayoutFiles(this.root));
+      }
+    } catch {
+      // best effort: the next writer makes the layout again (store/layout.ts ensureLayout)
+    } finally {
+      await this.lease.release();
+    }
   }
 
   /**

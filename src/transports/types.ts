@@ -34,6 +34,8 @@ export interface OpenOptions {
   resume?: boolean;
   /** Sinks making a new directory (oci:DIR): remove it again when nothing was committed, even with `resume`. */
   removeIfUncommitted?: boolean;
+  /** save --resume: called once the partial's lock is held, before what it keeps is re-hashed (to say so). */
+  onPartialLocked?: () => Promise<void>;
   /**
    * Sources: called for a problem the source works around (e.g. docker-root rebuilt a layer and the image
    * gets a new ID); the caller shows it like a pipeline warning. Sources may also keep their own list.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeRun, runBaler } from '../helpers/run-baler.js';
@@ -20,8 +21,8 @@ before(async () => {
   store = join(work, 'no', 'such', 'store');
 });
 
-async function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string; why: string }> {
-  const r = await runBaler(args, { cwd: work, env: { BALER_STORE: store } });
+async function run(args: readonly string[], at = store): Promise<{ code: number; stdout: string; stderr: string; why: string }> {
+  const r = await runBaler(args, { cwd: work, env: { BALER_STORE: at } });
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr, why: describeRun(args, r) };
 }
 
@@ -52,6 +53,7 @@ describe('verbs that read a store that does not exist', () => {
     ['rm', 'imga:1'],
     ['save', '-o', 'out.tar', 'imga:1'],
     ['export', '-o', 'out.tar', 'imga:1'],
+    ['fsck'],
   ];
   for (const args of needsImage) {
     it(`${args.join(' ')}: one line, exit 3, nothing made`, async () => {
@@ -77,5 +79,70 @@ describe('verbs that read a store that does not exist', () => {
     assert.equal(r.code, 3, r.why);
     assert.equal(r.stdout, `store:${store}: FAILED: no image store at ${store}\n`, r.why);
     assert.ok(!existsSync(store), 'no store was made');
+  });
+});
+
+/**
+ * What the making or the removal of a store leaves while under way, or when killed halfway (the removal
+ * by a failed first load, transports/oci-layout/sink.ts): readers see no store, as a writer would make
+ * one there; a store whose removal stopped after its blobs dir went is an empty store.
+ */
+describe('verbs that read what is left of a store being made or removed', () => {
+  const EMPTY_INDEX = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}';
+  const remains: Record<string, (dir: string) => Promise<void>> = {
+    'an empty directory': async (dir) => {
+      await mkdir(dir, { recursive: true });
+    },
+    'index.json and the lock dir': async (dir) => {
+      await mkdir(join(dir, 'index.json.lock'), { recursive: true });
+      await writeFile(join(dir, 'index.json'), EMPTY_INDEX);
+    },
+    'the lock dir alone': async (dir) => {
+      await mkdir(join(dir, 'index.json.lock'), { recursive: true });
+    },
+    'blobs/ alone': async (dir) => {
+      await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    },
+  };
+  for (const [what, make] of Object.entries(remains)) {
+    it(`${what}: ls and prune show an empty store, inspect and fsck say there is none, nothing changes`, async () => {
+      const dir = join(await tmp.make('baler-store-remains-'), 'store');
+      await make(dir);
+      const before = (await readdir(dir, { recursive: true })).sort();
+      const ls = await run(['ls', '--json'], dir);
+      assert.equal(ls.code, 0, ls.why);
+      assert.deepEqual(JSON.parse(ls.stdout), []);
+      const prune = await run(['prune'], dir);
+      assert.equal(prune.code, 0, prune.why);
+      assert.equal(prune.stdout, 'Total reclaimed space: 0B (0 files)\n', prune.why);
+      for (const args of [['inspect', 'imga:1'], ['fsck']]) {
+        const r = await run(args, dir);
+        assert.equal(r.code, 3, r.why);
+        assert.equal(r.stderr, `baler: no image store at ${dir}\n`, r.why);
+      }
+      assert.deepEqual((await readdir(dir, { recursive: true })).sort(), before, 'nothing made or removed');
+    });
+  }
+
+  it('a store whose blobs dir is gone (a removal killed after its first step): prune reclaims nothing', async () => {
+    const dir = join(await tmp.make('baler-store-remains-'), 'store');
+    await mkdir(join(dir, 'index.json.lock'), { recursive: true });
+    await writeFile(join(dir, 'index.json'), EMPTY_INDEX);
+    await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    const killedAgo = new Date(Date.now() - 60_000); // the killed remover's lock, gone stale
+    await utimes(join(dir, 'index.json.lock'), killedAgo, killedAgo);
+    const r = await run(['prune'], dir);
+    assert.equal(r.code, 0, r.why);
+    assert.equal(r.stdout, 'Total reclaimed space: 0B (0 files)\n', r.why);
+  });
+
+  it('an index.json listing an image without oci-layout is damage, not remains: reported, exit 4', async () => {
+    const dir = join(await tmp.make('baler-store-remains-'), 'store');
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 };
+    await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [entry] }));
+    const r = await run(['ls'], dir);
+    assert.equal(r.code, 4, r.why);
+    assert.equal(r.stderr, `baler: ${dir}: not an OCI image layout (no oci-layout file)\n`, r.why);
   });
 });

@@ -2,14 +2,15 @@ import { ExitCode } from '../../errors.js';
 import { errorJson } from '../render/error-text.js';
 import { formatBytes } from '../render/units.js';
 import type { Command, CommandContext } from '../spec.js';
-import { openExistingStoreFor, printJson } from '../store-context.js';
+import { openStoreFor, printJson } from '../store-context.js';
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const store = await openExistingStoreFor(ctx);
+  // an absent store (or a dir with only a layout's remains) is told as every verb tells it, exit 3
+  const store = await openStoreFor(ctx);
   const report = await store.fsck(ctx.io.signal);
   const ok = report.problems.length === 0;
   if (ctx.flags.bool('json')) {

@@ -1,25 +1,25 @@
 import { createWriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BalerError, ExitCode, fromSystemError } from '../../errors.js';
 import { isSpecialFile } from '../../io/special-file.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';
-import { shortId } from '../../model/digest.js';
 import { copyImages } from '../../pipeline/copy.js';
 import { PrehashedBlobFiles } from '../../pipeline/prehashed-blob-files.js';
 import { resolveStorePath } from '../../store/location.js';
 import { imageSourcesFor, parseTransportRef, type RefContext } from '../../transports/registry.js';
 import { openAsOneSource } from '../../transports/multi-source.js';
 import { ociDirPartialSummary } from '../../transports/resume/oci-dir-partial.js';
-import { PARTIAL_SUFFIX } from '../../transports/resume/save-journal.js';
+import { OciDirResumeSink } from '../../transports/resume/oci-dir-sink.js';
+import { partialPathFor } from '../../transports/resume/save-journal.js';
 import type { ImageRef, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
 import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
 import { formatBytes, formatDuration } from '../render/units.js';
-import { saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
+import { keptWorkSummary, saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
 import { outputCompression } from '../../codecs/output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags, registrySourceFromArgs } from '../registry-flags.js';
 import type { Command, CommandContext, ParsedFlags } from '../spec.js';
@@ -62,6 +62,10 @@ function refuseImpossibleCombos(flags: ParsedFlags, o: { format: SaveFormat; out
   if (o.format === 'oci-dir' && o.compress !== undefined && o.compress !== 'none') throw new BalerError('E_USAGE', 'save: --compress applies to archive files, not to --format oci-dir');
   if (o.format === 'oci-dir' && (have || since)) {
     throw new BalerError('E_USAGE', `save: ${have ? '--have' : '--since'} writes a delta, which is an archive file (--format docker or oci), not --format oci-dir`);
+  }
+  // a converted layer's digest is known only once converted, so nothing kept could be matched to it
+  if (o.format === 'oci-dir' && o.layers !== 'keep' && flags.bool('resume')) {
+    throw new BalerError('E_USAGE', `save: --resume with --format oci-dir keeps layers as they are; it cannot resume --layers ${o.layers}`);
   }
   if (o.format === 'docker' && o.layers === 'zstd') throw new BalerError('E_USAGE', 'save: --layers zstd needs --format oci or oci-dir; a docker-archive holds uncompressed or gzip layers');
 }
@@ -109,10 +113,16 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     Object.assign(sinkOptions, volumes.sinkOptions);
     // an oci-dir save --resume keeps a directory of blobs, not a file and journal (transports/resume/oci-dir-sink.ts)
-    const ociDirPartial = format === 'oci-dir' && volumes.sinkOptions.resume === true ? resolve(io.cwd, output) : undefined;
-    if (ociDirPartial !== undefined) sinkOptions.onWarning = onWarning;
-    if (!quiet) await (ociDirPartial !== undefined ? noteOciDirResuming(ociDirPartial, output, io.stderr) : volumes.noteResuming(io.stderr));
+    const ociDir = format === 'oci-dir' && volumes.sinkOptions.resume === true ? ociDirPartialPaths(io.cwd, output) : undefined;
+    if (ociDir !== undefined) {
+      sinkOptions.onWarning = onWarning;
+      // said once the partial is ours: a save refused because another holds it says only that
+      if (!quiet) sinkOptions.onPartialLocked = () => noteOciDirResuming(ociDir, io.stderr);
+    } else if (!quiet) await volumes.noteResuming(io.stderr);
     const sink = await toRef.openSink(sinkOptions);
+    // blobs DIR already held are skipped too, but only what the partial kept was resumed
+    if (sink instanceof OciDirResumeSink) volumes.countReusedOnly((d) => sink.keptEarlier(d));
+    let saved = false;
     try {
       const report = await copyImages({
         from: source,
@@ -126,6 +136,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         ...(volumes.onEvent ? { onEvent: volumes.onEvent } : {}),
       });
       await device?.close();
+      saved = true;
       progress?.finish();
       if (json) {
         // --json scripts read warnings from the document, the source's (re-identified images) included
@@ -142,8 +153,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     } finally {
       progress?.finish();
       await sink[Symbol.asyncDispose]();
-      if (ociDirPartial !== undefined) await noteOciDirKept(ociDirPartial, output, io.stderr);
-      else volumes.noteKeptPartial(io.stderr);
+      if (ociDir === undefined) volumes.noteKeptPartial(io.stderr);
+      else if (!saved) await noteOciDirKept(ociDir, io.stderr);
       device?.stream.destroy();
     }
   } finally {
@@ -151,24 +162,25 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   }
 }
 
-/** Before an oci-dir save --resume opens: what DIR.baler-partial holds, which is re-hashed first (that reads it all). */
-async function noteOciDirResuming(dir: string, output: string, stderr: { write(s: string): unknown }): Promise<void> {
-  const kept = await ociDirPartialSummary(dir);
-  if (!kept) return;
-  const blobs = `${kept.blobs} complete blob${kept.blobs === 1 ? '' : 's'}`;
-  const started = kept.started.reduce((n, s) => n + s.have, 0);
-  const [one, ...more] = kept.started;
-  const what = !one
-    ? `${blobs} to re-hash and keep; anything else is fetched again`
-    : more.length === 0
-      ? `${blobs} and the first ${formatBytes(one.have)} of blob ${shortId(one.digest)} (${formatBytes(one.size)}) to re-hash and keep; of that blob only the rest is fetched where the source allows it (Range)`
-      : `${blobs} and the starts of ${kept.started.length} blobs (${formatBytes(started)}) to re-hash and keep; of those only the rest is fetched where the source allows it (Range)`;
-  stderr.write(`baler: re-verifying the ${formatBytes(kept.bytes + started)} an interrupted save left in ${output}${PARTIAL_SUFFIX}: ${what}\n`);
+/** DIR as resolved, and its partial directory as the user's -o names it (`out/` and `.` included). */
+function ociDirPartialPaths(cwd: string, output: string): { dir: string; shown: string } {
+  const dir = resolve(cwd, output);
+  const partial = partialPathFor(dir);
+  return { dir, shown: isAbsolute(output) ? partial : relative(cwd, partial) };
 }
 
-/** After a failed or interrupted oci-dir save --resume: where its verified blobs were kept. */
-async function noteOciDirKept(dir: string, output: string, stderr: { write(s: string): unknown }): Promise<void> {
-  const kept = await ociDirPartialSummary(dir);
+/** Once the partial's lock is held: what DIR.baler-partial holds, which is re-hashed first (that reads it all). Never fails the save. */
+async function noteOciDirResuming(o: { dir: string; shown: string }, stderr: { write(s: string): unknown }): Promise<void> {
+  const kept = await ociDirPartialSummary(o.dir).catch(() => undefined);
+  if (!kept) return;
+  const started = kept.started.reduce((n, s) => n + s.have, 0);
+  const what = keptWorkSummary(kept.blobs, kept.started, 'anything else is fetched again');
+  stderr.write(`baler: re-verifying the ${formatBytes(kept.bytes + started)} an interrupted save left in ${o.shown}: ${what}\n`);
+}
+
+/** After a failed or interrupted oci-dir save --resume: where its verified blobs were kept. Never replaces the save's error. */
+async function noteOciDirKept(o: { dir: string; shown: string }, stderr: { write(s: string): unknown }): Promise<void> {
+  const kept = await ociDirPartialSummary(o.dir).catch(() => undefined);
   if (!kept) return;
   const [one, ...more] = kept.started;
   const started = !one
@@ -176,7 +188,7 @@ async function noteOciDirKept(dir: string, output: string, stderr: { write(s: st
     : more.length === 0
       ? `, and the first ${formatBytes(one.have)} of a ${formatBytes(one.size)} blob`
       : `, and the starts of ${kept.started.length} blobs (${formatBytes(kept.started.reduce((n, s) => n + s.have, 0))})`;
-  stderr.write(`baler: kept ${output}${PARTIAL_SUFFIX} (${kept.blobs} verified blob${kept.blobs === 1 ? '' : 's'}, ${formatBytes(kept.bytes)}${started}); run the same save with --resume to continue\n`);
+  stderr.write(`baler: kept ${o.shown} (${kept.blobs} verified blob${kept.blobs === 1 ? '' : 's'}, ${formatBytes(kept.bytes)}${started}); run the same save with --resume to continue\n`);
 }
 
 /** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */

@@ -87,13 +87,14 @@ export class LayoutSink implements ImageSink {
   /**
    * save --resume (resume/oci-dir-sink.ts): moves a blob file verified in the partial directory into the
    * layout, leased like a put blob; false when the layout holds the blob already (the file stays).
+   * `syncDir: false`: the caller adopts many and fsyncs the blobs directory once after the last.
    */
-  async adoptBlob(file: string, d: Digest): Promise<boolean> {
+  async adoptBlob(file: string, d: Digest, o: { syncDir?: boolean } = {}): Promise<boolean> {
     await this.ready();
     if (await this.writer.hasBlob(d)) return false;
     await mkdir(blobsDir(this.writer.root), { recursive: true });
     await moveBlobFile(file, blobPath(this.writer.root, d));
-    await fsyncDir(blobsDir(this.writer.root));
+    if (o.syncDir !== false) await fsyncDir(blobsDir(this.writer.root));
     return true;
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BalerError, fromSystemError, isAbortError } from '../../errors.js';
@@ -29,6 +29,46 @@ export interface Checkpoint {
 export const partPath = (root: string, d: Digest): string => `${blobPath(root, d)}.part`;
 const checkpointPath = (root: string, d: Digest): string => `${partPath(root, d)}.json`;
 
+/**
+ * The checkpoint of blob `d`'s part, undefined when there is none or it is garbled (an empty file after a
+ * power loss, `null`, bad JSON, or numbers that name no start): such a part has nothing to start from.
+ */
+export async function readCheckpoint(root: string, d: Digest): Promise<Checkpoint | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(checkpointPath(root, d), 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { size, have, sha256 } = parsed as Record<string, unknown>;
+    if (typeof size !== 'number' || typeof have !== 'number' || typeof sha256 !== 'string') return undefined;
+    if (!Number.isSafeInteger(have) || !Number.isSafeInteger(size) || have <= 0 || have >= size || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    return { size, have, sha256 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a checkpoint under a temp name, fsynced, then renamed into place: a crash never leaves a half-written one. */
+async function writeCheckpoint(root: string, d: Digest, ck: Checkpoint): Promise<void> {
+  const temp = `${checkpointPath(root, d)}.tmp`;
+  const fh = await open(temp, 'w', 0o644);
+  try {
+    await writeFully(fh, Buffer.from(JSON.stringify(ck)), 0);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(temp, checkpointPath(root, d));
+}
+
+/** fh.write may write less than asked (a signal, a nearly full disk): write the rest until all is written. */
+async function writeFully(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < chunk.length) {
+    const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    done += bytesWritten;
+  }
+}
+
 /** Removes a blob's `.part` and its checkpoint (the start failed its check, or the blob its digest). */
 export async function dropPart(root: string, d: Digest): Promise<void> {
   await unlink(partPath(root, d)).catch(() => undefined);
@@ -41,13 +81,7 @@ export async function dropPart(root: string, d: Digest): Promise<void> {
  * no usable checkpoint (less than 4 MiB was written).
  */
 export async function keptPartOf(root: string, d: Digest): Promise<Checkpoint | 'damaged' | undefined> {
-  let ck: Checkpoint | undefined;
-  try {
-    const parsed = JSON.parse(await readFile(checkpointPath(root, d), 'utf8')) as Partial<Checkpoint>;
-    if (typeof parsed.size === 'number' && typeof parsed.have === 'number' && typeof parsed.sha256 === 'string' && parsed.have > 0 && parsed.have < parsed.size) ck = parsed as Checkpoint;
-  } catch {
-    // no checkpoint, or a garbled one: nothing to start from
-  }
+  const ck = await readCheckpoint(root, d);
   if (ck) {
     const hash = createHash('sha256');
     let read = 0;
@@ -91,6 +125,9 @@ export function partPrefix(root: string, d: Digest, ck: Checkpoint, onForget: ()
  */
 export async function writeBlobPart(root: string, body: Readable, d: Digest, size: number, signal?: AbortSignal): Promise<void> {
   const path = partPath(root, d);
+  // a verified start kept by an earlier run stays the checkpoint until this write passes it: the bytes
+  // below it are rewritten with the same bytes, so a second interruption loses nothing
+  const earlier = await readCheckpoint(root, d);
   let fh: FileHandle;
   try {
     fh = await open(path, 'r+').catch(() => open(path, 'w', 0o644));
@@ -99,20 +136,17 @@ export async function writeBlobPart(root: string, body: Readable, d: Digest, siz
   }
   const hash = createHash('sha256');
   let offset = 0;
-  let checkpointed = 0;
+  let checkpointed = earlier?.size === size ? earlier.have : 0;
   const sink = new Writable({
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _enc, cb) {
       if (offset + chunk.length > size) return cb(new BalerError('E_DIGEST_MISMATCH', `blob ${d}: size mismatch, expected ${size} bytes, got more`));
-      fh.write(chunk, 0, chunk.length, offset).then(async () => {
+      writeFully(fh, chunk, offset).then(async () => {
         hash.update(chunk);
         offset += chunk.length;
         if (offset - checkpointed >= CHECKPOINT_EVERY && offset < size) {
           checkpointed = offset;
-          const ck: Checkpoint = { size, have: offset, sha256: hash.copy().digest('hex') };
-          // renamed into place, so a reader (or a crash) never meets a half-written checkpoint
-          await writeFile(`${checkpointPath(root, d)}.tmp`, JSON.stringify(ck));
-          await rename(`${checkpointPath(root, d)}.tmp`, checkpointPath(root, d));
+          await writeCheckpoint(root, d, { size, have: offset, sha256: hash.copy().digest('hex') });
         }
       }).then(() => cb(), cb);
     },
@@ -131,10 +165,14 @@ export async function writeBlobPart(root: string, body: Readable, d: Digest, siz
     if (signal?.aborted && isAbortError(err)) {
       throw signal.reason instanceof BalerError ? signal.reason : new BalerError('E_CANCELLED', 'interrupted', { cause: err, leftBehind: { kept: 'resumable' } });
     }
-    throw err;
+    throw fromSystemError(err, path);
   }
-  await fh.close();
-  await rename(path, blobPath(root, d));
+  try {
+    await fh.close();
+    await rename(path, blobPath(root, d));
+  } catch (err) {
+    throw fromSystemError(err, path);
+  }
   await unlink(checkpointPath(root, d)).catch(() => undefined);
   await fsyncDir(blobsDir(root));
 }

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fromSystemError } from '../../errors.js';
 import { sha256OfFile } from '../../io/hashing.js';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import { digestFromHex, type Digest } from '../../model/digest.js';
-import { placeBlob, tempBlobName, writeBytesBlob } from '../../store/blobs.js';
+import { placeBlob, writeBytesBlob } from '../../store/blobs.js';
+import { tempBlobName } from '../../io/temp-name.js';
 import { blobPath, blobsDir } from '../../store/layout.js';
 import type { KeptBlobPrefix } from '../types.js';
-import { dropPart, keptPartOf, type Checkpoint, PART_MIN_SIZE, partDigestHex, partPrefix, writeBlobPart } from './oci-dir-blob-part.js';
+import { dropPart, keptPartOf, type Checkpoint, PART_MIN_SIZE, partDigestHex, partPrefix, readCheckpoint, writeBlobPart } from './oci-dir-blob-part.js';
 import { lockPartial, lockPathFor, type PartialLock } from './partial-lock.js';
 import { partialPathFor } from './save-journal.js';
 
@@ -29,15 +30,15 @@ export interface OciDirKept {
   readonly started: readonly { readonly digest: Digest; readonly have: number; readonly size: number }[];
 }
 
-type KeptPart = Checkpoint;
-
 export class OciDirPartial {
+  /** Blobs an earlier run kept that re-hashed: what this save reuses from the partial. */
+  readonly keptEarlier: ReadonlySet<Digest>;
   /** Blobs in the partial, complete and verified (by this run's hashing or its writing). */
   private readonly verified = new Map<Digest, number>();
   /** What an earlier run kept that did not re-hash (removed): whole blobs, and starts of blobs cut short. */
   readonly dropped: { readonly blobs: number; readonly starts: number };
   /** Verified starts of large blobs an earlier run was writing (oci-dir-blob-part.ts). */
-  private readonly parts: Map<Digest, KeptPart>;
+  private readonly parts: Map<Digest, Checkpoint>;
   /** Large blobs being written now as `.part` files (a second put of one digest goes to a temp file). */
   private readonly writing = new Set<Digest>();
 
@@ -47,18 +48,24 @@ export class OciDirPartial {
     private readonly lock: PartialLock,
     kept: ReadonlyMap<Digest, number>,
     dropped: { blobs: number; starts: number },
-    parts: Map<Digest, KeptPart>,
+    parts: Map<Digest, Checkpoint>,
   ) {
     for (const [d, size] of kept) this.verified.set(d, size);
+    this.keptEarlier = new Set(kept.keys());
     this.dropped = dropped;
     this.parts = parts;
   }
 
   /** Takes the partial's lock and re-hashes what an earlier run kept there. */
-  static async open(dir: string, signal?: AbortSignal): Promise<OciDirPartial> {
+  static async open(dir: string, signal?: AbortSignal, onLocked?: () => Promise<void>): Promise<OciDirPartial> {
     const root = partialPathFor(dir);
+    // the partial and its lock sit beside DIR: its parents are made as a plain save makes them
+    await mkdir(dirname(dir), { recursive: true }).catch((err: unknown) => {
+      throw fromSystemError(err, dirname(dir));
+    });
     const lock = await lockPartial(dir);
     try {
+      await onLocked?.();
       const { kept, dropped, droppedStarts, parts } = await verifyKept(root, signal);
       return new OciDirPartial(root, lock, kept, { blobs: dropped, starts: droppedStarts }, parts);
     } catch (err) {
@@ -83,6 +90,14 @@ export class OciDirPartial {
 
   /** Writes a blob into the partial (verified against a known digest and size while written). */
   async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
+    try {
+      return await this.place(body, info, signal);
+    } catch (err) {
+      throw fromSystemError(err, this.root);
+    }
+  }
+
+  private async place(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {
     const d = info.digest;
     if (d !== undefined && info.size !== undefined && info.size >= PART_MIN_SIZE && !this.writing.has(d)) {
       this.writing.add(d);
@@ -104,7 +119,9 @@ export class OciDirPartial {
   /** Writes manifest bytes the caller has checked against `d`. */
   async putBytes(bytes: Uint8Array, d: Descriptor): Promise<void> {
     if (this.verified.has(d.digest)) return;
-    await writeBytesBlob(this.root, bytes, d);
+    await writeBytesBlob(this.root, bytes, d).catch((err: unknown) => {
+      throw fromSystemError(err, this.root);
+    });
     this.verified.set(d.digest, d.size);
   }
 
@@ -133,9 +150,9 @@ export class OciDirPartial {
  * Re-hashes every blob file of an earlier run (its temp files, which only a dead writer can have left
  * since we hold the lock, are removed). A file whose content does not hash to its name is removed.
  */
-async function verifyKept(root: string, signal?: AbortSignal): Promise<{ kept: Map<Digest, number>; dropped: number; droppedStarts: number; parts: Map<Digest, KeptPart> }> {
+async function verifyKept(root: string, signal?: AbortSignal): Promise<{ kept: Map<Digest, number>; dropped: number; droppedStarts: number; parts: Map<Digest, Checkpoint> }> {
   const kept = new Map<Digest, number>();
-  const parts = new Map<Digest, KeptPart>();
+  const parts = new Map<Digest, Checkpoint>();
   let dropped = 0;
   let droppedStarts = 0;
   const dir = blobsDir(root);
@@ -184,7 +201,8 @@ async function verifyKept(root: string, signal?: AbortSignal): Promise<{ kept: M
  * blob cut short (its checkpoint, a hint until re-hashed); undefined when it holds neither.
  */
 export async function ociDirPartialSummary(dir: string, o: { isPartial?: boolean } = {}): Promise<OciDirKept | undefined> {
-  const blobs = blobsDir(o.isPartial ? dir : partialPathFor(dir));
+  const root = o.isPartial ? dir : partialPathFor(dir);
+  const blobs = blobsDir(root);
   const all = await readdir(blobs).catch(() => [] as string[]);
   const names = all.filter((n) => /^[0-9a-f]{64}$/.test(n));
   let bytes = 0;
@@ -193,15 +211,10 @@ export async function ociDirPartialSummary(dir: string, o: { isPartial?: boolean
   for (const n of all) {
     const hex = partDigestHex(n);
     if (hex === undefined) continue;
-    const ck = JSON.parse(await readFile(join(blobs, `${n}.json`), 'utf8').catch(() => '{}')) as { have?: unknown; size?: unknown };
-    if (typeof ck.have === 'number' && typeof ck.size === 'number' && ck.have > 0) started.push({ digest: digestFromHex(hex), have: ck.have, size: ck.size });
+    const ck = await readCheckpoint(root, digestFromHex(hex));
+    if (ck) started.push({ digest: digestFromHex(hex), have: ck.have, size: ck.size });
   }
   return names.length > 0 || started.length > 0 ? { blobs: names.length, bytes, started } : undefined;
-}
-
-/** Whether an oci-dir save left a partial directory beside DIR. */
-export function hasOciDirPartial(dir: string): boolean {
-  return existsSync(partialPathFor(dir));
 }
 
 /** A save without --resume starts over: an earlier run's `DIR.baler-partial` is removed (under its lock). */
@@ -227,6 +240,8 @@ export async function moveBlobFile(from: string, to: string): Promise<void> {
     await rename(from, to);
     return;
   } catch (err) {
+    // the source missing is named as such, not as the destination
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(from)) throw fromSystemError(err, from);
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw fromSystemError(err, to);
   }
   const temp = join(dirname(to), tempBlobName());

@@ -1,10 +1,11 @@
-import { rename } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { BalerError } from '../../errors.js';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import { sha256Of, type Digest } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
-import { blobPath } from '../../store/layout.js';
+import { fsyncDir } from '../../io/atomic-file.js';
+import { hasBlob } from '../../store/blobs.js';
+import { blobsDir } from '../../store/layout.js';
 import type { LayoutSink } from '../oci-layout/sink.js';
 import type { CommitResult, ImageRef, ImageSink, KeptBlobPrefix, OpenOptions, SinkCaps } from '../types.js';
 import { OciDirPartial } from './oci-dir-partial.js';
@@ -20,6 +21,8 @@ export class OciDirResumeSink implements ImageSink {
   readonly caps: SinkCaps;
   /** Blobs of the partial that this save's images need (found kept, or written now): what commit() moves into DIR. */
   private readonly used = new Set<Digest>();
+  /** Blobs DIR already held when the copy asked: leased only at commit(), so DIR is untouched until then. */
+  private readonly inDir = new Set<Digest>();
   private committed = false;
 
   constructor(
@@ -37,7 +40,15 @@ export class OciDirResumeSink implements ImageSink {
       this.used.add(d);
       return true;
     }
-    return this.layout.hasBlob(d);
+    // read-only: the layout's own hasBlob leases the blob, which writes a lease file into DIR
+    if (!(await hasBlob(this.dir, d))) return false;
+    this.inDir.add(d);
+    return true;
+  }
+
+  /** Whether an earlier run kept blob `d` in the partial (not DIR holding it already): what counts as resumed. */
+  keptEarlier(d: Digest): boolean {
+    return this.partial.keptEarlier.has(d);
   }
 
   keptBlobPrefix(d: Digest): KeptBlobPrefix | { dropped: string } | undefined {
@@ -63,20 +74,23 @@ export class OciDirResumeSink implements ImageSink {
     return this.layout.addImage(d, name);
   }
 
+  /**
+   * Moves the partial's blobs into DIR (each leased there, as a put blob is), leases the blobs DIR
+   * already held, and writes the index. A failure after some blobs moved leaves them in DIR,
+   * unreferenced: no rollback, which would rename blobs out of a layout without its lock. The rerun
+   * finds them in DIR by name (hasBlob) and does not fetch them again.
+   */
   async commit(): Promise<CommitResult> {
-    const moved: Digest[] = [];
-    try {
-      for (const d of [...this.used].sort()) {
-        if (await this.layout.adoptBlob(this.partial.fileOf(d), d)) moved.push(d);
-      }
-      const result = await this.layout.commit();
-      this.committed = true;
-      return result;
-    } catch (err) {
-      // back into the partial, so the next --resume still has them and DIR is as it was
-      for (const d of moved) await rename(blobPath(this.dir, d), this.partial.fileOf(d)).catch(() => undefined);
-      throw err;
+    let adopted = false;
+    for (const d of [...this.used].sort()) {
+      if (await this.layout.adoptBlob(this.partial.fileOf(d), d, { syncDir: false })) adopted = true;
     }
+    if (adopted) await fsyncDir(blobsDir(this.dir));
+    // gone since the copy asked (a prune): the layout's commit finds it missing and changes nothing
+    for (const d of [...this.inDir].sort()) if (!this.used.has(d)) await this.layout.hasBlob(d);
+    const result = await this.layout.commit();
+    this.committed = true;
+    return result;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -94,7 +108,7 @@ export async function openOciDirResumeSink(ref: ImageRef, dir: string, o: OpenOp
   const layout = await openLayout();
   let partial: OciDirPartial;
   try {
-    partial = await OciDirPartial.open(dir, o.signal);
+    partial = await OciDirPartial.open(dir, o.signal, o.onPartialLocked);
   } catch (err) {
     await layout[Symbol.asyncDispose]();
     throw err;

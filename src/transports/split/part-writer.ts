@@ -3,7 +3,8 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import { BalerError, fromSystemError } from '../../errors.js';
-import { createAtomicFile, fsyncDir, tempNameFor } from '../../io/atomic-file.js';
+import { createAtomicFile, fsyncDir } from '../../io/atomic-file.js';
+import { ownedTempName } from '../../io/temp-name.js';
 import { onInterruptCleanup } from '../../io/cleanup.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { manifestPathFor, partPath, serializeSetManifest, SPLIT_SET_KIND, type SplitPart } from './set-manifest.js';
@@ -131,7 +132,7 @@ export class SplitPartWriter extends Writable {
     const n = this.done.length + 1;
     const target = partPath(this.output, n);
     const resume = this.resume;
-    const temp = resume ? resume.partialName(n) : tempNameFor(target);
+    const temp = resume ? resume.partialName(n) : ownedTempName(target);
     // a resumed save's partial parts are kept by a discard, so they are not in `temps`
     const continued = resume?.open && n === resume.kept.length + 1 ? resume.open : undefined;
     if (!resume) this.temps.add(temp);

@@ -45,6 +45,7 @@ const combos: Array<{ args: () => string[]; line: string }> = [
   { args: () => save('--compress', 'gzip', '-o', 'out.tar.zst'), line: 'save: out.tar.zst is named for zstd, but --compress gzip was given; rename it or drop --compress' },
   { args: () => save('--layers', 'zstd', '-o', 'out.tar'), line: 'save: --layers zstd needs --format oci or oci-dir; a docker-archive holds uncompressed or gzip layers' },
   { args: () => save('--layers', 'zstd', '--format', 'docker', '-o', 'out.tar'), line: 'save: --layers zstd needs --format oci or oci-dir; a docker-archive holds uncompressed or gzip layers' },
+  { args: () => save('--resume', '--layers', 'gzip', '--format', 'oci-dir', '-o', 'out'), line: 'save: --resume with --format oci-dir keeps layers as they are; it cannot resume --layers gzip' },
   { args: () => save('--json', '-o', '-'), line: 'save: --json prints the result on stdout, so the archive needs -o FILE' },
   { args: () => load('--json', '--into', 'docker-archive:-'), line: 'load: --json prints the result on stdout, so --into cannot be stdout' },
   { args: () => load('--resume', '--into', 'oci-archive:-'), line: 'load: --resume continues a partial file at --into FILE; it cannot resume stdout' },

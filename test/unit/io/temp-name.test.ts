@@ -9,7 +9,6 @@ import {
   ownTempBlobPrefix,
   ownTempPrefixBeside,
   parseTempNameBeside,
-  parseTempTailBeside,
   tempBlobName,
   tempBlobOwner,
   tempDirOwner,
@@ -32,13 +31,20 @@ describe('temp names', () => {
   test('a temp file beside a target names its owner; older names read as unowned; others are not ours', () => {
     const path = ownedTempName(join('/some/dir', 'out.tar'));
     assert.ok(path.startsWith(ownTempPrefixBeside('/some/dir/out.tar')));
-    const tail = basename(path).slice('.out.tar.'.length);
-    assert.deepEqual(parseTempTailBeside(tail), { kind: 'owned', owner: me });
-    assert.deepEqual(parseTempTailBeside(`003.${tail}`), { kind: 'owned', owner: me }, 'a split part');
-    assert.deepEqual(parseTempTailBeside('baler-tmp-0123456789ab'), { kind: 'unowned' });
-    assert.equal(parseTempTailBeside('baler-tmp-notapid'), undefined);
-    assert.deepEqual(parseTempNameBeside(basename(ownedTempName('/x/index.json'))), { owner: me });
-    assert.deepEqual(parseTempNameBeside('.index.json.baler-tmp-0123456789ab'), { owner: undefined });
+    const name = basename(path);
+    const tail = name.slice('.out.tar.'.length);
+    const owned = { kind: 'owned', owner: me, part: false };
+    assert.deepEqual(parseTempNameBeside(name, 'out.tar'), owned);
+    assert.deepEqual(parseTempNameBeside(name), owned, 'beside a target not named');
+    assert.deepEqual(parseTempNameBeside(`.out.tar.003.${tail}`, 'out.tar'), { ...owned, part: true }, 'a split part');
+    assert.equal(parseTempNameBeside(name, 'other.tar'), undefined, "another target's");
+    assert.deepEqual(parseTempNameBeside('.out.tar.baler-tmp-0123456789ab', 'out.tar'), { kind: 'unowned', part: false }, 'a file of a baler before pids');
+    assert.deepEqual(parseTempNameBeside('.store.baler-tmp-Ab12Cd', 'store'), { kind: 'unowned', part: false }, "an older baler's layout dir (mkdtemp)");
+    assert.deepEqual(parseTempNameBeside('.index.json.baler-tmp-0123456789ab'), { kind: 'unowned', part: false });
+    // one shape: 12 hex digits after the pid, no more, no fewer
+    assert.equal(parseTempNameBeside(`.out.tar.baler-tmp-${process.pid}-${ownerTag()}0badcafe0`, 'out.tar'), undefined);
+    assert.equal(parseTempNameBeside(`.index.json.baler-tmp-${process.pid}-${ownerTag()}0bad`), undefined);
+    assert.equal(parseTempNameBeside('.out.tar.baler-tmp-notapid', 'out.tar'), undefined);
     assert.equal(parseTempNameBeside('index.json'), undefined);
   });
 

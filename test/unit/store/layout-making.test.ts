@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { reportLeftoversTo } from '../../../src/io/leftovers.js';
 import { ownerTag } from '../../../src/io/owner.js';
+import { leftoverText } from '../../../src/pipeline/leftover-text.js';
 import { ensureLayout } from '../../../src/store/layout.js';
 import { openStore } from '../../../src/store/store.js';
 
@@ -38,6 +40,26 @@ describe('making a new layout', () => {
     await ensureLayout(join(parent, 'store'));
     assert.deepEqual((await readdir(parent)).sort(), [live, foreign, otherTarget, 'store'].sort());
     assert.deepEqual((await readdir(join(parent, 'store'))).sort(), ['blobs', 'index.json', 'oci-layout']);
+  });
+
+  test('a swept layout temp dir is told as a temp dir; an older baler\'s (mkdtemp-named) one is left and told', async () => {
+    const parent = join(root, 'told');
+    await mkdir(parent);
+    await layoutTempDir(parent, 'store', DEAD_PID, ownerTag());
+    const older = '.store.baler-tmp-Ab12Cd';
+    await mkdir(join(parent, older, 'blobs'), { recursive: true });
+    const lines: string[] = [];
+    const restore = reportLeftoversTo((n) => lines.push(leftoverText(n, (b) => `${b}B`).text));
+    try {
+      await ensureLayout(join(parent, 'store'));
+    } finally {
+      restore();
+    }
+    assert.deepEqual((await readdir(parent)).sort(), [older, 'store'].sort());
+    assert.deepEqual(lines, [
+      `removed 1 leftover temp dir of an interrupted baler in ${parent} (34B)`,
+      `1 temp dir beside ${join(parent, 'store')} (.store.…baler-tmp-…) may be left by an interrupted older baler, whose temp names carry no pid; delete it if no baler is writing store`,
+    ]);
   });
 
   test('what is left of a layout a failed writer was removing (blobs/, the lock dir) is made a layout again', async () => {
