@@ -36,6 +36,8 @@ export interface ArchiveOutputOptions {
   splitSize?: number;
   /** Keep a partial file and a journal, and continue one an interrupted run left (resume/). */
   resume?: boolean;
+  /** With resume: called once the partial's lock is held (OpenOptions.onPartialLocked). */
+  onPartialLocked?: () => Promise<void>;
 }
 
 export async function openArchiveOutput(location: string, o: ArchiveOutputOptions = {}): Promise<ArchiveOutput> {
@@ -48,7 +50,7 @@ export async function openArchiveOutput(location: string, o: ArchiveOutputOption
   await removeDeadTempFiles(location, { parts: true });
   if (o.resume) {
     // the resumable output compresses itself: it ends a member after every blob entry (member-compressor.ts)
-    return fileOutput(new PassThrough({ highWaterMark: 1024 * 1024 }), await openResumableOutput(location, { compression, ...(o.splitSize !== undefined ? { partSize: o.splitSize } : {}) }));
+    return fileOutput(new PassThrough({ highWaterMark: 1024 * 1024 }), await openResumableOutput(location, { compression, ...(o.splitSize !== undefined ? { partSize: o.splitSize } : {}), ...(o.onPartialLocked ? { onLocked: o.onPartialLocked } : {}) }));
   }
   await removeLeftoverPartial(location);
   if (o.splitSize !== undefined) return fileOutput(codec(), new SplitPartWriter(location, o.splitSize, compression));

@@ -50,6 +50,7 @@ export abstract class LayoutArchiveSink implements ImageSink {
     if (o.stdout) opts.stdout = o.stdout;
     if (o.splitSize !== undefined) opts.splitSize = o.splitSize;
     if (o.resume) opts.resume = true;
+    if (o.onPartialLocked) opts.onPartialLocked = o.onPartialLocked;
     return openArchiveOutput(ref.location, opts);
   }
 

@@ -114,11 +114,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     Object.assign(sinkOptions, volumes.sinkOptions);
     // an oci-dir save --resume keeps a directory of blobs, not a file and journal (transports/resume/oci-dir-sink.ts)
     const ociDir = format === 'oci-dir' && volumes.sinkOptions.resume === true ? ociDirPartialPaths(io.cwd, output) : undefined;
-    if (ociDir !== undefined) {
-      sinkOptions.onWarning = onWarning;
-      // said once the partial is ours: a save refused because another holds it says only that
-      if (!quiet) sinkOptions.onPartialLocked = () => noteOciDirResuming(ociDir, io.stderr);
-    } else if (!quiet) await volumes.noteResuming(io.stderr);
+    if (ociDir !== undefined) sinkOptions.onWarning = onWarning;
+    // said once the partial is ours: a save refused because another holds it says only that
+    if (!quiet && volumes.sinkOptions.resume === true) sinkOptions.onPartialLocked = ociDir !== undefined ? () => noteOciDirResuming(ociDir, io.stderr) : () => volumes.noteResuming(io.stderr);
     const sink = await toRef.openSink(sinkOptions);
     // blobs DIR already held are skipped too, but only what the partial kept was resumed
     if (sink instanceof OciDirResumeSink) volumes.countReusedOnly((d) => sink.keptEarlier(d));

@@ -42,6 +42,8 @@ export interface ResumableOutputOptions {
   compression: LayerCompression;
   /** Cut into parts of this size (--split). */
   partSize?: number;
+  /** Called once the lock is held, before anything kept is re-read: a save refused by the lock says only that. */
+  onLocked?: () => Promise<void>;
 }
 
 export async function openResumableOutput(output: string, o: ResumableOutputOptions): Promise<ResumableOutput> {
@@ -53,6 +55,7 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
   let prefix: Awaited<ReturnType<typeof verifyPartial>>;
   let blobPrefix: PrefixOutcome;
   try {
+    await o.onLocked?.();
     await unlink(prefixPathFor(output)).catch(() => undefined);
     // what an earlier run of the other shape (split or not) left cannot be continued
     if (o.partSize !== undefined) await unlink(partial).catch(() => undefined);

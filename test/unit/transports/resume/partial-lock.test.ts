@@ -107,3 +107,15 @@ test('a lock whose pid was taken on another host or in another pid namespace is 
   });
   assert.equal(await readFile(lockPathFor(output), 'utf8'), `${pid} ${foreign}\n`);
 });
+
+test('a save --resume refused by the lock says only that, not what it would have re-verified', async () => {
+  // what an interrupted run left, and a live process (this test) holding the partial
+  const clean = await readFile(join(dir, 'clean.tar'));
+  await writeFile(join(dir, 'held.tar.baler-partial'), clean.subarray(0, 1024 * 1024));
+  await writeFile(lockPathFor(join(dir, 'held.tar')), `${process.pid} ${ownerTag()}\n`);
+  const args = ['save', '--store', store, '--resume', '--layers', 'gzip', '-o', 'held.tar', 'slow:1'];
+  const r = await runBaler(args, { cwd: dir });
+  assert.equal(r.code, 7, describeRun(args, r));
+  assert.equal(r.stderr.split('\n').length, 2, `one line: ${describeRun(args, r)}`);
+  assert.match(r.stderr, /another baler \(pid [0-9]+\) is writing it/);
+});
