@@ -1,6 +1,23 @@
 import { crc32 } from './crc32.js';
 
 /**
+ * What a gunzip takes after the last member. 'end': nothing, as Go's gzip reader (docker, containerd,
+ * umoci) reads a layer, so a layer baler accepts is one they accept too; 'zero-padding': zero bytes up to
+ * the end of the data, as `gzip -d` reads a whole archive padded to a tape or `dd conv=sync` block.
+ * Both take members back to back (pigz, `cat a.gz b.gz`), as Go's and gzip's readers do.
+ */
+export type GzipEnding = 'end' | 'zero-padding';
+
+/** The faults of what follows a member, in the same words from both gunzips. */
+export const ZEROS_AFTER_MEMBER = 'zero bytes after a member';
+export const DATA_AFTER_PADDING = 'data after the zero padding that ends the gzip stream';
+
+export function isAllZero(b: Uint8Array): boolean {
+  for (const byte of b) if (byte !== 0) return false;
+  return true;
+}
+
+/**
  * A gzip member header (RFC 1952 section 2.3), read before its deflate data. ISA-L can parse headers too,
  * but not a streamed one with both FNAME and FCOMMENT (it then fails on valid input), and it accepts
  * reserved flag bits that zlib refuses; so isal-gunzip.ts reads them here, with zlib's words for faults.

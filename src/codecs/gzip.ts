@@ -1,6 +1,7 @@
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { Duplex, Transform, TransformCallback } from 'node:stream';
 import { corruptError, errorText, mapStreamErrors, truncatedError } from './decode-errors.js';
+import { DATA_AFTER_PADDING, isAllZero, ZEROS_AFTER_MEMBER, type GzipEnding } from './gzip-header.js';
 import { isalGunzip } from './isal-gunzip.js';
 import { ParallelGzip } from './parallel-gzip.js';
 
@@ -11,41 +12,51 @@ export function gzipCompressor(level?: number): Transform {
 
 /**
  * ISA-L's inflate when its addon was built (isal-gunzip.ts: ~2.4x faster), else node's zlib. Both continue
- * across concatenated members (pigz, `cat a.gz b.gz`) and end at zero padding after a member (`dd
- * conv=sync`, tape block sizes), ignoring whatever follows it, as `gzip -d` does; zlib also needs its
- * errors to name the file.
+ * across concatenated members (pigz, `cat a.gz b.gz`) and take after the last member what `ending` allows
+ * (gzip-header.ts): nothing for a layer, zero padding for a whole archive; zlib also needs its errors to
+ * name the file.
  */
-export function gzipDecompressor(what: string): Duplex {
-  const isal = isalGunzip(what);
+export function gzipDecompressor(what: string, ending: GzipEnding = 'end'): Duplex {
+  const isal = isalGunzip(what, { ending });
   if (isal) return isal;
-  const z = endAtZeroPadding(createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }));
+  const z = holdToEnding(createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), ending, what);
   return mapStreamErrors(z, (err) => gunzipError(err, what));
 }
 
 /**
- * zlib's gunzip stops at a zero byte where a next member's header would start, but drops only the rest of
- * the chunk holding it: a later chunk starting with a non-zero byte is read as a new member, failing with
- * "incorrect header check" (garbage) or "stream.push() after EOF" (a member), so whether a padded file
- * loaded depended on where reads split it. It also ends its output there, before its input has ended, and
- * a pipeline then destroys it while the source is still being read. So every chunk after that stop is
- * taken and dropped, and the output ends with the input, as in isal-gunzip.ts, however the input is cut.
+ * zlib's gunzip stops at a zero byte where a next member's header would start, silently, and drops the
+ * rest of the chunk holding it: a later chunk starting with a non-zero byte is read as a new member,
+ * failing with "incorrect header check" (garbage) or "stream.push() after EOF" (a member), so the verdict
+ * depended on where reads split the file. It also ends its output there, before its input has ended, and
+ * a pipeline then destroys it while the source is still being read. So that stop is caught here (its
+ * end-of-output push while inflating), and what follows it is judged as isal-gunzip.ts judges it: an
+ * error for a layer; for an archive, every later byte must be zero and the output ends with the input.
  */
-function endAtZeroPadding(z: Gunzip): Gunzip {
+function holdToEnding(z: Gunzip, ending: GzipEnding, what: string): Gunzip {
   let stopped = false;
-  let inflating = false;
+  let inflating: Buffer | null = null;
+  /** Input bytes of the chunks before the one being inflated; zlib's bytesWritten counts what it took. */
+  let takenBefore = 0;
+  let fault: Error | undefined;
+  const faultAfterStop = (rest: Buffer): Error | undefined => {
+    if (ending === 'end') return corruptError('gzip', what, ZEROS_AFTER_MEMBER);
+    return isAllZero(rest) ? undefined : corruptError('gzip', what, DATA_AFTER_PADDING);
+  };
   const push = z.push.bind(z);
   z.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
     if (chunk !== null || !inflating) return push(chunk, encoding);
-    stopped = true; // zlib's own end of output while it still had input: the padding
+    stopped = true; // zlib's own end of output while it still had input: a zero byte after a member
+    fault = faultAfterStop(inflating.subarray(z.bytesWritten - takenBefore));
     return false;
   };
   const transform = z._transform.bind(z);
   z._transform = (chunk: Buffer, encoding: BufferEncoding, cb: TransformCallback): void => {
-    if (stopped) return cb();
-    inflating = true;
+    if (stopped) return cb(faultAfterStop(chunk));
+    inflating = chunk;
     transform(chunk, encoding, (err, data) => {
-      inflating = false;
-      cb(err, data);
+      inflating = null;
+      takenBefore += chunk.length;
+      cb(err ?? fault, data);
     });
   };
   return z;

@@ -5,6 +5,7 @@ import type { LayerCompression } from '../model/media-types.js';
 import { bzip2Decompressor } from './bzip2.js';
 import { SNIFF_BYTES, sniffCompression, type Compression } from './detect.js';
 import { gzipCompressor, gzipDecompressor } from './gzip.js';
+import type { GzipEnding } from './gzip-header.js';
 import { isalGunzip } from './isal-gunzip.js';
 import { peekStream } from './peek.js';
 import { xzDecompressor } from './xz.js';
@@ -15,6 +16,12 @@ export { SNIFF_BYTES, compressionFromFileName, sniffCompression } from './detect
 export { peekStream } from './peek.js';
 export { zstdBackend, type ZstdBackend } from './zstd.js';
 export { gunzipBackend, type GunzipBackend } from './isal-gunzip.js';
+export type { GzipEnding } from './gzip-header.js';
+
+/** How to decode: `gzipEnding` is what may follow a gzip stream's last member ('end' unless told). */
+export interface DecodeOptions {
+  gzipEnding?: GzipEnding;
+}
 
 /** A stream that takes gzip bytes, outputs nothing, and tells the SHA-256 of their inflated content at its end. */
 export interface GunzipDigester extends Duplex {
@@ -24,9 +31,10 @@ export interface GunzipDigester extends Duplex {
 /**
  * The diff_id check's fast path: ISA-L inflates and hashes on a pool thread, with no inflated byte crossing
  * into JavaScript. Undefined without the ISA-L addon (the caller then decompresses and hashes itself).
+ * A layer's stream: nothing may follow its last member.
  */
 export function gunzipDigester(what: string): GunzipDigester | undefined {
-  return isalGunzip(what, true);
+  return isalGunzip(what, { digestOnly: true });
 }
 
 /** Levels each codec accepts: gzip 1-9 (zlib), zstd 1-19 (20-22 need --ultra memory, refused). */
@@ -52,12 +60,13 @@ export function compressor(c: LayerCompression, level?: number, o: ZstdCompresso
 
 /**
  * A decompressing stream whose errors are BalerErrors naming `what` (E_TRUNCATED when the data stops
- * early, E_FORMAT when it is not valid, E_UNSUPPORTED when xz/bzip2 tools are missing).
+ * early, E_FORMAT when it is not valid, E_UNSUPPORTED when xz/bzip2 tools are missing). gzip takes
+ * nothing after its last member unless `o.gzipEnding` allows zero padding (a whole archive, not a layer).
  */
-export function decompressor(c: Compression, what: string): Duplex {
+export function decompressor(c: Compression, what: string, o: DecodeOptions = {}): Duplex {
   switch (c) {
     case 'gzip':
-      return gzipDecompressor(what);
+      return gzipDecompressor(what, o.gzipEnding);
     case 'zstd':
       return zstdDecompressor(what);
     case 'xz':
@@ -73,11 +82,11 @@ export function decompressor(c: Compression, what: string): Duplex {
  * Sniffs the stream and returns it decompressed (or as-is when plain). Errors of `s` reach the
  * returned stream, so one consumer sees every failure.
  */
-export async function decompressAuto(s: Readable, what: string): Promise<{ compression: Compression; stream: Readable }> {
+export async function decompressAuto(s: Readable, what: string, o: DecodeOptions = {}): Promise<{ compression: Compression; stream: Readable }> {
   const { head, stream } = await peekStream(s, SNIFF_BYTES);
   const compression = sniffCompression(head);
   if (compression === 'none') return { compression, stream };
-  const dec = decompressor(compression, what);
+  const dec = decompressor(compression, what, o);
   pipeline(stream, dec, () => undefined); // failures are delivered by destroying `dec` with the error
   return { compression, stream: dec };
 }

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { corruptError, truncatedError } from './decode-errors.js';
-import { readGzipHeader } from './gzip-header.js';
+import { DATA_AFTER_PADDING, isAllZero, readGzipHeader, ZEROS_AFTER_MEMBER, type GzipEnding } from './gzip-header.js';
 import { isalAddon, type IsalAddon } from './isal-addon.js';
 
 /**
@@ -15,10 +15,10 @@ import { isalAddon, type IsalAddon } from './isal-addon.js';
  * members are read here, so that this accepts what node's zlib accepts, with the same words for faults:
  * - concatenated members are one stream (pigz, `cat a.gz b.gz`);
  * - every member header is read by gzip-header.ts (magic, method 8, no reserved flags, FHCRC checked);
- * - a zero byte where a member header would start ends the stream, and whatever follows is ignored, as
- *   `gzip -d` does with tape or `dd conv=sync` padding (gzip.ts holds zlib to this however its input is
- *   cut). Both gunzips then give the same content, so a layer's diff_id verdict does not depend on which
- *   one ran; the blob's own digest still covers every byte, ignored ones included.
+ * - after the last member, only the end of the data (a layer), or zero bytes to the end (a whole
+ *   archive), as its GzipEnding says; anything else is an error. gzip.ts holds zlib to the same rule
+ *   however its input is cut, so a layer's verdict does not depend on which gunzip ran; and no byte is
+ *   skipped unread, which let a layer with a hidden member pass here that Go's gzip reader refuses.
  */
 
 export type GunzipBackend = 'isal' | 'zlib';
@@ -69,6 +69,7 @@ export class IsalGunzip extends Transform {
     private readonly what: string,
     native: IsalAddon,
     private readonly digestOnly = false,
+    private readonly ending: GzipEnding = 'end',
   ) {
     super();
     this.native = native;
@@ -98,7 +99,7 @@ export class IsalGunzip extends Transform {
 
   private consume(chunk: Buffer, cb: TransformCallback): void {
     let input = chunk;
-    if (this.phase === 'padding') return cb(); // past the end (see the class comment)
+    if (this.phase === 'padding') return cb(!isAllZero(input) ? corruptError('gzip', this.what, DATA_AFTER_PADDING) : undefined);
     if (this.phase === 'member-start') {
       if (this.head) {
         input = Buffer.concat([this.head, input]);
@@ -106,6 +107,7 @@ export class IsalGunzip extends Transform {
       }
       if (input.length === 0) return cb();
       if (this.members > 0 && input[0] === 0) {
+        if (this.ending === 'end') return cb(corruptError('gzip', this.what, ZEROS_AFTER_MEMBER));
         this.phase = 'padding';
         return this.consume(input, cb);
       }
@@ -171,8 +173,8 @@ export class IsalGunzip extends Transform {
 }
 
 /** An ISA-L gunzip stream (digestOnly: the hashing sink), or undefined when node's zlib is to be used. */
-export function isalGunzip(what: string, digestOnly = false): IsalGunzip | undefined {
+export function isalGunzip(what: string, o: { digestOnly?: boolean; ending?: GzipEnding } = {}): IsalGunzip | undefined {
   if (gunzipBackend() !== 'isal') return undefined;
   const native = isalAddon();
-  return native ? new IsalGunzip(what, native, digestOnly) : undefined;
+  return native ? new IsalGunzip(what, native, o.digestOnly ?? false, o.ending ?? 'end') : undefined;
 }

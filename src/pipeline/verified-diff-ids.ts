@@ -93,7 +93,11 @@ export class VerifiedDiffIds {
   }
 }
 
-const VERSION = 'v1';
+/**
+ * v2: a gzip pair now also says nothing follows the blob's last member. v1 pairs were recorded by a gunzip
+ * that ignored zero padding and whatever came after it, so they may vouch for a layer now refused.
+ */
+const VERSION = 'v2';
 
 function pairMac(key: Buffer, compression: Compression, compressed: Digest, diffId: Digest): string {
   return createHmac('sha256', key).update(`${VERSION} ${compression} ${compressed} ${diffId}`).digest('hex');

@@ -150,7 +150,8 @@ async function spoolAndIndex(input: Readable, what: string, signal: AbortSignal 
   const temp = await makeTempDir('baler-archive-');
   try {
     const file = join(temp.path, 'archive.tar');
-    const { compression, stream } = await decompressAuto(input, what);
+    // a whole archive, as `gzip -d` reads it: zero padding to a tape or dd block may follow its last member
+    const { compression, stream } = await decompressAuto(input, what, { gzipEnding: 'zero-padding' });
     try {
       await pipeline(stream, createWriteStream(file, { highWaterMark: 1024 * 1024 }), signal ? { signal } : {});
     } catch (err) {

@@ -77,7 +77,7 @@ test('a pull remembers which gzip layer inflates to which diff_id, and the next 
   const first = await pull(cache, 'pairs/good', join(dir, 'a'));
   assert.equal(first.code, 0, describeRun(['save'], first));
   const entry = (await readFile(entryPath(cache, layer.digest), 'utf8')).split(' ');
-  assert.deepEqual(entry.slice(0, 4), ['v1', 'gzip', layer.digest, layer.diffId]);
+  assert.deepEqual(entry.slice(0, 4), ['v2', 'gzip', layer.digest, layer.diffId]);
 
   const second = await pull(cache, 'pairs/good', join(dir, 'b'));
   assert.equal(second.code, 0, describeRun(['save'], second));
@@ -112,7 +112,7 @@ test('a made-up cache entry is not trusted: the layer is inflated and fails nami
 
   const claimed = `sha256:${sha256Hex('a lie')}`;
   const layer = await pushGzipImage('pairs/lie', layerTar('lie'), claimed);
-  await writeFile(entryPath(cache, layer.digest), `v1 gzip ${layer.digest} ${claimed} ${'ab'.repeat(32)}\n`);
+  await writeFile(entryPath(cache, layer.digest), `v2 gzip ${layer.digest} ${claimed} ${'ab'.repeat(32)}\n`);
   const out = join(dir, 'out.tar');
   const r = await runBaler(['save', '-o', out, `registry://${reg.host}/pairs/lie:1`], { env: { BALER_CACHE_DIR: cache } });
   assert.equal(r.code, 5, describeRun(['save'], r));
@@ -152,8 +152,8 @@ test('an entry signed with the cache key is used: the layer is not inflated (sho
   const key = await readFile(join(cache, 'diffid-by-digest', 'key'));
   const claimed = `sha256:${sha256Hex('signed, not inflated')}`;
   const layer = await pushGzipImage('pairs/signed', layerTar('signed'), claimed);
-  const mac = createHmac('sha256', key).update(`v1 gzip ${layer.digest} ${claimed}`).digest('hex');
-  await writeFile(entryPath(cache, layer.digest), `v1 gzip ${layer.digest} ${claimed} ${mac}\n`);
+  const mac = createHmac('sha256', key).update(`v2 gzip ${layer.digest} ${claimed}`).digest('hex');
+  await writeFile(entryPath(cache, layer.digest), `v2 gzip ${layer.digest} ${claimed} ${mac}\n`);
   const viaCache = await pull(cache, 'pairs/signed', join(dir, 'cached'));
   assert.equal(viaCache.code, 0, describeRun(['save'], viaCache));
   // without the cache the same pull inflates, and fails naming both digests

@@ -81,8 +81,8 @@ export async function verifyPartial(bytes: PartialBytes, journaled: readonly Jou
 
 /**
  * gzip: the stretch must end with its member's own trailer (CRC-32 and size of what it decoded to).
- * Node's gunzip also accepts zero padding after a member, which Go's reader rejects between members,
- * so a journal naming an end past the member's must not keep it.
+ * Checked here on the raw bytes rather than left to the decoder, so that a journal naming an end past
+ * the member's (zero padding, which Go's reader rejects between members) is never kept.
  */
 function endsWithTrailer(member: { crc: number; size: number; tail: Buffer }): boolean {
   const t = member.tail;

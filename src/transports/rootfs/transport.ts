@@ -104,7 +104,7 @@ export class RootfsRef implements ImageRef {
     const signal = o.signal;
     if (o.input === '-') {
       if (!o.stdin) throw new BalerError('E_USAGE', 'import: no standard input to read');
-      const { stream } = await decompressAuto(o.stdin, 'stdin');
+      const { stream } = await decompressAuto(o.stdin, 'stdin', WHOLE_FILE);
       return { layer: await layerFromTarStream(stream, 'stdin', dir, signal), kind: 'stdin' };
     }
     const path = this.location;
@@ -120,10 +120,13 @@ export class RootfsRef implements ImageRef {
       file.once('open', () => res());
       file.once('error', (err) => rej(fromSystemError(err, o.input)));
     });
-    const { stream } = await decompressAuto(file, o.input);
+    const { stream } = await decompressAuto(file, o.input, WHOLE_FILE);
     return { layer: await layerFromTarStream(stream, o.input, dir, signal), kind: 'tar' };
   }
 }
+
+/** The user's tarball is a whole file, not a layer blob: zero padding after its gzip stream is taken, as `gzip -d` does. */
+const WHOLE_FILE = { gzipEnding: 'zero-padding' } as const;
 
 export function rootfsRef(options: RootfsOptions): RootfsRef {
   return new RootfsRef(options);

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { crc32 } from '../../../src/codecs/crc32.js';
-import { decompressor, gunzipBackend, gunzipDigester } from '../../../src/codecs/index.js';
+import { decompressor, gunzipBackend, gunzipDigester, type GzipEnding } from '../../../src/codecs/index.js';
 import { isalSkipReason } from '../../helpers/isal.js';
 import { runProcess } from '../../helpers/run-process.js';
 import { chunked, rejectsWith, sampleBytes } from './codec-test-data.js';
@@ -24,8 +24,8 @@ afterEach(() => {
   else process.env.BALER_GUNZIP = saved;
 });
 
-async function gunzip(bytes: Buffer, chunk: number): Promise<Buffer> {
-  const dec = decompressor('gzip', 'in.gz');
+async function gunzip(bytes: Buffer, chunk: number, gzipEnding: GzipEnding = 'end'): Promise<Buffer> {
+  const dec = decompressor('gzip', 'in.gz', { gzipEnding });
   const out = buffer(dec);
   await pipeline(chunked(bytes, chunk), dec).catch(() => undefined); // the error surfaces through `out`
   return out;
@@ -61,7 +61,6 @@ const patched = (at: number, xor: number): Buffer => {
 
 const accepted: [string, Buffer, Buffer][] = [
   ['two members', Buffer.concat([one, two]), Buffer.concat([text, Buffer.from('and a second member')])],
-  ['zero padding after the last member', Buffer.concat([one, Buffer.alloc(777)]), text],
   ['FNAME and FCOMMENT header fields', withFlags(0x18, Buffer.from('name.tar\0a comment\0')), text],
   ['an FEXTRA header field', withFlags(0x04, Buffer.from([5, 0, 1, 2, 3, 4, 5])), text],
   ['a header CRC (FHCRC)', withHeaderCrc(0), text],
@@ -72,6 +71,10 @@ const refused: [string, Buffer, string, string | RegExp][] = [
   ['empty input', Buffer.alloc(0), 'E_TRUNCATED', 'in.gz: truncated gzip data'],
   ['not gzip', Buffer.from('plain text, not gzip'), 'E_FORMAT', 'in.gz: corrupt gzip data (incorrect header check)'],
   ['garbage after a member', Buffer.concat([one, Buffer.from('garbage')]), 'E_FORMAT', 'in.gz: corrupt gzip data (incorrect header check)'],
+  // a layer: Go's gzip reader (docker, containerd) refuses anything after a member but another member
+  ['zero bytes after the last member', Buffer.concat([one, Buffer.alloc(777)]), 'E_FORMAT', 'in.gz: corrupt gzip data (zero bytes after a member)'],
+  ['zero bytes between members', Buffer.concat([one, Buffer.alloc(512), two]), 'E_FORMAT', 'in.gz: corrupt gzip data (zero bytes after a member)'],
+  ['one zero byte after the last member', Buffer.concat([one, Buffer.alloc(1)]), 'E_FORMAT', 'in.gz: corrupt gzip data (zero bytes after a member)'],
   ['a wrong header CRC', withHeaderCrc(1), 'E_FORMAT', 'in.gz: corrupt gzip data (header crc mismatch)'],
   ['method 7', patched(2, 0x0f), 'E_FORMAT', 'in.gz: corrupt gzip data (unknown compression method)'],
   ['a reserved header flag', withFlags(0x20, Buffer.alloc(0)), 'E_FORMAT', 'in.gz: corrupt gzip data (unknown header flags set)'],
@@ -175,13 +178,14 @@ for (const [backend, env] of [
       assert.ok(peakBuffered <= 4 * 1024 * 1024, `at most a few output chunks wait in the stream, saw ${peakBuffered} bytes`);
     });
 
-    test('after zero padding the rest is ignored, members and garbage alike, however the input is cut', async () => {
+    test('a whole archive (zero-padding): zeros after the last member end it, however the input is cut', async () => {
       use();
-      for (const tail of [Buffer.from('garbage'), two, Buffer.from([0x1f, 0x8b])]) {
-        const input = Buffer.concat([one, Buffer.alloc(3), tail]);
-        // 1-byte chunks put the tail in a chunk of its own, which zlib alone used to read as a new member,
-        // failing after its output had ended: so the whole pipeline must succeed, not only the output
-        for (const chunk of [1, 5, input.length]) {
+      for (const zeros of [1, 3, 777, 70_000]) {
+        const input = Buffer.concat([one, two, Buffer.alloc(zeros)]);
+        // 1-byte chunks put the padding in chunks of its own, which zlib alone used to read as a new
+        // member or end early: so the whole pipeline must succeed, not only the output
+        for (const chunk of [1, 5, 4096, input.length]) {
+          if (chunk === 1 && zeros > 1000) continue;
           const parts: Buffer[] = [];
           const sink = new Writable({
             write(c: Buffer, _e, cb) {
@@ -189,9 +193,66 @@ for (const [backend, env] of [
               cb();
             },
           });
-          await pipeline(chunked(input, chunk), decompressor('gzip', 'in.gz'), sink);
-          assert.deepEqual(Buffer.concat(parts), text, `chunks of ${chunk}`);
+          await pipeline(chunked(input, chunk), decompressor('gzip', 'in.gz', { gzipEnding: 'zero-padding' }), sink);
+          assert.deepEqual(Buffer.concat(parts), Buffer.concat([text, Buffer.from('and a second member')]), `${zeros} zeros, chunks of ${chunk}`);
         }
+      }
+    });
+
+    test('a whole archive (zero-padding): padding in the chunk where a large member ends is found where it starts', async () => {
+      use();
+      const raw = randomBytes(3 * 1024 * 1024);
+      const input = Buffer.concat([gzipSync(raw), Buffer.alloc(4096)]);
+      for (const chunk of [input.length, 1024 * 1024]) assert.deepEqual(await gunzip(input, chunk, 'zero-padding'), raw, `chunks of ${chunk}`);
+    });
+
+    test('a whole archive (zero-padding): any non-zero byte after the padding is an error, however the input is cut', async () => {
+      use();
+      for (const tail of [Buffer.from('garbage'), two, Buffer.from([0x1f, 0x8b]), Buffer.from([1])]) {
+        for (const zeros of [1, 3, 512]) {
+          const input = Buffer.concat([one, Buffer.alloc(zeros), tail]);
+          for (let chunk = 1; chunk <= input.length; chunk = chunk < 16 ? chunk + 1 : chunk * 3) {
+            await rejectsWith(gunzip(input, chunk, 'zero-padding'), 'E_FORMAT', 'in.gz: corrupt gzip data (data after the zero padding that ends the gzip stream)');
+          }
+          // a read boundary at every byte of the join: the member's end, the padding, the tail
+          for (let cut = one.length - 2; cut <= one.length + zeros + 1; cut++) {
+            const split = Readable.from([input.subarray(0, cut), input.subarray(cut)]);
+            const dec = decompressor('gzip', 'in.gz', { gzipEnding: 'zero-padding' });
+            const out = buffer(dec);
+            await pipeline(split, dec).catch(() => undefined);
+            await rejectsWith(out, 'E_FORMAT', 'in.gz: corrupt gzip data (data after the zero padding that ends the gzip stream)');
+          }
+        }
+      }
+      // a member whose output takes zlib several passes over one input chunk, padding and garbage in that chunk
+      const large = Buffer.concat([gzipSync(randomBytes(3 * 1024 * 1024)), Buffer.alloc(5), Buffer.from('x')]);
+      for (const chunk of [large.length, 1024 * 1024]) {
+        await rejectsWith(gunzip(large, chunk, 'zero-padding'), 'E_FORMAT', 'in.gz: corrupt gzip data (data after the zero padding that ends the gzip stream)');
+      }
+      // garbage right after a member, with no padding, is what it was: not a member header
+      await rejectsWith(gunzip(Buffer.concat([one, Buffer.from('garbage')]), 3, 'zero-padding'), 'E_FORMAT', 'in.gz: corrupt gzip data (incorrect header check)');
+    });
+
+    test('a layer (the default): zeros after a member are an error wherever reads split them; members back to back are not', async () => {
+      use();
+      const joined = Buffer.concat([one, two]);
+      const expected = Buffer.concat([text, Buffer.from('and a second member')]);
+      for (let cut = 0; cut <= joined.length; cut += cut < one.length - 20 || cut > one.length + 20 ? 997 : 1) {
+        const dec = decompressor('gzip', 'in.gz');
+        const got = buffer(dec);
+        await pipeline(Readable.from([joined.subarray(0, cut), joined.subarray(cut)]), dec);
+        assert.deepEqual(await got, expected, `cut at ${cut}`);
+      }
+      for (const tail of [Buffer.alloc(512), Buffer.concat([Buffer.alloc(512), two]), Buffer.concat([Buffer.alloc(3), Buffer.from('garbage')])]) {
+        const input = Buffer.concat([one, tail]);
+        for (let cut = one.length - 2; cut <= one.length + 4; cut++) {
+          const dec = decompressor('gzip', 'in.gz');
+          const out = buffer(dec);
+          await pipeline(Readable.from([input.subarray(0, cut), input.subarray(cut)]), dec).catch(() => undefined);
+          await rejectsWith(out, 'E_FORMAT', 'in.gz: corrupt gzip data (zero bytes after a member)');
+        }
+        for (const chunk of [1, 5, input.length]) await rejectsWith(gunzip(input, chunk), 'E_FORMAT', 'in.gz: corrupt gzip data (zero bytes after a member)');
+        if (backend === 'isal') for (const chunk of [1, 5, input.length]) await rejectsWith(digestOf(input, chunk), 'E_FORMAT', 'in.gz: corrupt gzip data (zero bytes after a member)');
       }
     });
 

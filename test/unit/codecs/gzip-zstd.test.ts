@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { after, afterEach, describe, test } from 'node:test';
 import { BalerError } from '../../../src/errors.js';
-import { compressor, decompressAuto, decompressor, gunzipBackend, zstdBackend } from '../../../src/codecs/index.js';
+import { compressor, decompressAuto, decompressor, gunzipBackend, zstdBackend, type DecodeOptions } from '../../../src/codecs/index.js';
 import { fixture } from '../../helpers/paths.js';
 import { runProcess } from '../../helpers/run-process.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
@@ -30,8 +30,8 @@ async function compress(c: 'gzip' | 'zstd', bytes: Buffer, level?: number): Prom
   return buffer(chunked(bytes, 64 * 1024).pipe(compressor(c, level)));
 }
 
-async function decompress(c: 'gzip' | 'zstd', bytes: Buffer, what: string, chunk = 321): Promise<Buffer> {
-  const dec = decompressor(c, what);
+async function decompress(c: 'gzip' | 'zstd', bytes: Buffer, what: string, chunk = 321, o: DecodeOptions = {}): Promise<Buffer> {
+  const dec = decompressor(c, what, o);
   const out = buffer(dec);
   await pipeline(chunked(bytes, chunk), dec).catch(() => undefined); // the error surfaces through `out`
   return out;
@@ -147,12 +147,14 @@ for (const [backend, env] of [
     assert.deepEqual(r.stdoutBytes, data);
   });
 
-  test('multi-member input (cat a.gz b.gz) and trailing zero padding', async () => {
+  test('multi-member input (cat a.gz b.gz); trailing zero padding in a whole archive, not in a layer', async () => {
     use();
     const a = await compress('gzip', Buffer.from('member one, '));
     const b = await compress('gzip', Buffer.from('member two'));
     assert.equal((await decompress('gzip', Buffer.concat([a, b]), 'm.gz', 7)).toString(), 'member one, member two');
-    assert.equal((await decompress('gzip', Buffer.concat([a, b, Buffer.alloc(1000)]), 'pad.gz')).toString(), 'member one, member two');
+    const padded = Buffer.concat([a, b, Buffer.alloc(1000)]);
+    assert.equal((await decompress('gzip', padded, 'pad.gz', 321, { gzipEnding: 'zero-padding' })).toString(), 'member one, member two');
+    await rejectsWith(decompress('gzip', padded, 'pad.gz'), 'E_FORMAT', 'pad.gz: corrupt gzip data (zero bytes after a member)');
   });
 
   test('the docker20-multi.tar.gz fixture (gzip -9 -n) decodes to the plain fixture', async () => {
