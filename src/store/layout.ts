@@ -7,7 +7,7 @@ import { isObject, parseJsonBytes, JsonLimits } from '../model/json-limits.js';
 import { MediaTypes } from '../model/media-types.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import { removeDeadTempFiles } from '../io/leftovers.js';
-import { ownedTempName } from '../io/temp-name.js';
+import { ownedTempName, parseTempNameBeside } from '../io/temp-name.js';
 
 /**
  * The OCI image layout on disk (formats.md §2.1), shared by the embedded store and `oci:DIR`:
@@ -109,6 +109,17 @@ async function writeIfAbsent(path: string, text: string): Promise<void> {
 
 /** What a layout is made of: a directory holding only these is one, or the remains of one. */
 const LAYOUT_NAMES = new Set(['oci-layout', 'index.json', 'blobs', 'index.json.lock']);
+/** The layout files written through a temp name beside them (populate): a kill there leaves the temp. */
+const TEMP_WRITTEN = ['index.json', 'oci-layout'] as const;
+
+/** A layout's own name, or the temp name a baler writes one of its files through (io/temp-name.ts). */
+function isLayoutName(name: string): boolean {
+  if (LAYOUT_NAMES.has(name)) return true;
+  return TEMP_WRITTEN.some((target) => {
+    const temp = parseTempNameBeside(name, target);
+    return temp !== undefined && !temp.part;
+  });
+}
 
 /**
  * Makes DIR a valid (possibly empty) layout, keeping whatever is already there. A new layout is
@@ -119,6 +130,8 @@ const LAYOUT_NAMES = new Set(['oci-layout', 'index.json', 'blobs', 'index.json.l
 export async function ensureLayout(root: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     if (!(await exists(root))) await createLayoutDir(root);
+    // a writer killed while writing index.json or oci-layout back left its temp file (restoreLayoutFiles)
+    for (const target of TEMP_WRITTEN) await removeDeadTempFiles(join(root, target));
     // an existing dir: fill in what is missing (index first, so a dir never has oci-layout without
     // index.json) — but never turn a directory holding other things into a layout
     if (!(await exists(ociLayoutFile(root))) && !(await exists(indexFile(root)))) {
@@ -126,7 +139,7 @@ export async function ensureLayout(root: string): Promise<void> {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw fromSystemError(err, root);
       });
-      if (!entries.every((e) => LAYOUT_NAMES.has(e))) {
+      if (!entries.every(isLayoutName)) {
         throw new BalerError('E_CONFLICT', `${root}: exists, is not empty and is not an OCI image layout; choose another directory`);
       }
     }
@@ -179,15 +192,28 @@ export function layoutFilesPresent(root: string): Promise<boolean> {
 
 /**
  * What DIR holds when it holds only what the making or the removal of a layout leaves while under way
- * or killed (blobs/, the lock dir, perhaps index.json, but no oci-layout): no layout yet for a reader,
- * while a writer makes it one (ensureLayout). undefined when DIR holds anything else or is a layout.
- * An index.json there that lists images is damage rather than remains: the caller's to check.
+ * or killed (blobs/ holding no blob, the lock dir, perhaps index.json or a temp one, but no oci-layout):
+ * no layout yet for a reader, while a writer makes it one (ensureLayout). undefined when DIR holds
+ * anything else or is a layout. A blob there is damage (a layout whose oci-layout was deleted), not
+ * remains: the removal takes blobs back before the layout files. So is an index.json listing images:
+ * the caller's to check.
  */
 export async function layoutRemains(root: string): Promise<{ index: boolean } | undefined> {
   if (await layoutFilesPresent(root)) return undefined;
   const entries = await readdir(root).catch(() => undefined);
-  if (entries === undefined || !entries.every((e) => LAYOUT_NAMES.has(e))) return undefined;
+  if (entries === undefined || !entries.every(isLayoutName)) return undefined;
+  if (await holdsBlob(root)) return undefined;
   return { index: entries.includes('index.json') };
+}
+
+/** Whether blobs/sha256 holds a blob (a 64-hex name), rather than only temp blobs, leases or nothing. */
+async function holdsBlob(root: string): Promise<boolean> {
+  const names = await readdir(blobsDir(root)).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    // an unreadable blobs dir might hold anything: not taken for remains
+    return code === 'ENOENT' ? [] : undefined;
+  });
+  return names === undefined || names.some((n) => /^[0-9a-f]{64}$/.test(n));
 }
 
 async function populate(root: string): Promise<void> {

@@ -126,7 +126,7 @@ export async function openStore(path: string): Promise<Store> {
 /**
  * The embedded store at `path` for a verb that reads it or changes what it holds (ls, inspect, rm,
  * fsck, a copy from it), undefined when there is none: no directory, an empty one, or one holding
- * only what a layout's making or removal leaves (no oci-layout yet or any more, no image listed),
+ * only what a layout's making or removal leaves (no oci-layout yet or any more, no blob, no image listed),
  * which a writer would make a layout (ensureLayout). A read makes nothing.
  */
 export async function openStoreIfPresent(path: string): Promise<Store | undefined> {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ownerTag } from '../../src/io/owner.js';
+import { fixture } from '../helpers/paths.js';
 import { describeRun, runBaler } from '../helpers/run-baler.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 
@@ -144,5 +146,45 @@ describe('verbs that read what is left of a store being made or removed', () => 
     const r = await run(['ls'], dir);
     assert.equal(r.code, 4, r.why);
     assert.equal(r.stderr, `baler: ${dir}: not an OCI image layout (no oci-layout file)\n`, r.why);
+  });
+
+  it('blobs without oci-layout or index.json are damage, not remains: every reader says so, exit 4, blobs stay', async () => {
+    const work2 = await tmp.make('baler-store-remains-');
+    const loaded = join(work2, 'store1');
+    const load = await run(['load', '-i', fixture('fixture-3layers.docker20-save.tar')], loaded);
+    assert.equal(load.code, 0, load.why);
+    const dir = join(work2, 'store2');
+    await cp(loaded, dir, { recursive: true });
+    await rm(join(dir, 'oci-layout'));
+    await rm(join(dir, 'index.json'));
+    const blobs = (await readdir(join(dir, 'blobs', 'sha256'))).sort();
+    assert.ok(blobs.length > 0);
+    for (const args of [['ls'], ['fsck'], ['prune'], ['rm', 'fixture/layers:3'], ['inspect', 'fixture/layers:3']]) {
+      const r = await run(args, dir);
+      assert.equal(r.code, 4, r.why);
+      assert.equal(r.stderr, `baler: ${dir}: not an OCI image layout (no oci-layout file)\n`, r.why);
+    }
+    assert.deepEqual((await readdir(join(dir, 'blobs', 'sha256'))).sort(), blobs, 'no blob removed');
+  });
+
+  it('a temp index.json a killed writer left while writing it back: still remains, and the next load removes it', async () => {
+    const dir = join(await tmp.make('baler-store-remains-'), 'store');
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    await mkdir(join(dir, 'index.json.lock'));
+    const deadPid = 2 ** 22 + 12345; // above pid_max, so never alive
+    const temp = `.index.json.baler-tmp-${deadPid}-${ownerTag()}0badcafe`;
+    await writeFile(join(dir, temp), EMPTY_INDEX.slice(0, 20));
+    const ls = await run(['ls', '--json'], dir);
+    assert.equal(ls.code, 0, ls.why);
+    assert.deepEqual(JSON.parse(ls.stdout), []);
+    const fsck = await run(['fsck'], dir);
+    assert.equal(fsck.code, 3, fsck.why);
+    assert.equal(fsck.stderr, `baler: no image store at ${dir}\n`, fsck.why);
+    const load = await run(['load', '-i', fixture('fixture-3layers.docker20-save.tar')], dir);
+    assert.equal(load.code, 0, load.why);
+    assert.ok(!existsSync(join(dir, temp)), 'the dead writer\'s temp index.json is removed');
+    const after = await run(['ls', '--json'], dir);
+    assert.equal(after.code, 0, after.why);
+    assert.equal(JSON.parse(after.stdout).length, 1, after.why);
   });
 });

@@ -46,7 +46,12 @@ export async function readCheckpoint(root: string, d: Digest): Promise<Checkpoin
   }
 }
 
-/** Writes a checkpoint under a temp name, fsynced, then renamed into place: a crash never leaves a half-written one. */
+/**
+ * Writes a checkpoint under a temp name, fsynced, then renamed into place: a crash never leaves a
+ * half-written one (a garbled one counts as none anyway). The `.part` bytes it names are not fsynced,
+ * so after a power loss it may name bytes that never reached the disk: what makes a resume correct is
+ * the rerun re-hashing the part's start against the checkpoint (keptPartOf), not this fsync.
+ */
 async function writeCheckpoint(root: string, d: Digest, ck: Checkpoint): Promise<void> {
   const temp = `${checkpointPath(root, d)}.tmp`;
   const fh = await open(temp, 'w', 0o644);
@@ -57,6 +62,7 @@ async function writeCheckpoint(root: string, d: Digest, ck: Checkpoint): Promise
     await fh.close();
   }
   await rename(temp, checkpointPath(root, d));
+  await fsyncDir(blobsDir(root));
 }
 
 /** fh.write may write less than asked (a signal, a nearly full disk): write the rest until all is written. */

@@ -75,19 +75,23 @@ export class OciDirResumeSink implements ImageSink {
   }
 
   /**
-   * Moves the partial's blobs into DIR (each leased there, as a put blob is), leases the blobs DIR
-   * already held, and writes the index. A failure after some blobs moved leaves them in DIR,
-   * unreferenced: no rollback, which would rename blobs out of a layout without its lock. The rerun
-   * finds them in DIR by name (hasBlob) and does not fetch them again.
+   * Leases the blobs DIR already held, moves the partial's blobs into DIR (each leased there, as a put
+   * blob is), and writes the index. A blob of DIR's gone since the copy asked (a prune) is found first,
+   * before anything moves, so that failure changes nothing. A failure after some blobs moved leaves them
+   * in DIR, unreferenced: no rollback, which would rename blobs out of a layout without its lock. The
+   * rerun finds them in DIR by name (hasBlob) and does not fetch them again.
    */
   async commit(): Promise<CommitResult> {
+    for (const d of [...this.inDir].sort()) {
+      // leased, then looked for: once leased, no prune removes it before the index names it
+      if (this.used.has(d) || (await this.layout.hasBlob(d))) continue;
+      throw new BalerError('E_CONFLICT', `${this.dir}: blob ${d} vanished before commit (removed by a concurrent prune?); nothing was changed, run the command again`);
+    }
     let adopted = false;
     for (const d of [...this.used].sort()) {
       if (await this.layout.adoptBlob(this.partial.fileOf(d), d, { syncDir: false })) adopted = true;
     }
     if (adopted) await fsyncDir(blobsDir(this.dir));
-    // gone since the copy asked (a prune): the layout's commit finds it missing and changes nothing
-    for (const d of [...this.inDir].sort()) if (!this.used.has(d)) await this.layout.hasBlob(d);
     const result = await this.layout.commit();
     this.committed = true;
     return result;

@@ -71,6 +71,18 @@ describe('making a new layout', () => {
     assert.deepEqual(await s.images(), []);
   });
 
+  test('a temp index.json a killed writer left while writing it back: made a layout, the dead one removed, a live one kept', async () => {
+    const dir = join(root, 'temp-index');
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    const dead = `.index.json.baler-tmp-${DEAD_PID}-${ownerTag()}0badcafe`;
+    const live = `.oci-layout.baler-tmp-${process.pid}-${ownerTag()}0badcafe`;
+    await writeFile(join(dir, dead), '{"schemaVersion":2,');
+    await writeFile(join(dir, live), '');
+    await ensureLayout(dir);
+    assert.deepEqual((await readdir(dir)).sort(), [live, 'blobs', 'index.json', 'oci-layout'].sort());
+    assert.deepEqual(await (await openStore(dir)).images(), []);
+  });
+
   test('a directory holding anything else is still refused', async () => {
     const dir = join(root, 'foreign-dir');
     await mkdir(join(dir, 'blobs'), { recursive: true });

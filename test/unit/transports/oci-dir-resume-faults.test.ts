@@ -7,13 +7,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { ExitCode } from '../../../src/errors.js';
 import { ownerTag } from '../../../src/io/owner.js';
-import { digestFromHex } from '../../../src/model/digest.js';
+import { digestFromHex, hexOf, sha256Of } from '../../../src/model/digest.js';
+import { MediaTypes } from '../../../src/model/media-types.js';
+import { parseOciLayoutSpec } from '../../../src/transports/oci-layout/transport.js';
 import { writeBlobPart } from '../../../src/transports/resume/oci-dir-blob-part.js';
 import { balerInProcess, balerInProcessOk } from '../../helpers/cli-in-process.js';
 import { dockerArchiveParts, writeTar } from '../../helpers/image-archives.js';
@@ -198,4 +200,36 @@ test('a rewrite of a part from offset 0 keeps the larger checkpoint until it pas
   await assert.rejects(writeBlobPart(root, body, d, data.length));
   assert.deepEqual(JSON.parse(await readFile(`${part}.json`, 'utf8')), kept);
   assert.ok(existsSync(part));
+});
+
+test('a blob DIR held that a prune removes before the commit fails it before any of the partial\'s blobs move: nothing changed', async () => {
+  const out = join(dir, 'pruned');
+  await mkdir(join(out, 'blobs', 'sha256'), { recursive: true });
+  await copyFile(join(dir, 'clean', 'oci-layout'), join(out, 'oci-layout'));
+  await writeFile(join(out, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }));
+  const config = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
+  const configDigest = sha256Of(config);
+  await writeFile(join(out, 'blobs', 'sha256', hexOf(configDigest)), config);
+  const layer = randomBytes(4096);
+  const layerDesc = { mediaType: MediaTypes.ociLayer, digest: sha256Of(layer), size: layer.length };
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: configDigest, size: config.length }, layers: [layerDesc] }),
+  );
+  const manifestDesc = { mediaType: MediaTypes.ociManifest, digest: sha256Of(manifest), size: manifest.length };
+  const sink = await parseOciLayoutSpec(`oci:${out}`).openSink({ removeIfUncommitted: true, resume: true });
+  let before: Record<string, string>;
+  try {
+    assert.equal(await sink.hasBlob(configDigest), true);
+    await sink.putBlob(Readable.from([layer]), layerDesc);
+    await sink.putManifest(manifest, manifestDesc);
+    await sink.addImage(manifestDesc);
+    before = await layoutFiles(out);
+    delete before[`blobs/sha256/${hexOf(configDigest)}`];
+    await rm(join(out, 'blobs', 'sha256', hexOf(configDigest))); // a concurrent prune
+    await assert.rejects(sink.commit(), (err: Error) => /vanished before commit .*; nothing was changed, run the command again$/.test(err.message));
+  } finally {
+    await sink[Symbol.asyncDispose]();
+  }
+  assert.deepEqual(await layoutFiles(out), before, 'DIR changed although the commit said nothing was');
+  assert.equal((await blobNames(`${out}.baler-partial`)).length, 2, 'the partial keeps its blobs for the rerun');
 });
