@@ -1,6 +1,6 @@
 /**
  * A copy's warnings (a platform mismatch, an attestation left out) are shown on the Progress screen
- * as `! ` lines: the last few while it runs, all of them once it failed or was cancelled, since such a
+ * as `! ` lines: the last few while it runs, as many as fit once it failed or was cancelled, since such a
  * copy never reaches the Done screen that lists them otherwise.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
- * Keys typed while the image list loads wait for it and then apply in the order typed, each in the
- * state the keys before it leave; q and ctrl-c quit at once, and esc leaving the screen goes back at
- * once and stops the listing.
+ * While the image list loads, q and ctrl-c quit at once and esc goes back to Source at once (stopping
+ * the listing); every other key waits for the list and then applies in the order typed. The screen
+ * says how many keys wait.
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -85,23 +85,55 @@ describe('keys typed while the image list loads', () => {
     assert.match(app.frame(), /2 of 5 shown · 5 selected/);
   });
 
-  it('q typed ahead into a filter is filter text, and esc typed after it ends the filter', async () => {
+  it('q quits at once even after / typed ahead: while the list loads q is never filter text', async () => {
     const { app, services } = await openStoreSlowly();
-    await app.press('/', 'q', KEY.escape, '/', ...'debian', KEY.enter);
-    assert.deepEqual(app.outcomes, []);
-    assert.match(app.frame(), /Reading images…/);
-    services.finishListing();
-    await app.waitFor('2 of 5 shown');
-    assert.match(app.frame(), /\/debian/);
+    await app.press('/', 'q');
+    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }]);
+    assert.equal(services.signals[0]?.aborted, true);
   });
 
-  it('esc typed ahead after help, or after a kept filter, stays on the list', async () => {
+  it('q quits at once even after ? typed ahead, whose help has not opened yet', async () => {
     const { app, services } = await openStoreSlowly();
-    await app.press('?', KEY.escape, '/', ...'alp', KEY.enter, KEY.escape);
-    assert.equal(services.signals[0]?.aborted, false);
+    await app.press('?', 'q');
+    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }]);
+    assert.equal(services.signals[0]?.aborted, true);
+  });
+
+  it('esc goes back at once even after ? or a kept filter typed ahead, which have not acted yet', async () => {
+    const { app, services } = await openStoreSlowly();
+    await app.press('?', KEY.escape);
+    await app.waitFor('Choose a source');
+    assert.equal(services.signals[0]?.aborted, true);
+    await app.press(KEY.enter);
+    await app.waitFor('Reading images…');
+    await app.press('/', ...'alp', KEY.enter, KEY.escape);
+    await app.waitFor('Choose a source');
+    assert.equal(services.signals[1]?.aborted, true);
     services.finishListing();
-    await app.waitFor('5 shown · 0 selected');
-    assert.doesNotMatch(app.frame(), /Choose a source/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(app.frame(), /Choose a source/);
+    assert.doesNotMatch(app.frame(), /this help|alp/);
+  });
+
+  it('the Images screen says how many keys wait for the list', async () => {
+    const { app, services } = await openStoreSlowly();
+    assert.doesNotMatch(app.frame(), /typed ahead/);
+    await app.press(KEY.down);
+    await app.waitFor('1 key typed ahead; it applies once the list is read');
+    await app.press(KEY.space, '?');
+    await app.waitFor('3 keys typed ahead; they apply once the list is read');
+    services.finishListing();
+    await app.waitFor('this help');
+    assert.doesNotMatch(app.frame(), /typed ahead/);
+  });
+
+  it('2000 keys pasted while it loads are all queued, then replayed in order', async () => {
+    const { app, services } = await openStoreSlowly();
+    app.stdin.write(`${'jk'.repeat(998)}jjk `);
+    await app.waitFor('2000 keys typed ahead');
+    services.finishListing();
+    await app.waitFor('1 selected');
+    assert.match(app.frame(), /› \[x\] +debian:11/);
   });
 
   it('q quits at once, without waiting for the list, and stops the listing', async () => {

@@ -7,17 +7,39 @@ import type { BlobRow, TuiState } from '../state/machine.js';
 import { cancelledText, failureText } from '../state/aftermath-text.js';
 import { isFinishedBlob, overallProgress } from '../state/selectors.js';
 
-/** Notes, and warnings, kept in the live region while a copy runs; a stopped copy shows them all. */
+/** Notes, and warnings, kept in the live region while a copy runs; a stopped copy keeps what fits. */
 const LIVE_NOTES = 3;
 
-/** The lines of one kind shown now, and how many earlier ones a running copy leaves out. */
-function liveLines(all: readonly string[], prefix: string, stopped: boolean): { lines: string[]; earlier: number } {
-  const lines = (stopped ? all : all.slice(-LIVE_NOTES)).map((line) => `${prefix}${line}`);
+interface ShownLines {
+  lines: string[];
+  /** Earlier lines left out, counted on a row of their own. */
+  earlier: number;
+}
+
+/**
+ * The newest of `all` (at most `most`) whose wrapped rows fit in `room`, the row counting the left-out
+ * ones included. A kind with lines always keeps that row, so a warning is never dropped unsaid.
+ */
+function newestThatFit(all: readonly string[], prefix: string, width: number, room: number, most: number): ShownLines {
+  const prefixed = all.map((line) => `${prefix}${line}`);
+  if (prefixed.length <= most && wrappedRows(prefixed, width) <= room) return { lines: prefixed, earlier: 0 };
+  const lines: string[] = [];
+  let used = 1;
+  for (const line of prefixed.slice(-most).reverse()) {
+    used += wrappedRows([line], width);
+    if (used > room) break;
+    lines.unshift(line);
+  }
   return { lines, earlier: all.length - lines.length };
 }
 
-function earlierText(n: number, what: string): string {
-  return `  … ${n} earlier ${what}${n === 1 ? '' : 's'}`;
+function shownRows(l: ShownLines, width: number): number {
+  return wrappedRows(l.lines, width) + (l.earlier > 0 ? 1 : 0);
+}
+
+function earlierText(l: ShownLines, what: string): string {
+  const n = l.earlier;
+  return `  … ${n}${l.lines.length > 0 ? ' earlier' : ''} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** The first <Static> item: the screen title, printed once above the finished rows. */
@@ -35,18 +57,27 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
   const active = p.blobs.filter((b) => !isFinishedBlob(b) && b.state !== 'queued');
   const queued = p.blobs.filter((b) => b.state === 'queued').length;
   const stopped = p.status === 'failed' || p.status === 'cancelled';
-  // how the copy goes about something (save --resume continuing a blob): plain lines, not warnings
-  const notes = liveLines(p.notes, '  ', stopped);
-  // yellow as on the Done screen; a failed or cancelled copy never reaches that screen, so they stay here
-  const warnings = liveLines(p.warnings, '! ', stopped);
-  const linesRows = [notes, warnings].reduce((n, l) => n + wrappedRows(l.lines, width) + (l.earlier > 0 ? 1 : 0), 0);
-  const room = Math.max(1, height - 6 - linesRows);
   const o = overallProgress(p);
+  // a copy that stopped before it planned anything has no bar to show: "0 B / 0 B" would only be noise
+  const planned = !stopped || o.plannedBlobs > 0 || o.total > 0;
+  const outcome = p.status === 'cancelled' ? `${cancelledText(p.aftermath)}. (esc: back, q: quit)` : p.status === 'failed' ? `${failureText(p.error ?? 'failed', p.aftermath)}. (esc: back, q: quit)` : undefined;
+  const notices = stopped ? (p.notices ?? []).map((n) => `  ${n}`) : [];
+  const working = p.blobs.length === 0 && p.status === 'running';
+  // the blank row, the bar and its counts, the status (or the outcome and what was left behind), the queued row
+  const fixedRows = 1 + (planned ? 2 : 0) + (outcome ? wrappedRows([outcome, ...notices], width) : 1) + (queued > 0 ? 1 : 0) + (working ? 1 : 0);
+  // notes and warnings give way to the moving rows down to the one that counts them
+  const linesRoom = Math.max(0, height - fixedRows - Math.min(active.length, 1));
+  const most = stopped ? Infinity : LIVE_NOTES;
+  // warnings first (yellow as on the Done screen, which a failed or cancelled copy never reaches), then
+  // notes: how the copy goes about something (save --resume continuing a blob), which keep one row at least
+  const warnings = newestThatFit(p.warnings, '! ', width, linesRoom - (p.notes.length > 0 ? 1 : 0), most);
+  const notes = newestThatFit(p.notes, '  ', width, linesRoom - shownRows(warnings, width), most);
+  const activeRoom = height - fixedRows - shownRows(notes, width) - shownRows(warnings, width);
+  // when not all fit, the last row counts the rest
+  const shownActive = active.length <= activeRoom ? active.length : Math.max(0, activeRoom - 1);
   const pct = `${Math.floor(o.fraction * 100)}%`.padStart(4);
   // a stopped copy has no rate or ETA any more
   const pace = stopped ? '' : `  ${formatRate(o.rate)}  ETA ${formatDuration(o.etaSeconds)}`;
-  // a copy that stopped before it planned anything has no bar to show: "0 B / 0 B" would only be noise
-  const planned = !stopped || o.plannedBlobs > 0 || o.total > 0;
   return (
     <Box flexDirection="column">
       <Static<BlobRow | typeof TITLE> items={[TITLE, ...finished]}>
@@ -60,19 +91,19 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
           )
         }
       </Static>
-      {active.slice(0, room).map((b) => (
+      {active.slice(0, shownActive).map((b) => (
         <BlobLine key={b.digest} blob={b} stopped={stopped} />
       ))}
-      {active.length > room ? <Text dimColor>{`  … ${active.length - room} more ${stopped ? 'stopped' : 'moving'}`}</Text> : null}
+      {active.length > shownActive ? <Text dimColor>{`  … ${active.length - shownActive} ${shownActive > 0 ? 'more ' : ''}${stopped ? 'stopped' : 'moving'}`}</Text> : null}
       {queued > 0 ? <Text dimColor>{`  ${queued} ${stopped ? 'not started' : 'queued'}`}</Text> : null}
-      {p.blobs.length === 0 && p.status === 'running' ? <Text>Working… (this action reports no per-blob progress)</Text> : null}
-      {notes.earlier > 0 ? <Text dimColor>{earlierText(notes.earlier, 'note')}</Text> : null}
+      {working ? <Text>Working… (this action reports no per-blob progress)</Text> : null}
+      {notes.earlier > 0 ? <Text dimColor>{earlierText(notes, 'note')}</Text> : null}
       {notes.lines.map((n, i) => (
         <Text key={`note${notes.earlier + i}`} wrap="wrap">
           {n}
         </Text>
       ))}
-      {warnings.earlier > 0 ? <Text dimColor>{earlierText(warnings.earlier, 'warning')}</Text> : null}
+      {warnings.earlier > 0 ? <Text dimColor>{earlierText(warnings, 'warning')}</Text> : null}
       {warnings.lines.map((w, i) => (
         <Text key={`warning${warnings.earlier + i}`} wrap="wrap" {...t.fg('yellow')}>
           {w}
@@ -90,13 +121,16 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
       ) : null}
       {p.status === 'running' ? <Text dimColor>ctrl-c cancels</Text> : null}
       {p.status === 'cancelling' ? <Text {...t.fg('yellow')}>Cancelling… waiting for the copy to stop</Text> : null}
-      {p.status === 'cancelled' ? <Text wrap="wrap" {...t.fg('yellow')}>{`${cancelledText(p.aftermath)}. (esc: back, q: quit)`}</Text> : null}
-      {p.status === 'failed' ? <Text wrap="wrap" {...t.fg('red')}>{`${failureText(p.error ?? 'failed', p.aftermath)}. (esc: back, q: quit)`}</Text> : null}
-      {p.status === 'failed' || p.status === 'cancelled'
-        ? (p.notices ?? []).map((n, i) => (
-            <Text key={`notice${i}`} wrap="wrap" dimColor>{`  ${n}`}</Text>
-          ))
-        : null}
+      {outcome ? (
+        <Text wrap="wrap" {...t.fg(p.status === 'failed' ? 'red' : 'yellow')}>
+          {outcome}
+        </Text>
+      ) : null}
+      {notices.map((n, i) => (
+        <Text key={`notice${i}`} wrap="wrap" dimColor>
+          {n}
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -1,6 +1,6 @@
 import type { Digest } from '../../model/digest.js';
 import type { SourceSpec } from '../tui-services.js';
-import { type TuiAction, type TuiState, reduce } from './machine.js';
+import type { TuiAction, TuiState } from './machine.js';
 import { cursorImage, formFields, visibleImages } from './selectors.js';
 
 /**
@@ -69,7 +69,7 @@ export function intentsForKey(s: TuiState, input: string, key: KeyLike): Intent[
     if (s.screen === 'progress' && s.progress.status === 'cancelling') return [];
     return [{ kind: 'quit' }];
   }
-  if (s.screen === 'images' && s.imagesStatus === 'loading') return typedAhead(s, input, key);
+  if (s.screen === 'images' && s.imagesStatus === 'loading') return typedAhead(input, key);
   if (s.help) return [d({ type: 'help/toggle' })];
   const typing = isTyping(s);
   if (!typing && input === '?') return [d({ type: 'help/toggle' })];
@@ -121,26 +121,14 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
 }
 
 /**
- * The Images screen as the keys typed ahead so far leave it (help, filter mode, filter text), with
- * no rows yet: it tells whether the next key is filter text or a command.
+ * While the list loads, the keys that need no list act at once: q quits, esc goes back to Source
+ * (stopping the listing and dropping what was typed ahead). Every other key waits, and App replays
+ * them in the order typed once the list is there. One fixed rule, with nothing guessed about what
+ * the screen will be by then, so q and esc always do what the key hints say.
  */
-function typedAheadView(s: TuiState): TuiState {
-  let view: TuiState = { ...s, imagesStatus: 'ready', images: [], typeAhead: [] };
-  for (const { input, key } of s.typeAhead) {
-    for (const intent of intentsForKey(view, input, key)) if (intent.kind === 'dispatch') view = reduce(view, intent.action);
-  }
-  return view;
-}
-
-/**
- * While the list loads every key waits for it and App replays them in the order typed, so each acts
- * in the state the user typed it in. Only quitting and esc leaving the screen act at once: they
- * need no list, and the user should not have to wait for one to get away from it.
- */
-function typedAhead(s: TuiState, input: string, key: KeyLike): Intent[] {
-  const intents = intentsForKey(typedAheadView(s), input, key);
-  if (intents.some((i) => i.kind === 'quit')) return [{ kind: 'quit' }];
-  if (intents.some((i) => i.kind === 'dispatch' && i.action.type === 'nav/back')) return [{ kind: 'stop-listing' }, d({ type: 'nav/back' })];
+function typedAhead(input: string, key: KeyLike): Intent[] {
+  if (input === 'q' && !key.ctrl && !key.meta) return [{ kind: 'quit' }];
+  if (key.escape) return [{ kind: 'stop-listing' }, d({ type: 'nav/back' })];
   return [d({ type: 'images/type-ahead', typed: { input, key } })];
 }
 
