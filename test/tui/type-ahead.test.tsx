@@ -85,11 +85,13 @@ describe('keys typed while the image list loads', () => {
     assert.match(app.frame(), /2 of 5 shown · 5 selected/);
   });
 
-  it('q quits at once even after / typed ahead: while the list loads q is never filter text', async () => {
+  it('q typed into a filter typed ahead is a letter of it, and esc closes that filter, as once the list is there', async () => {
     const { app, services } = await openStoreSlowly();
-    await app.press('/', 'q');
-    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }]);
-    assert.equal(services.signals[0]?.aborted, true);
+    await app.press('/', ...'quay', KEY.escape);
+    assert.deepEqual(app.outcomes, [], 'q in /quay did not quit');
+    assert.equal(services.signals[0]?.aborted, false, 'esc closing the filter did not stop the listing');
+    await app.press('/', ...'myorg', KEY.enter, 'q');
+    assert.deepEqual(app.outcomes, [{ commands: [], interrupted: false }], 'q after the filter was closed quits at once');
   });
 
   it('q quits at once even after ? typed ahead, whose help has not opened yet', async () => {

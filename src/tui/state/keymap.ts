@@ -69,7 +69,7 @@ export function intentsForKey(s: TuiState, input: string, key: KeyLike): Intent[
     if (s.screen === 'progress' && s.progress.status === 'cancelling') return [];
     return [{ kind: 'quit' }];
   }
-  if (s.screen === 'images' && s.imagesStatus === 'loading') return typedAhead(input, key);
+  if (s.screen === 'images' && s.imagesStatus === 'loading') return typedAhead(s, input, key);
   if (s.help) return [d({ type: 'help/toggle' })];
   const typing = isTyping(s);
   if (!typing && input === '?') return [d({ type: 'help/toggle' })];
@@ -123,13 +123,26 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
 /**
  * While the list loads, the keys that need no list act at once: q quits, esc goes back to Source
  * (stopping the listing and dropping what was typed ahead). Every other key waits, and App replays
- * them in the order typed once the list is there. One fixed rule, with nothing guessed about what
- * the screen will be by then, so q and esc always do what the key hints say.
+ * them in the order typed once the list is there. The one exception is a filter typed ahead and not
+ * yet closed (/ without its enter or esc): there q is a letter and esc closes the filter, as they
+ * would be once the list is there, so `/quay` filters rather than quits.
  */
-function typedAhead(input: string, key: KeyLike): Intent[] {
+function typedAhead(s: TuiState, input: string, key: KeyLike): Intent[] {
+  const queue = [d({ type: 'images/type-ahead', typed: { input, key } })];
+  if (filterOpenIn(s.typeAhead)) return queue;
   if (input === 'q' && !key.ctrl && !key.meta) return [{ kind: 'quit' }];
   if (key.escape) return [{ kind: 'stop-listing' }, d({ type: 'nav/back' })];
-  return [d({ type: 'images/type-ahead', typed: { input, key } })];
+  return queue;
+}
+
+/** Whether keys typed ahead leave the filter line open: a / not yet closed by enter or esc. */
+function filterOpenIn(typed: readonly { input: string; key: KeyLike }[]): boolean {
+  let open = false;
+  for (const { input, key } of typed) {
+    if (!open) open = input === '/' && !key.ctrl && !key.meta;
+    else if (key.return || key.escape) open = false;
+  }
+  return open;
 }
 
 function imagesKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
