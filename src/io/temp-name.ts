@@ -38,6 +38,13 @@ export function isTempBlobName(name: string): boolean {
   return name.startsWith(BLOB_PREFIX);
 }
 
+/** A store writer's lease file (store/lease.ts): a temp blob name with this suffix. */
+export const LEASE_SUFFIX = '.lease';
+
+export function isLeaseName(name: string): boolean {
+  return isTempBlobName(name) && name.endsWith(LEASE_SUFFIX);
+}
+
 /** The owner of a temp blob (or lease) name, when it carries one. */
 export function tempBlobOwner(name: string): TempOwner | undefined {
   const m = /^\.baler-tmp-(\d+)-([0-9a-f]{12})/.exec(name);

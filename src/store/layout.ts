@@ -7,7 +7,7 @@ import { isObject, parseJsonBytes, JsonLimits } from '../model/json-limits.js';
 import { MediaTypes } from '../model/media-types.js';
 import { createAtomicFile } from '../io/atomic-file.js';
 import { removeDeadTempFiles } from '../io/leftovers.js';
-import { ownedTempName, parseTempNameBeside } from '../io/temp-name.js';
+import { isLeaseName, ownedTempName, parseTempNameBeside } from '../io/temp-name.js';
 
 /**
  * The OCI image layout on disk (formats.md §2.1), shared by the embedded store and `oci:DIR`:
@@ -195,8 +195,8 @@ export function layoutFilesPresent(root: string): Promise<boolean> {
  * or killed (blobs/ holding no blob, the lock dir, perhaps index.json or a temp one, but no oci-layout):
  * no layout yet for a reader, while a writer makes it one (ensureLayout). undefined when DIR holds
  * anything else or is a layout. A blob there is damage (a layout whose oci-layout was deleted), not
- * remains: the removal takes blobs back before the layout files. So is an index.json listing images:
- * the caller's to check.
+ * remains: the removal takes blobs back before the layout files; unless a writer's lease lies beside
+ * it (holdsBlob). So is an index.json listing images: the caller's to check.
  */
 export async function layoutRemains(root: string): Promise<{ index: boolean } | undefined> {
   if (await layoutFilesPresent(root)) return undefined;
@@ -206,14 +206,20 @@ export async function layoutRemains(root: string): Promise<{ index: boolean } | 
   return { index: entries.includes('index.json') };
 }
 
-/** Whether blobs/sha256 holds a blob (a 64-hex name), rather than only temp blobs, leases or nothing. */
+/**
+ * Whether blobs/sha256 holds a blob (a 64-hex name) that no layout-making explains: not only temp
+ * blobs, leases or nothing. Blobs beside a lease file are a writer's, put there while it makes the
+ * layout again after a failed first writer removed it (lease.ts): remains until it commits, and
+ * still remains if it was killed first, which the next write into DIR heals.
+ */
 async function holdsBlob(root: string): Promise<boolean> {
   const names = await readdir(blobsDir(root)).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
     // an unreadable blobs dir might hold anything: not taken for remains
     return code === 'ENOENT' ? [] : undefined;
   });
-  return names === undefined || names.some((n) => /^[0-9a-f]{64}$/.test(n));
+  if (names === undefined) return true;
+  return !names.some(isLeaseName) && names.some((n) => /^[0-9a-f]{64}$/.test(n));
 }
 
 async function populate(root: string): Promise<void> {

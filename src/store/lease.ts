@@ -5,7 +5,7 @@ import type { Digest } from '../model/digest.js';
 import { hexOf, isDigest } from '../model/digest.js';
 import { fsyncDir } from '../io/atomic-file.js';
 import { onInterruptCleanup } from '../io/cleanup.js';
-import { isTempBlobName, tempBlobName } from '../io/temp-name.js';
+import { isLeaseName, LEASE_SUFFIX, tempBlobName } from '../io/temp-name.js';
 import { isStaleTemp } from './blobs.js';
 import { blobPath, blobsDir } from './layout.js';
 
@@ -24,11 +24,6 @@ import { blobPath, blobsDir } from './layout.js';
  * blob stays under its temp name, the writer's commit fails cleanly (the blob is missing) and a later
  * prune removes the temp file.
  */
-export const LEASE_SUFFIX = '.lease';
-
-export function isLeaseName(name: string): boolean {
-  return isTempBlobName(name) && name.endsWith(LEASE_SUFFIX);
-}
 
 export class BlobLease {
   private path: string | undefined;

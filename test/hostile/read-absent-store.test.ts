@@ -167,6 +167,29 @@ describe('verbs that read what is left of a store being made or removed', () => 
     assert.deepEqual((await readdir(join(dir, 'blobs', 'sha256'))).sort(), blobs, 'no blob removed');
   });
 
+  it('blobs beside a killed writer\'s lease, with no layout files (it was making the store again): remains, healed by the next load', async () => {
+    const work2 = await tmp.make('baler-store-remains-');
+    const loaded = join(work2, 'store1');
+    const load1 = await run(['load', '-i', fixture('fixture-3layers.docker20-save.tar')], loaded);
+    assert.equal(load1.code, 0, load1.why);
+    const dir = join(work2, 'store2');
+    await cp(loaded, dir, { recursive: true });
+    await rm(join(dir, 'oci-layout'));
+    await rm(join(dir, 'index.json'));
+    const deadPid = 2 ** 22 + 12346; // above pid_max, so never alive
+    const lease = `.baler-tmp-${deadPid}-${ownerTag()}0badcafe.lease`;
+    await writeFile(join(dir, 'blobs', 'sha256', lease), '');
+    const ls = await run(['ls', '--json'], dir);
+    assert.equal(ls.code, 0, ls.why);
+    assert.deepEqual(JSON.parse(ls.stdout), []);
+    const load = await run(['load', '-i', fixture('fixture-3layers.docker20-save.tar')], dir);
+    assert.equal(load.code, 0, load.why);
+    const after = await run(['ls', '--json'], dir);
+    assert.equal(JSON.parse(after.stdout).length, 1, after.why);
+    const fsck = await run(['fsck'], dir);
+    assert.equal(fsck.code, 0, fsck.why);
+  });
+
   it('a temp index.json a killed writer left while writing it back: still remains, and the next load removes it', async () => {
     const dir = join(await tmp.make('baler-store-remains-'), 'store');
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
