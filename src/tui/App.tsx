@@ -37,6 +37,12 @@ const HINTS: Record<ScreenName, ReadonlyArray<readonly [string, string]>> = {
 /** A few of Ink's 30 fps frames. */
 const FINAL_FRAME_MS = 150;
 
+/**
+ * The shortest terminal the screens are laid out for: each keeps its heading, the row under the cursor
+ * and its key hints in rows - 1. A shorter one gets one line saying so rather than a frame that overflows.
+ */
+const MIN_ROWS = 10;
+
 const TITLES: Record<ScreenName, string> = { source: 'Source', images: 'Images', action: 'Action', progress: 'Progress', layers: 'Layer browser', done: 'Done' };
 
 /** `save myorg/app:1 myorg/app:2 -> images.tar`, from the form the copy started with. */
@@ -221,18 +227,29 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   });
 
   const { columns, rows } = size;
+  if (rows < MIN_ROWS) {
+    // Keys still work (q quits, a copy can be cancelled); the screen comes back once the terminal grows.
+    return (
+      <Text wrap="truncate">
+        <Text bold {...theme.fg('magenta')}>
+          baler
+        </Text>
+        <Text dimColor>{` · ${TITLES[state.screen]} · terminal too small: ${rows} rows, needs ${MIN_ROWS}`}</Text>
+      </Text>
+    );
+  }
   // One row short of the terminal: a frame as tall as the screen makes Ink clear and redraw everything.
-  const height = Math.max(10, rows - 1);
+  const height = rows - 1;
   const bodyH = height - 3;
   const full = state.screen !== 'progress';
   let body;
   if (state.help) body = <HelpOverlay />;
   else if (state.screen === 'source') body = <SourceScreen state={state} width={columns} />;
   else if (state.screen === 'images') body = <ImagesScreen state={state} width={columns} height={bodyH} />;
-  else if (state.screen === 'action') body = <ActionScreen state={state} width={columns} {...(services.storeFlag ? { storeFlag: services.storeFlag } : {})} />;
+  else if (state.screen === 'action') body = <ActionScreen state={state} width={columns} height={bodyH} {...(services.storeFlag ? { storeFlag: services.storeFlag } : {})} />;
   else if (state.screen === 'progress') body = <ProgressScreen state={state} width={columns} height={bodyH} title={progressTitle(state)} />;
   else if (state.screen === 'layers') body = <LayerBrowser state={state} width={columns} height={bodyH} />;
-  else body = state.done ? <DoneScreen done={state.done} /> : null;
+  else body = state.done ? <DoneScreen done={state.done} width={columns} height={bodyH} /> : null;
   return (
     <Box flexDirection="column" width={columns} {...(full ? { height } : {})}>
       {full ? (

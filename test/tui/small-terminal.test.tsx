@@ -1,5 +1,6 @@
 /**
- * On a short terminal the Images screen gives up rows (side panel, then table rows) so that its frame,
+ * Below 10 rows the TUI says the terminal is too small on one line; from 10 rows up every screen fits
+ * in rows - 1 (the Action screen scrolls its fields and drops blank rows first). On a short terminal the Images screen gives up rows (side panel, then table rows) so that its frame,
  * notices included, never grows taller than the terminal; so does the Progress screen of a stopped
  * copy, which keeps its newest notes and warnings and counts the earlier ones.
  */
@@ -8,7 +9,7 @@ import { afterEach, describe, it } from 'node:test';
 import { cleanup } from 'ink-testing-library';
 import type { ImageRow, SourceSpec } from '../../src/tui/tui-services.js';
 import { FakeServices, blobEvent } from './fake-services.js';
-import { KEY } from './keys.js';
+import { KEY, waitFor } from './keys.js';
 import { renderApp } from './render-app.js';
 
 afterEach(() => cleanup());
@@ -130,5 +131,119 @@ describe('Progress screen of a stopped copy on a short terminal', () => {
     await app.waitFor('! warning number 1');
     assert.equal(warningLines(app.frame()).length, 9);
     assert.doesNotMatch(app.frame(), /earlier warning/);
+  });
+});
+
+/** Each screen a user reaches, driven there on a roomy terminal; `resize` then makes it short. */
+const SCREENS: Record<string, { title: RegExp; heading: RegExp; keeps: RegExp[]; reach: (app: ReturnType<typeof renderApp>) => Promise<void> }> = {
+  Source: { title: /^baler · Source$/, heading: /^Choose a source/m, keeps: [/^› Embedded store +\/tmp\/fake-store$/m], reach: (app) => app.waitFor('Embedded store') },
+  Images: { title: /^baler · Images$/, heading: /^Images in store · 5 shown/m, keeps: [/^› \[ \] debian:12 /m], reach: (app) => app.openStore() },
+  Action: {
+    title: /^baler · Action$/,
+    heading: /^Action for 1 image: debian:12$/m,
+    keeps: [/^› Action +‹save to an archive file›$/m, /^baler save -o debian_12\.tar debian:12$/m],
+    async reach(app) {
+      await app.openStore();
+      await app.press(KEY.enter);
+      await app.waitFor('Action for 1 image');
+    },
+  },
+  Progress: {
+    title: /^baler · Progress · save debian:12 -> debian_12\.tar$/,
+    heading: /^ctrl-c cancels$/m,
+    keeps: [/ copying +25(\.0)? MB \/ 50(\.0)? MB/, /^blobs 0\/1 · images done 0$/m],
+    async reach(app) {
+      await SCREENS.Action!.reach(app);
+      await app.press('s');
+      await app.waitFor('ctrl-c cancels');
+      const call = app.services.copies[0]!;
+      call.emit({ kind: 'plan', images: [], totalBytes: 50_000_000, sharedBytes: 0, blobs: 1 });
+      call.emit(blobEvent('deb-base', 'copying', 25_000_000, 50_000_000));
+      await app.waitFor('blobs 0/1');
+    },
+  },
+  Done: {
+    title: /^baler · Done$/,
+    heading: /^✓ Done$/m,
+    keeps: [/^Output +\/tmp\/debian_12\.tar$/m, /^! a warning$/m, /^baler save -o debian_12\.tar debian:12$/m],
+    async reach(app) {
+      await SCREENS.Progress!.reach(app);
+      app.services.copies[0]!.resolve({ images: 1, bytesRead: 50_000_000, bytesWritten: 50_000_000, blobsCopied: 1, blobsSkipped: 0, durationMs: 1000, location: '/tmp/debian_12.tar', warnings: ['a warning'], notes: ['a note'], archiveSha256: 'ab'.repeat(32) });
+      await app.waitFor('✓ Done');
+    },
+  },
+};
+
+/**
+ * The lines on the terminal, from the last title down: ink-testing-library keeps what the Progress
+ * screen printed through <Static> at the top of every later frame, where a terminal scrolls it away
+ * or has it cleared (the App clears the screen when it leaves Progress).
+ */
+function onScreen(app: ReturnType<typeof renderApp>): string[] {
+  const lines = app.frame().split('\n');
+  return lines.slice(lines.findLastIndex((l) => l.startsWith('baler · ')));
+}
+
+describe('every screen on a short terminal', () => {
+  for (const [name, screen] of Object.entries(SCREENS)) {
+    for (const rows of [8, 10, 12, 14]) {
+      it(`${name}, ${rows} rows: ${rows < 10 ? 'one line says the terminal is too small' : 'the frame fits, its title and heading intact'}`, async () => {
+        const app = renderApp();
+        await screen.reach(app);
+        resize(app, rows);
+        if (rows < 10) {
+          await app.waitFor('terminal too small');
+          assert.deepEqual(onScreen(app), [`baler · ${name} · terminal too small: ${rows} rows, needs 10`]);
+          resize(app, 24);
+          await app.waitFor(screen.heading);
+          return;
+        }
+        await waitFor(() => onScreen(app).length <= rows - 1, `a frame of at most ${rows - 1} lines`, app.frame);
+        assert.match(onScreen(app)[0] ?? '', screen.title, app.frame());
+        assert.match(onScreen(app).join('\n'), screen.heading);
+        for (const kept of screen.keeps) assert.match(onScreen(app).join('\n'), kept, 'rows are left out whole, never drawn over');
+      });
+    }
+  }
+});
+
+describe('Action screen on a short terminal', () => {
+  it('10 rows: the fields scroll under the cursor, the command stays, and an error takes a row', async () => {
+    const app = renderApp();
+    await SCREENS.Action!.reach(app);
+    resize(app, 10);
+    await app.waitFor(/^↓ /m);
+    for (const field of ['Format', 'Layers', 'Compress', 'Output file', 'Platform']) {
+      await app.press(KEY.down);
+      await app.waitFor(new RegExp(`^› ${field} `, 'm'));
+      assert.ok(onScreen(app).length <= 9, app.frame());
+      assert.match(app.frame(), /^baler save -o debian_12\.tar debian:12$/m);
+    }
+    await app.press(KEY.down);
+    await app.waitFor('› [ Start ]');
+    assert.match(app.frame(), /^↑ Compress /m, 'the fields above are pointed at');
+    // an unparsable platform: the error and the reason in place of the command both fit
+    await app.press(KEY.up, KEY.enter, ...'linux/', KEY.enter, 's');
+    await app.waitFor(/^✗ /m);
+    assert.ok(onScreen(app).length <= 9, app.frame());
+    assert.match(onScreen(app)[1] ?? '', /^Action for 1 image: debian:12$/);
+    assert.match(app.frame(), /^› Platform +linux\//m);
+  });
+});
+
+describe('Done screen on a short terminal', () => {
+  it('12 rows, 8 warnings: the facts that matter, the warnings that fit, the rest counted, the command', async () => {
+    const app = renderApp();
+    await SCREENS.Progress!.reach(app);
+    resize(app, 12);
+    const warnings = Array.from({ length: 8 }, (_, i) => `warning number ${i + 1}`);
+    app.services.copies[0]!.resolve({ images: 1, bytesRead: 1, bytesWritten: 1, blobsCopied: 1, blobsSkipped: 0, durationMs: 1000, location: '/tmp/debian_12.tar', warnings });
+    await app.waitFor('✓ Done');
+    assert.ok(onScreen(app).length <= 11, app.frame());
+    assert.match(app.frame(), /^Output +\/tmp\/debian_12\.tar$/m);
+    const shown = onScreen(app).filter((l) => l.startsWith('! '));
+    assert.ok(shown.length > 0, app.frame());
+    assert.match(app.frame(), new RegExp(`^ {2}… ${8 - shown.length} more notes or warnings$`, 'm'));
+    assert.match(app.frame(), /^baler save -o debian_12\.tar debian:12$/m);
   });
 });
