@@ -9,7 +9,7 @@ import { initialState, reduce, type TuiAction, type TuiState } from '../../src/t
 import type { CopyEvent } from '../../src/pipeline/events.js';
 import { FakeServices, blobEvent, sampleImages } from './fake-services.js';
 import { KEY } from './keys.js';
-import { renderApp } from './render-app.js';
+import { renderApp, startSave } from './render-app.js';
 
 afterEach(() => cleanup());
 
@@ -20,16 +20,6 @@ const warning: CopyEvent = { kind: 'warning', code: 'W_ATTESTATION', message: 'm
 const services = new FakeServices();
 const run = (s: TuiState, ...actions: TuiAction[]): TuiState => actions.reduce(reduce, s);
 
-async function startSave(app: ReturnType<typeof renderApp>) {
-  await app.openStore();
-  await app.press(KEY.enter);
-  await app.waitFor('Action for 1 image');
-  await app.press('s');
-  await app.waitFor('ctrl-c cancels');
-  const call = app.services.copies[0]!;
-  call.emit({ kind: 'plan', images: [], totalBytes: 50_001_000, sharedBytes: 0, blobs: 2 });
-  return call;
-}
 
 describe('copy notes in the TUI', () => {
   it('the reducer keeps notes apart from warnings, and hands them to the Done summary', () => {
@@ -45,7 +35,7 @@ describe('copy notes in the TUI', () => {
 
   it('the Progress screen shows a note as a plain line while copying, and the Done screen keeps it, not as a warning', async () => {
     const app = renderApp();
-    const call = await startSave(app);
+    const call = await startSave(app, 50_001_000, 2);
     call.emit(blobEvent('deb-base', 'copying', 16_800_000, 50_000_000));
     call.emit(note);
     await app.waitFor('resuming at 16.8MB of 41.9MB');
@@ -61,7 +51,7 @@ describe('copy notes in the TUI', () => {
 
   it('a failed copy still shows its notes under the failure', async () => {
     const app = renderApp();
-    const call = await startSave(app);
+    const call = await startSave(app, 50_001_000, 2);
     call.emit(note);
     call.reject(new Error('disk full'));
     await app.waitFor('✗ disk full');

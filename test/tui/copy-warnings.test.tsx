@@ -9,37 +9,27 @@ import { cleanup } from 'ink-testing-library';
 import type { CopyEvent } from '../../src/pipeline/events.js';
 import { FakeServices } from './fake-services.js';
 import { KEY } from './keys.js';
-import { renderApp } from './render-app.js';
+import { renderApp, startSave } from './render-app.js';
 
 afterEach(() => cleanup());
 
 const PLATFORM = 'debian:12: is linux/arm64, not linux/amd64; copying it anyway';
 const warning = (message: string): CopyEvent => ({ kind: 'warning', code: 'W_PLATFORM', message });
 
-async function startSave(app: ReturnType<typeof renderApp>) {
-  await app.openStore();
-  await app.press(KEY.enter);
-  await app.waitFor('Action for 1 image');
-  await app.press('s');
-  await app.waitFor('ctrl-c cancels');
-  const call = app.services.copies[0]!;
-  call.emit({ kind: 'plan', images: [], totalBytes: 1000, sharedBytes: 0, blobs: 1 });
-  return call;
-}
 
 const warningLines = (frame: string): string[] => frame.split('\n').filter((l) => l.startsWith('! '));
 
 describe('copy warnings on the Progress screen', () => {
   it('a running copy shows its warning as a "! " line', async () => {
     const app = renderApp();
-    const call = await startSave(app);
+    const call = await startSave(app, 1000, 1);
     call.emit(warning(PLATFORM));
     await app.waitFor(`! ${PLATFORM}`);
   });
 
   it('a running copy shows its last three warnings and counts the earlier ones', async () => {
     const app = renderApp();
-    const call = await startSave(app);
+    const call = await startSave(app, 1000, 1);
     for (let i = 1; i <= 5; i++) call.emit(warning(`warning number ${i}`));
     await app.waitFor('! warning number 5');
     assert.deepEqual(warningLines(app.frame()), ['! warning number 3', '! warning number 4', '! warning number 5']);
@@ -48,7 +38,7 @@ describe('copy warnings on the Progress screen', () => {
 
   it('a failed copy keeps every warning under the failure', async () => {
     const app = renderApp();
-    const call = await startSave(app);
+    const call = await startSave(app, 1000, 1);
     for (let i = 1; i <= 4; i++) call.emit(warning(`warning number ${i}`));
     call.emit(warning(PLATFORM));
     call.reject(new Error('disk full'));
@@ -60,7 +50,7 @@ describe('copy warnings on the Progress screen', () => {
   it('a cancelled copy keeps its warnings too', async () => {
     const services = new FakeServices();
     const app = renderApp(services);
-    const call = await startSave(app);
+    const call = await startSave(app, 1000, 1);
     call.emit(warning(PLATFORM));
     await app.press(KEY.ctrlC);
     await app.waitFor('(esc: back, q: quit)');

@@ -41,3 +41,18 @@ export function renderWith<S extends TuiServices>(services: S) {
     },
   };
 }
+
+/**
+ * Store -> the first image -> save started with the form's defaults, its plan announced as `totalBytes`
+ * in `blobs` blobs: the fake copy call, for the test to drive with events.
+ */
+export async function startSave(app: ReturnType<typeof renderApp>, totalBytes: number, blobs: number) {
+  await app.openStore();
+  await app.press(KEY.enter);
+  await app.waitFor('Action for 1 image');
+  await app.press('s');
+  await app.waitFor('ctrl-c cancels');
+  const call = app.services.copies[0]!;
+  call.emit({ kind: 'plan', images: [], totalBytes, sharedBytes: 0, blobs });
+  return call;
+}
