@@ -1,5 +1,4 @@
 import { compressionFromFileName } from './detect.js';
-import { BalerError } from '../errors.js';
 import type { LayerCompression } from '../model/media-types.js';
 
 /** Names that promise a codec baler does not write. */
@@ -7,7 +6,7 @@ const FOREIGN_SUFFIX = /\.(xz|txz|bz2|tbz2?|lz4|lzma|tlz|lz|z)$/i;
 
 /**
  * Why an output name and a chosen codec cannot go together, as data: the CLI words it for its
- * --compress flag (outputCompression below), the TUI for its Compress field.
+ * --compress flag (cli/output-compression.ts), the TUI for its Compress field.
  */
 export type CompressionConflict =
   /** The name says one codec, the user chose another. */
@@ -35,22 +34,4 @@ export function chooseOutputCompression(name: string | undefined, explicit: Laye
   }
   if (foreign !== undefined) return { conflict: { kind: 'foreign-name', name, suffix: foreign } };
   return { codec: hint ?? 'none' };
-}
-
-/** chooseOutputCompression for the CLI: a conflict is a usage error naming --compress (when `verb` has it). */
-export function outputCompression(verb: string, name: string | undefined, explicit: LayerCompression | undefined, o: { hasCompressFlag?: boolean } = {}): LayerCompression {
-  const choice = chooseOutputCompression(name, explicit);
-  if ('codec' in choice) return choice.codec;
-  const c = choice.conflict;
-  switch (c.kind) {
-    case 'name-says-other':
-      throw new BalerError('E_USAGE', `${verb}: ${c.name} is named for ${c.named}, but --compress ${c.chosen} was given; rename it or drop --compress`);
-    case 'foreign-name-chosen':
-      throw new BalerError('E_USAGE', `${verb}: ${c.name} is named for .${c.suffix}, but --compress ${c.chosen} was given; rename it`);
-    case 'foreign-name': {
-      // `load --into` has no --compress: the name is the only way to choose there
-      const plain = o.hasCompressFlag === false ? '' : ', or give --compress none for a plain tar under this name';
-      throw new BalerError('E_USAGE', `${verb}: ${c.name}: baler writes gzip (.gz) or zstd (.zst), not .${c.suffix}; rename it${plain}`);
-    }
-  }
 }

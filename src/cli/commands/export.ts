@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { COMPRESSION_LEVELS } from '../../codecs/index.js';
-import { outputCompression } from '../../codecs/output-compression.js';
+import { outputCompression } from '../output-compression.js';
 import { BalerError, ExitCode } from '../../errors.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { parsePlatform } from '../../model/platform.js';

@@ -11,7 +11,7 @@ import { openAsOneSource } from '../../transports/multi-source.js';
 import type { ImageSink, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
-import { outputCompression } from '../../codecs/output-compression.js';
+import { outputCompression } from '../output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags } from '../registry-flags.js';
 import type { CliIo, Command, CommandContext } from '../spec.js';
 import { loadResumeFlagSpec, loadResumeFromFlags } from '../volume-flags.js';

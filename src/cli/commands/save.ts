@@ -20,7 +20,7 @@ import { progressFor } from '../render/progress-lines.js';
 import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
 import { formatBytes, formatDuration } from '../render/units.js';
 import { keptWorkSummary, saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
-import { outputCompression } from '../../codecs/output-compression.js';
+import { outputCompression } from '../output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags, registrySourceFromArgs } from '../registry-flags.js';
 import type { Command, CommandContext, ParsedFlags } from '../spec.js';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ExitCode } from '../../../src/errors.js';
-import { outputCompression } from '../../../src/codecs/output-compression.js';
+import { outputCompression } from '../../../src/cli/output-compression.js';
 import { fixture } from '../../helpers/paths.js';
 import { describeRun, runBaler } from '../../helpers/run-baler.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
