@@ -1,4 +1,5 @@
 import { mkdir, rmdir, unlink } from 'node:fs/promises';
+import { fromSystemError } from '../../errors.js';
 import { fsyncDir } from '../../io/atomic-file.js';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -92,7 +93,9 @@ export class LayoutSink implements ImageSink {
   async adoptBlob(file: string, d: Digest, o: { syncDir?: boolean } = {}): Promise<boolean> {
     await this.ready();
     if (await this.writer.hasBlob(d)) return false;
-    await mkdir(blobsDir(this.writer.root), { recursive: true });
+    await mkdir(blobsDir(this.writer.root), { recursive: true }).catch((err: unknown) => {
+      throw fromSystemError(err, blobsDir(this.writer.root));
+    });
     await moveBlobFile(file, blobPath(this.writer.root, d));
     if (o.syncDir !== false) await fsyncDir(blobsDir(this.writer.root));
     return true;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
+import { writeFully } from '../../io/write-fully.js';
 import type { Digest } from '../../model/digest.js';
 import { blobHeaderBytes, layoutHeadBytes } from '../layout-tar-writer.js';
 import type { KeptBlobPrefix } from '../types.js';
@@ -34,8 +35,11 @@ export async function keepBlobPrefix(bytes: PartialBytes, progress: BlobProgress
   const dataStart = progress.start + header.length;
   if (bytes.size < dataStart + progress.have) return dropped(`are not all in ${bytes.what} (it is ${bytes.size} bytes long)`);
   const path = prefixPathFor(output);
-  const out = await open(path, 'w', 0o644);
+  // a file that cannot even be made here (no permission, no fds) is one more reason to fetch it whole
+  const out = await open(path, 'w', 0o644).catch((err: unknown) => err as NodeJS.ErrnoException);
+  if (!('fd' in out)) return dropped(`could not be kept aside (${out.code ?? out.message})`);
   const hash = createHash('sha256');
+  let written = 0;
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     for (let at = dataStart, end = dataStart + progress.have; at < end; ) {
@@ -43,7 +47,8 @@ export async function keepBlobPrefix(bytes: PartialBytes, progress: BlobProgress
       if (bytesRead === 0) throw new Error(`${bytes.what} ended at byte ${at}`);
       const got = buf.subarray(0, bytesRead);
       hash.update(got);
-      await out.write(got);
+      await writeFully(out, got, written);
+      written += bytesRead;
       at += bytesRead;
     }
   } catch (err) {

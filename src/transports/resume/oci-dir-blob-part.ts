@@ -4,7 +4,9 @@ import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promise
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BalerError, fromSystemError, isAbortError } from '../../errors.js';
-import { fsyncDir } from '../../io/atomic-file.js';
+import { createAtomicFile, fsyncDir } from '../../io/atomic-file.js';
+import { sha256OfStream } from '../../io/hashing.js';
+import { writeFully } from '../../io/write-fully.js';
 import type { Digest } from '../../model/digest.js';
 import { blobPath, blobsDir } from '../../store/layout.js';
 import type { KeptBlobPrefix } from '../types.js';
@@ -53,26 +55,9 @@ export async function readCheckpoint(root: string, d: Digest): Promise<Checkpoin
  * the rerun re-hashing the part's start against the checkpoint (keptPartOf), not this fsync.
  */
 async function writeCheckpoint(root: string, d: Digest, ck: Checkpoint): Promise<void> {
-  const temp = `${checkpointPath(root, d)}.tmp`;
-  const fh = await open(temp, 'w', 0o644);
-  try {
-    await writeFully(fh, Buffer.from(JSON.stringify(ck)), 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(temp, checkpointPath(root, d));
-  await fsyncDir(blobsDir(root));
-}
-
-/** fh.write may write less than asked (a signal, a nearly full disk): write the rest until all is written. */
-async function writeFully(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    done += bytesWritten;
-  }
+  const file = await createAtomicFile(checkpointPath(root, d), { overwrite: true, leftoversRemoved: true });
+  file.stream.end(JSON.stringify(ck));
+  await file.commit();
 }
 
 /** Removes a blob's `.part` and its checkpoint (the start failed its check, or the blob its digest). */
@@ -89,17 +74,8 @@ export async function dropPart(root: string, d: Digest): Promise<void> {
 export async function keptPartOf(root: string, d: Digest): Promise<Checkpoint | 'damaged' | undefined> {
   const ck = await readCheckpoint(root, d);
   if (ck) {
-    const hash = createHash('sha256');
-    let read = 0;
-    try {
-      for await (const chunk of createReadStream(partPath(root, d), { start: 0, end: ck.have - 1 }) as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        read += chunk.length;
-      }
-    } catch {
-      read = -1;
-    }
-    if (read === ck.have && hash.digest('hex') === ck.sha256) {
+    const start = await sha256OfStream(createReadStream(partPath(root, d), { start: 0, end: ck.have - 1, highWaterMark: 1024 * 1024 })).catch(() => undefined);
+    if (start?.size === ck.have && start.digest === `sha256:${ck.sha256}`) {
       const fh = await open(partPath(root, d), 'r+');
       await fh.truncate(ck.have).finally(() => fh.close());
       return ck;

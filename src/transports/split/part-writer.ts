@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { BalerError, fromSystemError } from '../../errors.js';
 import { createAtomicFile, fsyncDir } from '../../io/atomic-file.js';
 import { ownedTempName } from '../../io/temp-name.js';
+import { writeFully } from '../../io/write-fully.js';
 import { onInterruptCleanup } from '../../io/cleanup.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { manifestPathFor, partPath, serializeSetManifest, SPLIT_SET_KIND, type SplitPart } from './set-manifest.js';
@@ -236,10 +237,4 @@ export class SplitPartWriter extends Writable {
     for (const t of this.temps) await unlink(t).catch(() => undefined);
     for (const t of this.renamed) await unlink(t).catch(() => undefined);
   }
-}
-
-/** Writes all of `bytes` at `position` in the file (explicit positions: a continued part is opened r+). */
-async function writeFully(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off, position + off)).bytesWritten;
 }
