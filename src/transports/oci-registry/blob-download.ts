@@ -42,7 +42,7 @@ export async function downloadBlobFrom(client: RegistryClient, repo: string, d: 
   const first = ranged ? await client.expect({ ...call, action: `${action} (from byte ${from})`, headers: { Range: `bytes=${from}-` } }, [200, 206]) : await client.expect({ ...call, action }, [200]);
   const start = first.status === 206 ? rangeStart(first) : 0;
   if (first.status === 206 && start !== from) {
-    first.body.resume();
+    first.body.destroy(); // a blob-sized body not wanted: not drained, which would download it for nothing
     throw new BalerError('E_PEER', `${client.label(repo)}: ${action}: asked for bytes from ${from}, the registry answered a range from ${String(first.headers['content-range'] ?? '(none)')}`);
   }
   const out = new PassThrough({ highWaterMark: OUT_BUFFER_BYTES });
@@ -75,7 +75,7 @@ async function pump(client: RegistryClient, repo: string, path: string, d: Descr
         const from = batch.received;
         res = await client.send({ method: 'GET', path, repo, action: `${action} (resume at byte ${from})`, headers: { Range: `bytes=${from}-` }, ...(signal ? { signal } : {}) });
         if (res.status !== 206 || rangeStart(res) !== from) {
-          res.body.resume();
+          res.body.destroy();
           throw new BalerError('E_IO', `${client.label(repo)}: ${action}: the connection broke after ${from} bytes and the registry cannot resume (HTTP ${res.status} to a Range request)`, { cause: err });
         }
       }
