@@ -72,6 +72,16 @@ describe('output to a device or FIFO', () => {
     assert.ok((await stat(fifo)).isFIFO());
   });
 
+  test('a save to a FIFO nobody reads reports a mistake found before writing (a missing --have file) instead of hanging', async () => {
+    const fifo = join(dir, 'unread-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const argv = ['save', '--store', store, '--have', join(dir, 'no-such-have.json'), '-o', fifo, NAME];
+    const r = await runBaler(argv, { timeoutMs: 30_000 });
+    assert.equal(r.code, ExitCode.notFound, describeRun(argv, r));
+    assert.match(r.stderr, /^baler: .*no-such-have\.json: no such file or directory\n$/);
+    assert.ok((await stat(fifo)).isFIFO());
+  });
+
   test('inventory -o a device is refused with one line and exit 7, the device untouched', async () => {
     const argv = ['inventory', '--store', store, '-o', nullDevice];
     const r = await runBaler(argv);

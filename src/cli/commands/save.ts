@@ -94,8 +94,6 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const volumes = saveVolumesFromFlags(flags, { output, format, outer, cwd: io.cwd, isDevice: devicePath !== undefined, next: progress?.handle });
   const toRef = destinationRef(format, devicePath ? '-' : output, refs);
   PrehashedBlobFiles.warmUpFor(fromRef, format !== 'oci-dir');
-  const device = devicePath !== undefined ? openSpecialFile(devicePath) : undefined;
-  const signal = device ? AbortSignal.any([io.signal, device.failed]) : io.signal;
 
   // A source that has to deviate (docker-root rebuilding a layer without tar-split, so the image is
   // re-identified) must tell the user, whatever the output mode: stdout may be the archive, so stderr.
@@ -105,9 +103,13 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (progress) progress.handle({ kind: 'warning', code, message });
     else io.stderr.write(`baler: warning: ${message}\n`);
   };
-  const delta = await deltaFromFlags(flags, refs, signal);
+  const delta = await deltaFromFlags(flags, refs, io.signal);
   // the images asked for, so a daemon exports only those and a data root plans only their layers
-  const source = await openAsOneSource([...chosen.refs, ...positional.more.map((spec) => parseTransportRef(spec, refs))], { signal, onWarning, wanted: positional.args });
+  const source = await openAsOneSource([...chosen.refs, ...positional.more.map((spec) => parseTransportRef(spec, refs))], { signal: io.signal, onWarning, wanted: positional.args });
+  // Opened only now: opening a FIFO waits for its reader, so a mistake found above (a missing --have
+  // file, an unknown image) must be reported before, or a save to a FIFO nobody reads would hang.
+  const device = devicePath !== undefined ? openSpecialFile(devicePath) : undefined;
+  const signal = device ? AbortSignal.any([io.signal, device.failed]) : io.signal;
   try {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, removeIfUncommitted: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
