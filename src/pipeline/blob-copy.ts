@@ -7,6 +7,7 @@ import { spoolToFile } from '../io/spool.js';
 import type { BlobInfo, Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
 import { shortId } from '../model/digest.js';
+import { formatBytes } from '../model/byte-size.js';
 import type { LayerCompression } from '../model/media-types.js';
 import { layerMediaType } from '../model/media-types.js';
 import type { ImageSink, ImageSource } from '../transports/types.js';
@@ -40,7 +41,17 @@ export interface LayerJob {
   readonly prehashed?: PrehashedBlobFiles;
   /** Where fetchLayer says how the layer is fetched (save --resume continuing a blob, or why it could not). */
   readonly report?: FetchReport;
+  /** When a compressed layer's diff_id is checked (CopyRequest.diffIds); 'always' when absent. */
+  readonly diffIds?: DiffIdCheck;
 }
+
+/**
+ * 'always': every layer's uncompressed content is hashed against rootfs.diff_ids, which for a layer kept
+ * compressed means inflating it on the side only to check it. 'when-converting': only a layer this copy
+ * decompresses anyway is checked; a layer kept compressed is checked against its own (compressed) digest,
+ * as skopeo copy does, and its diff_id where it is unpacked (load, docker, containerd, podman) or by verify.
+ */
+export type DiffIdCheck = 'always' | 'when-converting';
 
 /** A layer as the sink now holds it. */
 export interface CopiedLayer {
@@ -121,7 +132,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   if (action.kind === 'keep') {
     // an uncompressed layer's digest IS its diff_id: the source check above covers both, unless they differ
     if (actual === 'none' && job.diffId !== layer.digest) stages.push(new VerifyingStream(job.diffId, undefined, diffWhat));
-    else if (actual !== 'none' && !(await pairs?.knows(layer.digest, actual, job.diffId))) {
+    else if (actual !== 'none' && job.diffIds !== 'when-converting' && !(await pairs?.knows(layer.digest, actual, job.diffId))) {
       stages.push(new DiffIdTee(actual, job.diffId, diffWhat));
       checksPair = true;
     }
@@ -173,7 +184,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
       // the kept start may be what is wrong (a bad digest, or bytes a decoder refused before the digest was
       // known): a later --resume must not start from it again
       resumed.forget();
-      throw new BalerError(why.code, `${why.message} (its first ${resumed.have} bytes were kept from an interrupted save; they are dropped, so the next run fetches the whole blob)`, { cause: why });
+      throw new BalerError(why.code, `${why.message} (its first ${formatBytes(resumed.have)} were kept from an interrupted save; they are dropped, so the next run fetches the whole blob)`, { cause: why });
     }
     // a decoder fails before the source digest is known; a corrupted blob is an integrity error, not bad input
     if (action.kind === 'convert' && why instanceof BalerError && (why.code === 'E_FORMAT' || why.code === 'E_TRUNCATED')) {

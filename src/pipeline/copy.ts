@@ -9,7 +9,7 @@ import { configPlatform } from '../model/image-config.js';
 import { formatPlatform } from '../model/platform.js';
 import type { ImageSink, ImageSource, NameMove } from '../transports/types.js';
 import { attestationLabel, attestationsToKeep, copyAttestation } from './attestations.js';
-import { copyConfig, copyLayer, type CopiedLayer } from './blob-copy.js';
+import { copyConfig, copyLayer, type CopiedLayer, type DiffIdCheck } from './blob-copy.js';
 import type { CopyEvent, CopyEventHandler, PlannedImage } from './events.js';
 import type { DeltaRecorder } from './delta-recorder.js';
 import { cancelled } from './fetch-verified.js';
@@ -51,6 +51,8 @@ export interface CopyRequest {
    * layers each image needs: a last check that may throw (load of a delta checks its base here).
    */
   preflight?: (images: ReadonlyArray<{ image: string; layers: readonly Descriptor[] }>) => Promise<void>;
+  /** When a layer kept compressed has its diff_id checked (blob-copy.ts DiffIdCheck); 'always' by default. */
+  diffIds?: DiffIdCheck;
 }
 
 export interface CopiedImage {
@@ -341,6 +343,7 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
           onState: (state, done, total) => emit({ kind: 'blob', digest: layer.digest, role: 'layer', state, done, ...(total !== undefined ? { total } : {}) }),
           ...(ctx.prehashed ? { prehashed: ctx.prehashed } : {}),
           report: { warn: ctx.warn, note: (code, message, continued) => emit({ kind: 'note', code, message, continued }) },
+          ...(req.diffIds !== undefined ? { diffIds: req.diffIds } : {}),
         }).then((c) => {
           if (c.skipped) totals.blobsSkipped++;
           else totals.blobsCopied++;

@@ -327,6 +327,8 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
       select: { kind: 'refs', refs: req.images },
       ...(req.platform ? { platform: parsePlatform(req.platform) } : {}),
       layers: req.kind === 'save' ? req.compression : 'keep',
+      // as baler save: a layer kept compressed is checked by its digest; load checks diff_ids too
+      diffIds: req.kind === 'save' ? 'when-converting' : 'always',
       signal,
       onEvent,
     });

@@ -1,5 +1,6 @@
 /**
- * The verified-pair cache (src/pipeline/verified-diff-ids.ts) against a real registry: a pull records
+ * The verified-pair cache (src/pipeline/verified-diff-ids.ts) against a real registry: a pull that checks
+ * diff_ids of layers kept compressed (save --verify-diff-ids; load always does) records
  * "gzip blob X inflates to diff_id Y" and a later pull uses it; no cache entry, true or made up, lets a
  * layer through whose content does not match its config's diff_id, nor a layer the registry corrupted.
  * Images are built here as OCI layouts with gzip layers and pushed with skopeo, which does not check
@@ -67,7 +68,7 @@ function layerTar(seed: string): Buffer {
 const entryPath = (cache: string, digest: string): string => join(cache, 'diffid-by-digest', 'sha256', digest.slice(7));
 
 async function pull(cache: string, repo: string, out: string): Promise<ReturnType<typeof runBaler>> {
-  return runBaler(['save', '-q', '--format', 'oci-dir', '-o', out, `registry://${reg.host}/${repo}:1`], { env: { BALER_CACHE_DIR: cache } });
+  return runBaler(['save', '-q', '--verify-diff-ids', '--format', 'oci-dir', '-o', out, `registry://${reg.host}/${repo}:1`], { env: { BALER_CACHE_DIR: cache } });
 }
 
 test('a pull remembers which gzip layer inflates to which diff_id, and the next pull writes the same image', { skip }, async () => {
@@ -90,7 +91,7 @@ test('a true pair in the cache does not let a config that claims another diff_id
   const cache = join(dir, 'cache');
   const tar = layerTar('shared');
   const layer = await pushGzipImage('pairs/honest', tar);
-  await balerOk(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'honest'), `registry://${reg.host}/pairs/honest:1`], { env: { BALER_CACHE_DIR: cache } });
+  await balerOk(['save', '-q', '--verify-diff-ids', '--format', 'oci-dir', '-o', join(dir, 'honest'), `registry://${reg.host}/pairs/honest:1`], { env: { BALER_CACHE_DIR: cache } });
   assert.ok(existsSync(entryPath(cache, layer.digest)), 'the true pair is cached');
 
   const claimed = `sha256:${sha256Hex('not this layer')}`;
@@ -108,13 +109,13 @@ test('a made-up cache entry is not trusted: the layer is inflated and fails nami
   const cache = join(dir, 'cache');
   // a first pull creates the cache and its key, so only the entry below is made up
   await pushGzipImage('pairs/seed', layerTar('seed'));
-  await balerOk(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'seed'), `registry://${reg.host}/pairs/seed:1`], { env: { BALER_CACHE_DIR: cache } });
+  await balerOk(['save', '-q', '--verify-diff-ids', '--format', 'oci-dir', '-o', join(dir, 'seed'), `registry://${reg.host}/pairs/seed:1`], { env: { BALER_CACHE_DIR: cache } });
 
   const claimed = `sha256:${sha256Hex('a lie')}`;
   const layer = await pushGzipImage('pairs/lie', layerTar('lie'), claimed);
   await writeFile(entryPath(cache, layer.digest), `v2 gzip ${layer.digest} ${claimed} ${'ab'.repeat(32)}\n`);
   const out = join(dir, 'out.tar');
-  const r = await runBaler(['save', '-o', out, `registry://${reg.host}/pairs/lie:1`], { env: { BALER_CACHE_DIR: cache } });
+  const r = await runBaler(['save', '--verify-diff-ids', '-o', out, `registry://${reg.host}/pairs/lie:1`], { env: { BALER_CACHE_DIR: cache } });
   assert.equal(r.code, 5, describeRun(['save'], r));
   assert.ok(r.stderr.includes(`layer 0: uncompressed content does not match rootfs.diff_ids`), r.stderr);
   assert.ok(r.stderr.includes(`expected ${claimed}, got ${layer.diffId}`), r.stderr);
@@ -125,7 +126,7 @@ test('a layer the registry corrupted fails even when its pair is cached, naming 
   const dir = await tmp.make('baler-pair-');
   const cache = join(dir, 'cache');
   const layer = await pushGzipImage('pairs/rots', layerTar('rots'));
-  await balerOk(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'before'), `registry://${reg.host}/pairs/rots:1`], { env: { BALER_CACHE_DIR: cache } });
+  await balerOk(['save', '-q', '--verify-diff-ids', '--format', 'oci-dir', '-o', join(dir, 'before'), `registry://${reg.host}/pairs/rots:1`], { env: { BALER_CACHE_DIR: cache } });
   assert.ok(existsSync(entryPath(cache, layer.digest)), 'the pair is cached');
 
   // flip one byte of the stored blob: the registry serves it as it is
@@ -148,7 +149,7 @@ test('an entry signed with the cache key is used: the layer is not inflated (sho
   const dir = await tmp.make('baler-pair-');
   const cache = join(dir, 'cache');
   await pushGzipImage('pairs/seed-key', layerTar('seed-key'));
-  await balerOk(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'seed'), `registry://${reg.host}/pairs/seed-key:1`], { env: { BALER_CACHE_DIR: cache } });
+  await balerOk(['save', '-q', '--verify-diff-ids', '--format', 'oci-dir', '-o', join(dir, 'seed'), `registry://${reg.host}/pairs/seed-key:1`], { env: { BALER_CACHE_DIR: cache } });
   const key = await readFile(join(cache, 'diffid-by-digest', 'key'));
   const claimed = `sha256:${sha256Hex('signed, not inflated')}`;
   const layer = await pushGzipImage('pairs/signed', layerTar('signed'), claimed);
@@ -157,7 +158,37 @@ test('an entry signed with the cache key is used: the layer is not inflated (sho
   const viaCache = await pull(cache, 'pairs/signed', join(dir, 'cached'));
   assert.equal(viaCache.code, 0, describeRun(['save'], viaCache));
   // without the cache the same pull inflates, and fails naming both digests
-  const inflated = await runBaler(['save', '-q', '--format', 'oci-dir', '-o', join(dir, 'inflated'), `registry://${reg.host}/pairs/signed:1`], { env: { BALER_NO_CACHE: '1' } });
+  const inflated = await runBaler(['save', '-q', '--verify-diff-ids', '--format', 'oci-dir', '-o', join(dir, 'inflated'), `registry://${reg.host}/pairs/signed:1`], { env: { BALER_NO_CACHE: '1' } });
   assert.equal(inflated.code, 5, describeRun(['save'], inflated));
   assert.ok(inflated.stderr.includes(`expected ${claimed}, got ${layer.diffId}`), inflated.stderr);
+});
+
+test('by default a pull keeps a compressed layer without inflating it, as skopeo copy: a lying diff_id is caught by verify and load, and by a save that decompresses', { skip }, async () => {
+  const dir = await tmp.make('baler-pair-');
+  const cache = join(dir, 'cache');
+  const claimed = `sha256:${sha256Hex('claimed, never inflated')}`;
+  const layer = await pushGzipImage('pairs/unchecked', layerTar('unchecked'), claimed);
+  const ref = `registry://${reg.host}/pairs/unchecked:1`;
+
+  // kept compressed: the digest is checked, the diff_id is not, and no pair is remembered
+  const out = join(dir, 'layout');
+  const kept = await runBaler(['save', '-q', '--format', 'oci-dir', '-o', out, ref], { env: { BALER_CACHE_DIR: cache } });
+  assert.equal(kept.code, 0, describeRun(['save'], kept));
+  assert.ok(existsSync(join(out, 'blobs', 'sha256', layer.digest.slice(7))), 'the gzip blob is written as the registry has it');
+  assert.ok(!existsSync(entryPath(cache, layer.digest)), 'an unchecked pair is not remembered');
+
+  // the check happens where the layer is unpacked or verified
+  const verified = await runBaler(['verify', `oci:${out}`]);
+  assert.equal(verified.code, 5, describeRun(['verify'], verified));
+  assert.ok(verified.stdout.includes(claimed) || verified.stderr.includes(claimed), describeRun(['verify'], verified));
+  const loaded = await runBaler(['load', '--store', join(dir, 'store'), '-i', out], { env: { BALER_CACHE_DIR: cache } });
+  assert.equal(loaded.code, 5, describeRun(['load'], loaded));
+  assert.ok(loaded.stderr.includes(`expected ${claimed}, got ${layer.diffId}`), loaded.stderr);
+
+  // a save that writes the layer uncompressed hashes it anyway, so it refuses at once
+  const flat = join(dir, 'flat.tar');
+  const decompressed = await runBaler(['save', '-q', '--layers', 'none', '-o', flat, ref], { env: { BALER_CACHE_DIR: cache } });
+  assert.equal(decompressed.code, 5, describeRun(['save'], decompressed));
+  assert.ok(decompressed.stderr.includes(`expected ${claimed}, got ${layer.diffId}`), decompressed.stderr);
+  assert.ok(!existsSync(flat), 'nothing written');
 });
