@@ -3,7 +3,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { equivalentCommand } from '../cli/command-line.js';
 import { computeImageChanges } from '../image/layer-changes.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
-import { KeyHints } from './components/KeyHints.js';
+import { KeyHints, hintRows } from './components/KeyHints.js';
 import { useTheme } from './components/theme.js';
 import { useCopyEvents } from './hooks/use-copy-events.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -11,7 +11,7 @@ import { ActionScreen } from './screens/ActionScreen.js';
 import { DoneScreen } from './screens/DoneScreen.js';
 import { ImagesScreen } from './screens/ImagesScreen.js';
 import { LayerBrowser } from './screens/LayerBrowser.js';
-import { ProgressScreen } from './screens/ProgressScreen.js';
+import { ProgressLog, ProgressScreen } from './screens/ProgressScreen.js';
 import { SourceScreen } from './screens/SourceScreen.js';
 import { type Intent, intentsForKey, splitKeys } from './state/keymap.js';
 import { initialState, reduce, type ScreenName, type TuiAction, type TuiState } from './state/machine.js';
@@ -33,6 +33,13 @@ const HINTS: Record<ScreenName, ReadonlyArray<readonly [string, string]>> = {
   layers: [['↑↓', 'layer'], ['J/K', 'scroll files'], ['esc', 'back'], ['q', 'quit']],
   done: [['enter', 'more images'], ['q', 'quit']],
 };
+
+/** While a path is typed, q and ? are letters of it. */
+const PATH_HINTS: ReadonlyArray<readonly [string, string]> = [['tab', 'complete'], ['enter', 'open'], ['esc', 'back']];
+
+function hintsFor(s: TuiState): ReadonlyArray<readonly [string, string]> {
+  return s.screen === 'source' && s.pathEditing ? PATH_HINTS : HINTS[s.screen];
+}
 
 /** A few of Ink's 30 fps frames. */
 const FINAL_FRAME_MS = 150;
@@ -81,7 +88,7 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   const commands = useRef<string[]>([]);
   const copyAbort = useRef<AbortController | undefined>(undefined);
   const loadAbort = useRef<AbortController | undefined>(undefined);
-  // chooseSource replays keys typed ahead through run(), which is defined after it
+  // loaded() replays keys typed ahead through run(), which is defined after it
   const runRef = useRef<(intent: Intent) => void>(() => undefined);
   const running = state.progress.status === 'running' || state.progress.status === 'cancelling';
   const events = useCopyEvents(dispatch, running);
@@ -105,6 +112,13 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
     onExit({ commands: commands.current, interrupted: stateRef.current.progress.status === 'cancelled' });
   }, [exit, onExit]);
 
+  /** A list has loaded: keys typed while it loaded act now, in the order they were typed. */
+  const loaded = useCallback((action: TuiAction) => {
+    const typed = stateRef.current.typeAhead;
+    dispatch(action);
+    for (const { input, key } of typed) for (const intent of intentsForKey(stateRef.current, input, key)) runRef.current(intent);
+  }, []);
+
   const chooseSource = useCallback(
     (source: SourceSpec) => {
       loadAbort.current?.abort();
@@ -116,18 +130,14 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
       };
       services.listImages(source, ac.signal, onNotice).then(
         (rows) => {
-          if (ac.signal.aborted) return;
-          const typed = stateRef.current.typeAhead;
-          dispatch({ type: 'images/loaded', rows });
-          // keys typed while it loaded act now, in the order they were typed
-          for (const { input, key } of typed) for (const intent of intentsForKey(stateRef.current, input, key)) runRef.current(intent);
+          if (!ac.signal.aborted) loaded({ type: 'images/loaded', rows });
         },
         (err: unknown) => {
           if (!ac.signal.aborted) dispatch({ type: 'images/failed', message: errorText(err) });
         },
       );
     },
-    [services],
+    [services, loaded],
   );
 
   const completePath = useCallback(() => {
@@ -153,14 +163,14 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
       dispatch({ type: 'layers/open', image });
       services.listLayers(s.source, row, ac.signal).then(
         (listings) => {
-          if (!ac.signal.aborted) dispatch({ type: 'layers/loaded', listings, changes: computeImageChanges(listings.map((l) => l.entries)) });
+          if (!ac.signal.aborted) loaded({ type: 'layers/loaded', listings, changes: computeImageChanges(listings.map((l) => l.entries)) });
         },
         (err: unknown) => {
           if (!ac.signal.aborted) dispatch({ type: 'layers/failed', message: errorText(err) });
         },
       );
     },
-    [services],
+    [services, loaded],
   );
 
   const startCopy = useCallback(() => {
@@ -227,43 +237,53 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   });
 
   const { columns, rows } = size;
+  // mounted whatever replaces the live region below it: a <Static> mounted again prints its rows again
+  const log = state.screen === 'progress' ? <ProgressLog state={state} title={progressTitle(state)} /> : null;
   if (rows < MIN_ROWS) {
     // Keys still work (q quits, a copy can be cancelled); the screen comes back once the terminal grows.
     return (
-      <Text wrap="truncate">
-        <Text bold {...theme.fg('magenta')}>
-          baler
-        </Text>
-        <Text dimColor>{` · ${TITLES[state.screen]} · terminal too small: ${rows} rows, needs ${MIN_ROWS}`}</Text>
-      </Text>
-    );
-  }
-  // One row short of the terminal: a frame as tall as the screen makes Ink clear and redraw everything.
-  const height = rows - 1;
-  const bodyH = height - 3;
-  const full = state.screen !== 'progress';
-  let body;
-  if (state.help) body = <HelpOverlay />;
-  else if (state.screen === 'source') body = <SourceScreen state={state} width={columns} />;
-  else if (state.screen === 'images') body = <ImagesScreen state={state} width={columns} height={bodyH} />;
-  else if (state.screen === 'action') body = <ActionScreen state={state} width={columns} height={bodyH} {...(services.storeFlag ? { storeFlag: services.storeFlag } : {})} />;
-  else if (state.screen === 'progress') body = <ProgressScreen state={state} width={columns} height={bodyH} title={progressTitle(state)} />;
-  else if (state.screen === 'layers') body = <LayerBrowser state={state} width={columns} height={bodyH} />;
-  else body = state.done ? <DoneScreen done={state.done} width={columns} height={bodyH} /> : null;
-  return (
-    <Box flexDirection="column" width={columns} {...(full ? { height } : {})}>
-      {full ? (
+      <>
+        {log}
         <Text wrap="truncate">
           <Text bold {...theme.fg('magenta')}>
             baler
           </Text>
-          <Text dimColor>{` · ${TITLES[state.screen]}`}</Text>
+          <Text dimColor>{` · ${TITLES[state.screen]} · terminal too small: ${rows} rows, needs ${MIN_ROWS}`}</Text>
         </Text>
-      ) : null}
-      <Box flexDirection="column" flexGrow={1} {...(full ? { height: bodyH + 1 } : {})}>
-        {body}
+      </>
+    );
+  }
+  // One row short of the terminal: a frame as tall as the screen makes Ink clear and redraw everything.
+  const height = rows - 1;
+  const hints = hintsFor(state);
+  // the title, the hints (wrapped on a narrow terminal) and a blank row above them
+  const bodyH = height - 2 - hintRows(hints, columns);
+  const full = state.screen !== 'progress';
+  let body;
+  if (state.help) body = <HelpOverlay />;
+  else if (state.screen === 'source') body = <SourceScreen state={state} width={columns} height={bodyH} />;
+  else if (state.screen === 'images') body = <ImagesScreen state={state} width={columns} height={bodyH} />;
+  else if (state.screen === 'action') body = <ActionScreen state={state} width={columns} height={bodyH} {...(services.storeFlag ? { storeFlag: services.storeFlag } : {})} />;
+  else if (state.screen === 'progress') body = <ProgressScreen state={state} width={columns} height={bodyH} />;
+  else if (state.screen === 'layers') body = <LayerBrowser state={state} width={columns} height={bodyH} />;
+  else body = state.done ? <DoneScreen done={state.done} width={columns} height={bodyH} /> : null;
+  return (
+    <>
+      {log}
+      <Box flexDirection="column" width={columns} {...(full ? { height } : {})}>
+        {full ? (
+          <Text wrap="truncate">
+            <Text bold {...theme.fg('magenta')}>
+              baler
+            </Text>
+            <Text dimColor>{` · ${TITLES[state.screen]}`}</Text>
+          </Text>
+        ) : null}
+        <Box flexDirection="column" flexGrow={1} {...(full ? { height: bodyH + 1 } : {})}>
+          {body}
+        </Box>
+        {hints.length ? <KeyHints hints={hints} /> : null}
       </Box>
-      {HINTS[state.screen].length ? <KeyHints hints={HINTS[state.screen]} /> : null}
-    </Box>
+    </>
   );
 }

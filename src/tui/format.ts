@@ -44,6 +44,12 @@ export function truncate(s: string, width: number): string {
   return s.length <= width ? s : `${s.slice(0, Math.max(0, width - 1))}…`;
 }
 
+/** Cuts to `width` columns from the start, keeping the end (where a path's file name is). */
+export function truncateStart(s: string, width: number): string {
+  if (width <= 0) return '';
+  return s.length <= width ? s : `…${s.slice(s.length - Math.max(0, width - 1))}`;
+}
+
 /** Terminal rows `lines` take when each wraps at `width` columns (an estimate: it counts characters). */
 export function wrappedRows(lines: readonly string[], width: number): number {
   return lines.reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width))), 0);

@@ -38,7 +38,7 @@ describe('copy notes, coloured terminal', () => {
     state = reduce(state, { type: 'images/loaded', rows: sampleImages });
     state = reduce(state, { type: 'copy/start', at: 0 });
     state = reduce(state, { type: 'copy/event', event: { kind: 'note', code: 'I_RESUME', message: NOTE }, at: 5 });
-    const r = render(createElement(ThemeContext.Provider, { value: makeTheme(true) }, createElement(ProgressScreen, { state, width: 100, height: 30, title: 'save' })));
+    const r = render(createElement(ThemeContext.Provider, { value: makeTheme(true) }, createElement(ProgressScreen, { state, width: 100, height: 30 })));
     const noteLine = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('resuming at')) ?? '';
     assert.match(noteLine, /^ {2}myorg\/app:1/, r.lastFrame());
     assert.doesNotMatch(noteLine, COLOURED, `the note carries no colour: ${JSON.stringify(noteLine)}`);
@@ -52,7 +52,7 @@ describe('copy notes, coloured terminal', () => {
     state = reduce(state, { type: 'copy/start', at: 0 });
     state = reduce(state, { type: 'copy/event', event: { kind: 'warning', code: 'W_ATTESTATION', message: WARNING }, at: 5 });
     state = reduce(state, { type: 'copy/failed', message: 'disk full' });
-    const r = render(createElement(ThemeContext.Provider, { value: makeTheme(true) }, createElement(ProgressScreen, { state, width: 100, height: 30, title: 'save' })));
+    const r = render(createElement(ThemeContext.Provider, { value: makeTheme(true) }, createElement(ProgressScreen, { state, width: 100, height: 30 })));
     const warnLine = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('attestation')) ?? '';
     assert.match(warnLine, /\x1b\[33m! myorg\/app:1/, `the warning is yellow: ${JSON.stringify(warnLine)}`);
     cleanup();

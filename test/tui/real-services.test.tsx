@@ -12,7 +12,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
 import type { CopyEvent } from '../../src/pipeline/events.js';
 import { ThemeContext, makeTheme } from '../../src/tui/components/theme.js';
-import { ProgressScreen } from '../../src/tui/screens/ProgressScreen.js';
+import { ProgressLog, ProgressScreen } from '../../src/tui/screens/ProgressScreen.js';
 import { createTuiServices } from '../../src/tui/services.js';
 import { initialState, reduce } from '../../src/tui/state/machine.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
@@ -88,7 +88,8 @@ describe('real TUI services', () => {
     s = reduce(s, { type: 'copy/events', events, at: 1000 });
     const r = render(
       <ThemeContext.Provider value={makeTheme(false)}>
-        <ProgressScreen state={s} width={100} height={30} title="export fixture/layers:3" />
+        <ProgressLog state={s} title="export fixture/layers:3" />
+        <ProgressScreen state={s} width={100} height={30} />
       </ThemeContext.Provider>,
     );
     const frame = r.lastFrame() ?? '';

@@ -56,3 +56,10 @@ export async function startSave(app: ReturnType<typeof renderApp>, totalBytes: n
   call.emit({ kind: 'plan', images: [], totalBytes, sharedBytes: 0, blobs });
   return call;
 }
+
+/** Pretends ink-testing-library's stdout is `rows` x `columns`, as a resized terminal would say. */
+export function resize(app: { stdout: NodeJS.EventEmitter }, rows: number, columns = 100): void {
+  Object.defineProperty(app.stdout, 'rows', { value: rows, configurable: true });
+  Object.defineProperty(app.stdout, 'columns', { value: columns, configurable: true });
+  app.stdout.emit('resize');
+}

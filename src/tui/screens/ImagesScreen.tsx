@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { ImageTable } from '../components/ImageTable.js';
 import { SelectionPanel } from '../components/SelectionPanel.js';
 import { useTheme } from '../components/theme.js';
+import { TypedAhead } from '../components/TypedAhead.js';
 import { wrappedRows } from '../format.js';
 import type { TuiState } from '../state/machine.js';
 import { selectedImages, selectionSummary, visibleImages } from '../state/selectors.js';
@@ -16,11 +17,6 @@ function sourceLabel(s: TuiState): string {
 /** An empty store is where a first-time user starts: say how to fill it. */
 function emptyText(s: TuiState): string {
   return s.source?.kind === 'store' ? 'The store holds no images yet. To load some: esc, then choose an archive or OCI layout path.' : 'No images here.';
-}
-
-/** Keys typed while the list loads show nowhere else: say they were taken, and when they act. */
-function typedAheadText(n: number): string {
-  return n === 1 ? '1 key typed ahead; it applies once the list is read' : `${n} keys typed ahead; they apply once the list is read`;
 }
 
 /** The table's least: its header, the row under the cursor, and the "x-y of n" line. */
@@ -74,11 +70,7 @@ export function ImagesScreen({ state, width, height }: { state: TuiState; width:
         </Text>
       ))}
       {state.imagesStatus === 'loading' ? <Text>Reading images…</Text> : null}
-      {state.imagesStatus === 'loading' && state.typeAhead.length > 0 ? (
-        <Text wrap="truncate" dimColor>
-          {typedAheadText(state.typeAhead.length)}
-        </Text>
-      ) : null}
+      {state.imagesStatus === 'loading' ? <TypedAhead count={state.typeAhead.length} list="the list" /> : null}
       {state.imagesStatus === 'error' ? <Text {...t.fg('red')}>{`✗ ${state.imagesError ?? 'failed'}`}</Text> : null}
       {state.imagesStatus === 'ready' && state.images.length === 0 ? <Text wrap="wrap">{emptyText(state)}</Text> : null}
       {state.imagesStatus === 'ready' && state.images.length > 0 ? (

@@ -46,14 +46,34 @@ function earlierText(l: ShownLines, what: string): string {
 const TITLE = Symbol('title');
 
 /**
- * One row per blob. Finished rows are printed once through <Static> (they never change again, so
- * Ink does not redraw them); the live region below holds only moving rows and the overall bar.
+ * The screen title and the finished rows, printed once each through <Static>: they never change
+ * again, so Ink does not redraw them. <Static> remembers what it printed only while it stays mounted
+ * (a new one prints every item again), so App keeps this mounted for the whole copy, under the help
+ * overlay and the "terminal too small" line too, and the scrollback never repeats.
  */
-export function ProgressScreen({ state, width, height, title }: { state: TuiState; width: number; height: number; title: string }) {
-  const t = useTheme();
+export function ProgressLog({ state, title }: { state: TuiState; title: string }) {
   const p = state.progress;
   const byDigest = new Map(p.blobs.map((b) => [b.digest, b] as const));
   const finished = p.finished.map((d) => byDigest.get(d)).filter((b): b is BlobRow => b !== undefined);
+  return (
+    <Static<BlobRow | typeof TITLE> items={[TITLE, ...finished]}>
+      {(b) =>
+        b === TITLE ? (
+          <Text key="title" bold>
+            {`baler · Progress · ${title}`}
+          </Text>
+        ) : (
+          <BlobLine key={b.digest} blob={b} />
+        )
+      }
+    </Static>
+  );
+}
+
+/** One row per blob: the live region below the ProgressLog, with the moving rows and the overall bar. */
+export function ProgressScreen({ state, width, height }: { state: TuiState; width: number; height: number }) {
+  const t = useTheme();
+  const p = state.progress;
   const active = p.blobs.filter((b) => !isFinishedBlob(b) && b.state !== 'queued');
   const queued = p.blobs.filter((b) => b.state === 'queued').length;
   const stopped = p.status === 'failed' || p.status === 'cancelled';
@@ -80,17 +100,6 @@ export function ProgressScreen({ state, width, height, title }: { state: TuiStat
   const pace = stopped ? '' : `  ${formatRate(o.rate)}  ETA ${formatDuration(o.etaSeconds)}`;
   return (
     <Box flexDirection="column">
-      <Static<BlobRow | typeof TITLE> items={[TITLE, ...finished]}>
-        {(b) =>
-          b === TITLE ? (
-            <Text key="title" bold>
-              {`baler · Progress · ${title}`}
-            </Text>
-          ) : (
-            <BlobLine key={b.digest} blob={b} />
-          )
-        }
-      </Static>
       {active.slice(0, shownActive).map((b) => (
         <BlobLine key={b.digest} blob={b} stopped={stopped} />
       ))}

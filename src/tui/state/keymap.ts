@@ -69,7 +69,7 @@ export function intentsForKey(s: TuiState, input: string, key: KeyLike): Intent[
     if (s.screen === 'progress' && s.progress.status === 'cancelling') return [];
     return [{ kind: 'quit' }];
   }
-  if (s.screen === 'images' && s.imagesStatus === 'loading') return typedAhead(s, input, key);
+  if (isLoading(s)) return typedAhead(s, input, key);
   if (s.help) return [d({ type: 'help/toggle' })];
   const typing = isTyping(s);
   if (!typing && input === '?') return [d({ type: 'help/toggle' })];
@@ -120,16 +120,21 @@ function sourceKeys(s: TuiState, input: string, key: KeyLike): Intent[] {
   return [];
 }
 
+/** A screen whose list (the images, an image's layers) is still being read. */
+function isLoading(s: TuiState): boolean {
+  return (s.screen === 'images' && s.imagesStatus === 'loading') || (s.screen === 'layers' && s.layers.status === 'loading');
+}
+
 /**
- * While the list loads, the keys that need no list act at once: q quits, esc goes back to Source
- * (stopping the listing and dropping what was typed ahead). Every other key waits, and App replays
- * them in the order typed once the list is there. The one exception is a filter typed ahead and not
- * yet closed (/ without its enter or esc): there q is a letter and esc closes the filter, as they
- * would be once the list is there, so `/quay` filters rather than quits.
+ * While a list loads, the keys that need no list act at once: q quits, esc goes back (stopping the
+ * listing and dropping what was typed ahead). Every other key waits, and App replays them in the
+ * order typed once the list is there. The one exception is an image filter typed ahead and not yet
+ * closed (/ without its enter or esc): there q is a letter and esc closes the filter, as they would be
+ * once the list is there, so `/quay` filters rather than quits.
  */
 function typedAhead(s: TuiState, input: string, key: KeyLike): Intent[] {
-  const queue = [d({ type: 'images/type-ahead', typed: { input, key } })];
-  if (filterOpenIn(s.typeAhead)) return queue;
+  const queue = [d({ type: 'keys/type-ahead', typed: { input, key } })];
+  if (s.screen === 'images' && filterOpenIn(s.typeAhead)) return queue;
   if (input === 'q' && !key.ctrl && !key.meta) return [{ kind: 'quit' }];
   if (key.escape) return [{ kind: 'stop-listing' }, d({ type: 'nav/back' })];
   return queue;

@@ -84,7 +84,7 @@ export interface TuiState {
   imagesError?: string;
   /** Lines about things done while listing (a sweep of dead balers' temp dirs), shown with the list. */
   imagesNotices: string[];
-  /** Keys typed while the list loads, in order: App replays them once it has loaded. */
+  /** Keys typed while a list (images, layers) loads, in order: App replays them once it has loaded. */
   typeAhead: TypedKey[];
   /** Cursor index into the filtered list. */
   cursor: number;
@@ -116,7 +116,7 @@ export type TuiAction =
   | { type: 'images/loaded'; rows: ImageRow[] }
   | { type: 'images/failed'; message: string }
   | { type: 'images/notice'; line: string }
-  | { type: 'images/type-ahead'; typed: TypedKey }
+  | { type: 'keys/type-ahead'; typed: TypedKey }
   | { type: 'images/move'; delta: number; visible: number }
   | { type: 'images/toggle'; id: Digest }
   | { type: 'images/select-only'; ids: Digest[] }
@@ -245,8 +245,9 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
       const to = BACK[s.screen];
       if (!to) return s;
       // leaving a list that is still loading abandons it, with what was typed ahead for it
-      const abandoned = s.screen === 'images' && s.imagesStatus === 'loading';
-      return { ...s, screen: to, formError: undefined, typeAhead: [], ...(abandoned ? { imagesStatus: 'idle' as const } : {}) };
+      const images = s.screen === 'images' && s.imagesStatus === 'loading' ? { imagesStatus: 'idle' as const } : {};
+      const layers = s.screen === 'layers' && s.layers.status === 'loading' ? { layers: { ...s.layers, status: 'idle' as const } } : {};
+      return { ...s, screen: to, formError: undefined, typeAhead: [], ...images, ...layers };
     }
     case 'nav/to':
       return { ...s, screen: a.screen };
@@ -284,7 +285,7 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
       return { ...s, screen: 'source', imagesStatus: 'error', imagesError: a.message, typeAhead: [] };
     case 'images/notice':
       return { ...s, imagesNotices: [...s.imagesNotices, a.line] };
-    case 'images/type-ahead':
+    case 'keys/type-ahead':
       return { ...s, typeAhead: [...s.typeAhead, a.typed] };
     case 'images/move':
       return { ...s, cursor: clamp(s.cursor + a.delta, 0, Math.max(0, a.visible - 1)) };
@@ -355,11 +356,12 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
       };
 
     case 'layers/open':
-      return { ...s, screen: 'layers', layers: { status: 'loading', image: a.image, listings: [], cursor: 0, scroll: 0 } };
+      return { ...s, screen: 'layers', typeAhead: [], layers: { status: 'loading', image: a.image, listings: [], cursor: 0, scroll: 0 } };
     case 'layers/loaded':
-      return { ...s, layers: { ...s.layers, status: 'ready', listings: a.listings, changes: a.changes } };
+      return { ...s, typeAhead: [], layers: { ...s.layers, status: 'ready', listings: a.listings, changes: a.changes } };
     case 'layers/failed':
-      return { ...s, layers: { ...s.layers, status: 'error', error: a.message } };
+      // keys typed for layers that cannot be read have nothing to act on
+      return { ...s, typeAhead: [], layers: { ...s.layers, status: 'error', error: a.message } };
     case 'layers/move':
       return { ...s, layers: { ...s.layers, cursor: clamp(s.layers.cursor + a.delta, 0, Math.max(0, s.layers.listings.length - 1)), scroll: 0 } };
     case 'layers/scroll':
