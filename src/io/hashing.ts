@@ -18,8 +18,16 @@ export class HashingStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    this.finalDigest = `sha256:${this.hash.digest('hex')}` as Digest;
+    this.finish();
     cb();
+  }
+
+  /**
+   * The digest of the bytes passed so far while the stream goes on, from a copy of the running hash
+   * (so the bytes are hashed once): what a checkpoint of a resumable write records.
+   */
+  digestSoFar(): Digest {
+    return this.finalDigest ?? (`sha256:${this.hash.copy().digest('hex')}` as Digest);
   }
 
   /** Only valid once the stream has ended. */
@@ -27,31 +35,36 @@ export class HashingStream extends Transform {
     if (!this.finalDigest) throw new BalerError('E_INTERNAL', 'Internal error: digest read before the stream ended');
     return this.finalDigest;
   }
+
+  /** Ends the hash (once the last byte passed): the digest of every byte. */
+  protected finish(): Digest {
+    this.finalDigest ??= `sha256:${this.hash.digest('hex')}` as Digest;
+    return this.finalDigest;
+  }
 }
 
 /**
  * Fails the stream at its end when the bytes do not hash to `expected` (or their count differs from
- * `size`), so a consumer never commits unverified data. `what` names the blob in the error.
+ * `size`; more bytes than `size` fail it at once), so a consumer never commits unverified data. `what`
+ * names the blob in the error. `onBytes`: told the running total after every chunk it passed on.
  */
-export class VerifyingStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
-  bytes = 0;
+export class VerifyingStream extends HashingStream {
   constructor(
     readonly expected: Digest,
     readonly size: number | undefined,
     private readonly what: string,
+    private readonly onBytes?: (total: number) => void,
   ) {
     super();
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.size !== undefined && this.bytes > this.size) {
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.size !== undefined && this.bytes + chunk.length > this.size) {
       cb(new BalerError('E_DIGEST_MISMATCH', `${this.what}: size mismatch, expected ${this.size} bytes, got more`));
       return;
     }
-    this.hash.update(chunk);
-    cb(null, chunk);
+    super._transform(chunk, enc, cb);
+    this.onBytes?.(this.bytes);
   }
 
   override _flush(cb: TransformCallback): void {
@@ -59,7 +72,7 @@ export class VerifyingStream extends Transform {
       cb(new BalerError('E_DIGEST_MISMATCH', `${this.what}: size mismatch, expected ${this.size} bytes, got ${this.bytes}`));
       return;
     }
-    const got = `sha256:${this.hash.digest('hex')}`;
+    const got = this.finish();
     cb(got === this.expected ? null : digestMismatch(this.what, this.expected, got));
   }
 }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
@@ -83,6 +84,47 @@ export async function placeBlob(
   signal?: AbortSignal,
   claim?: (d: Digest) => Promise<void>,
 ): Promise<{ descriptor: Descriptor; created: boolean }> {
+  const { digest, size, created } = await writeBlobFile(root, body, info, signal, claim);
+  return { descriptor: { mediaType: info.mediaType, digest, size }, created };
+}
+
+/**
+ * Moves `file`, a whole blob verified elsewhere (an oci-dir save's partial directory), into the layout
+ * as blob `d`. On the same file system that is one rename. Across file systems (the layout is a mount
+ * point) the bytes go in as any blob does (temp name, verified against `d`, fsynced, renamed, the temp
+ * removed on error, abort or interrupt), then `file` is removed. The caller has leased `d` and found
+ * it absent (store/writer.ts adoptBlob). `syncDir: false`: the caller fsyncs blobs/sha256 once after many.
+ */
+export async function moveBlobIn(root: string, file: string, d: Digest, o: { signal?: AbortSignal; syncDir?: boolean } = {}): Promise<void> {
+  const dir = blobsDir(root);
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw fromSystemError(err, dir);
+  });
+  try {
+    await rename(file, blobPath(root, d));
+    if (o.syncDir !== false) await fsyncDir(dir);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // the source missing is named as such, not as the destination
+    if (code === 'ENOENT' && !(await stat(file).then(() => true, () => false))) throw fromSystemError(err, file);
+    if (code !== 'EXDEV') throw fromSystemError(err, blobPath(root, d));
+  }
+  await writeBlobFile(root, createReadStream(file, { highWaterMark: 1024 * 1024 }), { digest: d }, o.signal);
+  await unlink(file).catch(() => undefined);
+}
+
+/**
+ * The one way bytes become a blob file (ggcr's layout.writeBlob): a temp file in blobs/sha256 (named
+ * by io/temp-name.ts), verified while written, fsynced, renamed to its digest, directory fsynced.
+ */
+async function writeBlobFile(
+  root: string,
+  body: Readable,
+  info: { digest?: Digest | undefined; size?: number | undefined },
+  signal?: AbortSignal,
+  claim?: (d: Digest) => Promise<void>,
+): Promise<{ digest: Digest; size: number; created: boolean }> {
   const dir = blobsDir(root);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw fromSystemError(err, dir);
@@ -123,7 +165,7 @@ export async function placeBlob(
     // Renaming over an existing copy is fine: same name means same bytes.
     await rename(tempPath, blobPath(root, digest));
     await fsyncDir(dir);
-    return { descriptor: { mediaType: info.mediaType, digest, size }, created };
+    return { digest, size, created };
   } catch (err) {
     await removeTemp();
     if (signal?.aborted && isAbortError(err)) {

@@ -1,3 +1,5 @@
+import { rmdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BalerError } from '../errors.js';
 import type { BlobInfo, Descriptor } from '../model/descriptor.js';
@@ -5,11 +7,11 @@ import type { Digest } from '../model/digest.js';
 import { sha256Of } from '../model/digest.js';
 import type { ImageName } from '../model/image-name.js';
 import { fullName } from '../model/image-name.js';
-import { hasBlob, placeBlob, writeBytesBlob } from './blobs.js';
+import { hasBlob, moveBlobIn, placeBlob, writeBytesBlob } from './blobs.js';
 import { discardUnpublished } from './discard.js';
 import { addImageToIndex, type NameMove } from './index-edit.js';
 import { readIndexDocument, writeIndexLocked, type IndexEntry } from './index-file.js';
-import { layoutFilesPresent, restoreLayoutFiles } from './layout.js';
+import { blobsDir, indexFile, layoutFilesPresent, ociLayoutFile, restoreLayoutFiles } from './layout.js';
 import { BlobLease } from './lease.js';
 import { withLayoutLock } from './lock.js';
 import { walkReachable } from './reachability.js';
@@ -67,6 +69,17 @@ export class LayoutWriter {
     const { descriptor, created } = await placeBlob(this.root, body, info, signal, claim);
     if (created) this.created.add(descriptor.digest);
     return descriptor;
+  }
+
+  /**
+   * Moves a blob file verified elsewhere (an oci-dir save --resume's partial) into the layout as blob
+   * `d`, leased as a put blob is; false when the layout holds it already (the file stays). abandon()
+   * does not take it back: it was moved, not copied, so the layout holds its only copy.
+   */
+  async adoptBlob(file: string, d: Digest, o: { signal?: AbortSignal; syncDir?: boolean } = {}): Promise<boolean> {
+    if (await this.hasBlob(d)) return false;
+    await moveBlobIn(this.root, file, d, o);
+    return true;
   }
 
   async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
@@ -133,19 +146,47 @@ export class LayoutWriter {
   /**
    * Without commit: the index is untouched and the blobs this writer added are removed again, except
    * those another writer relies on meanwhile. Best effort: a blob that cannot be removed now (the lock
-   * is busy, a manifest in the index is unreadable) stays for prune. Returns how many were removed.
+   * is busy, a manifest in the index is unreadable) stays for prune. `unmake`: this writer made the
+   * layout (from an absent or an empty directory), which is then unmade if it holds nothing else.
+   * Returns how many blobs were removed.
    */
-  async abandon(): Promise<number> {
+  async abandon(o: { unmake?: 'absent' | 'empty' } = {}): Promise<number> {
     const open = this.state === 'open';
     if (open) this.state = 'disposed';
+    let removed = 0;
     try {
-      return open ? (await discardUnpublished(this.root, [...this.created], this.lease.file)).length : 0;
+      removed = open ? (await discardUnpublished(this.root, [...this.created], this.lease.file)).length : 0;
     } catch {
-      return 0;
+      // kept for prune
     } finally {
       this.created.clear();
       await this.lease.release();
     }
+    if (open && o.unmake) await removeIfEmpty(this.root, o.unmake);
+    return removed;
+  }
+}
+
+/**
+ * Undoes the making of a layout that holds no image and no blob (under its lock, so a writer committing
+ * now keeps its image): an absent DIR is removed, an empty one emptied again. Only the names a layout is
+ * made of are removed, none recursively: anything else found there (put by another tool meanwhile, or a
+ * blob, temp or lease of another writer) makes a removal fail, and it all stays.
+ */
+async function removeIfEmpty(root: string, was: 'absent' | 'empty'): Promise<void> {
+  try {
+    const emptied = await withLayoutLock(root, async () => {
+      if ((await readIndexDocument(root)).manifests.length > 0) return false;
+      await rmdir(blobsDir(root)); // ENOTEMPTY: another writer's blobs, temps or lease
+      await rmdir(dirname(blobsDir(root)));
+      await unlink(ociLayoutFile(root));
+      await unlink(indexFile(root));
+      return true;
+    });
+    // after the lock is gone (its directory lives in DIR): fails, and keeps DIR, unless DIR is empty
+    if (emptied && was === 'absent') await rmdir(root);
+  } catch {
+    // left in place: an empty layout is valid, only untidy
   }
 }
 

@@ -1,19 +1,12 @@
-import { mkdir, rmdir, unlink } from 'node:fs/promises';
-import { fromSystemError } from '../../errors.js';
-import { fsyncDir } from '../../io/atomic-file.js';
-import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import type { Digest } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
 import { parseImageName } from '../../model/image-name.js';
 import { MediaTypes } from '../../model/media-types.js';
-import { readIndexDocument } from '../../store/index-file.js';
-import { blobPath, blobsDir, ensureLayout, indexFile, layoutToMake, ociLayoutFile } from '../../store/layout.js';
-import { withLayoutLock } from '../../store/lock.js';
+import { ensureLayout, layoutToMake } from '../../store/layout.js';
 import { Store } from '../../store/store.js';
 import type { LayoutWriter } from '../../store/writer.js';
-import { moveBlobFile } from '../resume/oci-dir-partial.js';
 import type { CommitResult, ImageRef, ImageSink, OpenOptions, SinkCaps } from '../types.js';
 
 /** An OCI layout keeps what it is given: every layer compression, indexes, many images, parallel puts. */
@@ -31,11 +24,12 @@ export const layoutSinkCaps: SinkCaps = {
  * directory); the first write makes it one, so a command refused before writing (a delta whose base
  * is missing) leaves DIR as it was. `keepBlobs`: disposed without a commit, keep the verified blobs
  * for a rerun (load --resume); otherwise they are taken back, and a layout this sink made is removed
- * again when nothing else is in it.
+ * again when nothing else is in it. `signal`: stops a long adoptBlob (a copy across file systems).
  */
 export interface LayoutPlan {
   toMake?: 'absent' | 'empty';
   keepBlobs?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Opens a sink on the layout at `root` (the embedded store or `oci:DIR`): an existing one is checked now. */
@@ -43,7 +37,7 @@ export async function openLayoutSink(ref: ImageRef, root: string, o: OpenOptions
   const toMake = await layoutToMake(root);
   if (!toMake) await ensureLayout(root); // refuses at once a directory that holds something else
   const keepBlobs = o?.resume === true && o.removeIfUncommitted !== true;
-  return new LayoutSink(ref, new Store(root).writer(root), refName, { ...(toMake ? { toMake } : {}), keepBlobs });
+  return new LayoutSink(ref, new Store(root).writer(root), refName, { ...(toMake ? { toMake } : {}), keepBlobs, ...(o?.signal ? { signal: o.signal } : {}) });
 }
 
 /**
@@ -87,18 +81,12 @@ export class LayoutSink implements ImageSink {
 
   /**
    * save --resume (resume/oci-dir-sink.ts): moves a blob file verified in the partial directory into the
-   * layout, leased like a put blob; false when the layout holds the blob already (the file stays).
+   * layout (store/writer.ts adoptBlob); false when the layout holds the blob already (the file stays).
    * `syncDir: false`: the caller adopts many and fsyncs the blobs directory once after the last.
    */
   async adoptBlob(file: string, d: Digest, o: { syncDir?: boolean } = {}): Promise<boolean> {
     await this.ready();
-    if (await this.writer.hasBlob(d)) return false;
-    await mkdir(blobsDir(this.writer.root), { recursive: true }).catch((err: unknown) => {
-      throw fromSystemError(err, blobsDir(this.writer.root));
-    });
-    await moveBlobFile(file, blobPath(this.writer.root, d));
-    if (o.syncDir !== false) await fsyncDir(blobsDir(this.writer.root));
-    return true;
+    return this.writer.adoptBlob(file, d, { ...o, ...(this.plan.signal ? { signal: this.plan.signal } : {}) });
   }
 
   async putManifest(bytes: Uint8Array, d: Descriptor): Promise<void> {
@@ -126,32 +114,8 @@ export class LayoutSink implements ImageSink {
       await this.writer.dispose();
       return;
     }
-    await this.writer.abandon();
     const made = this.made ? await this.made.then(() => true, () => false) : false;
-    if (made && this.plan.toMake) await removeIfEmpty(this.writer.root, this.plan.toMake);
-  }
-}
-
-/**
- * Undoes the making of a layout that holds no image and no blob (under its lock, so a writer committing
- * now keeps its image): an absent DIR is removed, an empty one emptied again. Only the names a layout is
- * made of are removed, none recursively: anything else found there (put by another tool meanwhile, or a
- * blob another writer just placed) makes a removal fail, and it all stays.
- */
-async function removeIfEmpty(root: string, was: 'absent' | 'empty'): Promise<void> {
-  try {
-    const emptied = await withLayoutLock(root, async () => {
-      if ((await readIndexDocument(root)).manifests.length > 0) return false;
-      await rmdir(blobsDir(root)); // ENOTEMPTY: another writer's blobs, temps or lease
-      await rmdir(dirname(blobsDir(root)));
-      await unlink(ociLayoutFile(root));
-      await unlink(indexFile(root));
-      return true;
-    });
-    // after the lock is gone (its directory lives in DIR): fails, and keeps DIR, unless DIR is empty
-    if (emptied && was === 'absent') await rmdir(root);
-  } catch {
-    // left in place: an empty layout is valid, only untidy
+    await this.writer.abandon(made && this.plan.toMake ? { unmake: this.plan.toMake } : {});
   }
 }
 

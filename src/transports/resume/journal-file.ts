@@ -1,32 +1,42 @@
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { fromSystemError } from '../../errors.js';
+import { createAtomicFile } from '../../io/atomic-file.js';
 import type { Digest } from '../../model/digest.js';
 import { formatJournalLine, formatProgressLine, outEndOf, type BlobProgress, type JournalEntry } from './save-journal.js';
 
 /**
- * The journal being written: rewritten to the entries a rerun kept, then appended to one short line per
+ * The journal being written: replaced by the entries a rerun kept, then appended to one short line per
  * blob entry, in order. An entry is written only once the output file(s) hold all of its bytes (the
  * writers may be a buffer or a compressed member behind), so after a crash the journal never names
  * bytes that were not written; being a hint, the next run still verifies everything it names.
  * Between entries, progress lines say how much of a large blob is in the file (only the newest that
- * is on disk is written, a few times a second at most).
+ * is on disk is written, a few times a second at most). The file is only ever replaced atomically
+ * (io/atomic-file.ts) or appended to: a crash leaves the old journal or the new one, never less.
  */
 export class JournalFile {
   private readonly pending: JournalEntry[] = [];
+  /** Taking entries and progress: until close(). */
   private open = true;
+  /** The file's descriptor, undefined once closed. */
+  private fd: number | undefined;
   private progressed: Array<{ line: BlobProgress; end: number }> = [];
   private readonly forgotten = new Set<Digest>();
+  /** forget() replacing the file (settles, never rejects). */
+  private replacing: Promise<void> | undefined;
+  /** Lines written after the replacement's text was taken: appended to the new file once it is in place. */
+  private held: string[] | undefined;
 
   private constructor(
     private readonly path: string,
-    private fd: number,
+    fd: number,
     /** Entries in the file, so forget() can rewrite it without progress lines. */
     private readonly entries: JournalEntry[],
-  ) {}
+  ) {
+    this.fd = fd;
+  }
 
   static async create(path: string, kept: readonly JournalEntry[]): Promise<JournalFile> {
-    await writeFile(path, kept.map(formatJournalLine).join(''));
+    await replaceFile(path, kept.map(formatJournalLine).join(''));
     // a plain fd, written synchronously: a line is on its way before the next blob starts
     return new JournalFile(path, openSync(path, 'a'), [...kept]);
   }
@@ -39,25 +49,43 @@ export class JournalFile {
     if (this.progressed.length > 64) this.progressed.splice(0, this.progressed.length - 64);
   }
 
-  /** Drops every progress line of `digest` (written or pending): its bytes are not to be resumed from. */
-  forget(digest: Digest): void {
+  /**
+   * Drops every progress line of `digest` (written or pending): its bytes are not to be resumed from.
+   * The file is replaced by one without them (also once closed: a failed save may have kept its partial,
+   * and this journal, before the digest failed). Should that fail, the journal is closed as it was.
+   */
+  forget(digest: Digest): Promise<void> {
     this.forgotten.add(digest);
     this.progressed = this.progressed.filter((p) => p.line.digest !== digest);
-    // also once closed: a failed save may have kept its partial (and this journal) before the digest failed
-    const wasOpen = this.open;
+    const replaced = (this.replacing ?? Promise.resolve()).then(() => this.replace());
+    const settled = replaced.catch(() => undefined);
+    this.replacing = settled;
+    void settled.then(() => {
+      if (this.replacing === settled) this.replacing = undefined;
+    });
+    return replaced;
+  }
+
+  private async replace(): Promise<void> {
+    const text = this.entries.map(formatJournalLine).join('');
+    const held: string[] = [];
+    this.held = held;
     try {
-      if (wasOpen) {
-        // closed now: if what follows fails, close() must not close this number again (it may be reused)
-        this.open = false;
-        closeSync(this.fd);
+      await replaceFile(this.path, text);
+      this.held = undefined;
+      if (this.fd === undefined) {
+        if (held.length > 0) appendFileSync(this.path, held.join(''));
+        return;
       }
-      writeFileSync(this.path, this.entries.map(formatJournalLine).join(''));
-      if (wasOpen) {
-        this.fd = openSync(this.path, 'a');
-        this.open = true;
-      }
+      // the old descriptor writes to the file replaced
+      const old = this.fd;
+      this.fd = undefined;
+      closeSync(old);
+      this.fd = openSync(this.path, 'a');
+      if (held.length > 0) writeSync(this.fd, held.join(''));
     } catch (err) {
-      this.close();
+      this.held = undefined;
+      this.closeNow();
       throw fromSystemError(err, this.path);
     }
   }
@@ -83,6 +111,11 @@ export class JournalFile {
   }
 
   private write(line: string): void {
+    if (this.held) {
+      this.held.push(line);
+      return;
+    }
+    if (this.fd === undefined) return;
     try {
       writeSync(this.fd, line);
     } catch (err) {
@@ -90,13 +123,29 @@ export class JournalFile {
     }
   }
 
-  close(): void {
-    if (!this.open) return;
+  /** Takes nothing more; the file is closed once a replacement under way (forget) is done. */
+  async close(): Promise<void> {
     this.open = false;
+    await this.replacing;
+    this.closeNow();
+  }
+
+  private closeNow(): void {
+    this.open = false;
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return;
     try {
-      closeSync(this.fd);
+      closeSync(fd);
     } catch {
       // already closed
     }
   }
+}
+
+/** Replaces the journal at `path` by `text` atomically (owner-tagged temp name, fsync, rename). */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const file = await createAtomicFile(path, { overwrite: true });
+  file.stream.end(text);
+  await file.commit();
 }

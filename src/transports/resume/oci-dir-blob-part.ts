@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BalerError, fromSystemError, isAbortError } from '../../errors.js';
 import { createAtomicFile, fsyncDir } from '../../io/atomic-file.js';
-import { sha256OfStream } from '../../io/hashing.js';
+import { sha256OfStream, VerifyingStream } from '../../io/hashing.js';
 import { writeFully } from '../../io/write-fully.js';
-import type { Digest } from '../../model/digest.js';
+import { hexOf, type Digest } from '../../model/digest.js';
 import { blobPath, blobsDir } from '../../store/layout.js';
 import type { KeptBlobPrefix } from '../types.js';
 
@@ -116,31 +115,35 @@ export async function writeBlobPart(root: string, body: Readable, d: Digest, siz
   } catch (err) {
     throw fromSystemError(err, path);
   }
-  const hash = createHash('sha256');
+  // the verifier hashes ahead of the writes: a start it has hashed becomes the checkpoint once written
+  const due: Checkpoint[] = [];
+  let offered = earlier?.size === size ? earlier.have : 0;
+  const verify = new VerifyingStream(d, size, `blob ${d}`, (have) => {
+    if (have - offered < CHECKPOINT_EVERY || have >= size) return;
+    offered = have;
+    due.push({ size, have, sha256: hexOf(verify.digestSoFar()) });
+  });
   let offset = 0;
-  let checkpointed = earlier?.size === size ? earlier.have : 0;
+  /** The write under way: a failed pipeline waits for it, so no checkpoint appears after the part is dropped. */
+  let writing: Promise<void> = Promise.resolve();
   const sink = new Writable({
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _enc, cb) {
-      if (offset + chunk.length > size) return cb(new BalerError('E_DIGEST_MISMATCH', `blob ${d}: size mismatch, expected ${size} bytes, got more`));
-      writeFully(fh, chunk, offset).then(async () => {
-        hash.update(chunk);
+      writing = writeFully(fh, chunk, offset).then(async () => {
         offset += chunk.length;
-        if (offset - checkpointed >= CHECKPOINT_EVERY && offset < size) {
-          checkpointed = offset;
-          await writeCheckpoint(root, d, { size, have: offset, sha256: hash.copy().digest('hex') });
-        }
-      }).then(() => cb(), cb);
+        let ck: Checkpoint | undefined;
+        while (due[0] !== undefined && due[0].have <= offset) ck = due.shift();
+        if (ck) await writeCheckpoint(root, d, ck);
+      });
+      writing.then(() => cb(), cb);
     },
   });
   try {
-    await pipeline(body, sink, signal ? { signal } : {});
-    const got = `sha256:${hash.digest('hex')}`;
-    if (offset !== size) throw new BalerError('E_DIGEST_MISMATCH', `blob ${d}: size mismatch, expected ${size} bytes, got ${offset}`);
-    if (got !== d) throw new BalerError('E_DIGEST_MISMATCH', `blob ${d}: digest mismatch, expected ${d}, got ${got}`);
+    await pipeline(body, verify, sink, signal ? { signal } : {});
     await fh.truncate(size);
     await fh.sync();
   } catch (err) {
+    await writing.catch(() => undefined);
     await fh.sync().catch(() => undefined);
     await fh.close().catch(() => undefined);
     if (err instanceof BalerError && err.code === 'E_DIGEST_MISMATCH') await dropPart(root, d);

@@ -1,6 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
-import type { Digest } from '../../model/digest.js';
+import type { TransformCallback } from 'node:stream';
+import { HashingStream } from '../../io/hashing.js';
+import { hexOf, type Digest } from '../../model/digest.js';
 import type { BlobProgress } from './save-journal.js';
 
 /** How often (in blob bytes) a progress line is offered to the journal. */
@@ -21,12 +21,10 @@ export interface ProgressEntry {
 
 /**
  * Passes a blob's data through on its way into the tar and hashes it, offering `report` a BlobProgress
- * every few MiB: the sha256 of the data so far (a copy of the running hash, so the blob is hashed once)
+ * every few MiB: the sha256 of the data so far (HashingStream.digestSoFar, so the blob is hashed once)
  * and where those bytes end in the written file.
  */
-export class ProgressTap extends Transform {
-  private readonly hash: Hash = createHash('sha256');
-  private have = 0;
+export class ProgressTap extends HashingStream {
   private reported = 0;
 
   constructor(
@@ -36,14 +34,13 @@ export class ProgressTap extends Transform {
     super({ highWaterMark: 1024 * 1024 });
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.have += chunk.length;
-    if (this.have - this.reported >= PROGRESS_EVERY && this.have < this.entry.size) {
-      this.reported = this.have;
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    super._transform(chunk, enc, cb);
+    const have = this.bytes;
+    if (have - this.reported >= PROGRESS_EVERY && have < this.entry.size) {
+      this.reported = have;
       const e = this.entry;
-      this.report({ digest: e.digest, size: e.size, mediaType: e.mediaType, start: e.start, have: this.have, sha256: this.hash.copy().digest('hex') }, e.dataStart + this.have);
+      this.report({ digest: e.digest, size: e.size, mediaType: e.mediaType, start: e.start, have, sha256: hexOf(this.digestSoFar()) }, e.dataStart + have);
     }
-    cb(null, chunk);
   }
 }

@@ -139,11 +139,8 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
             ...kept,
             forget(): void {
               if (state === 'committed') return; // the journal is gone with the partial
-              try {
-                journalFile.forget(kept.digest);
-              } catch {
-                // the journal is a hint; the partial is re-verified by the next run anyway
-              }
+              // the journal is a hint; the partial is re-verified by the next run anyway
+              journalFile.forget(kept.digest).catch(() => undefined);
             },
           },
         }
@@ -165,11 +162,11 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
       try {
         await flowing;
         await writer.publish();
-        journalFile.close();
+        await journalFile.close();
         await unlink(journalPath).catch(() => undefined);
       } catch (err) {
         state = 'discarded';
-        journalFile.close();
+        await journalFile.close();
         throw fromSystemError(err, output);
       } finally {
         await removePrefix();
@@ -188,7 +185,7 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
         // the journal is a hint; the next run verifies what it names
       }
       await writer.keep();
-      journalFile.close();
+      await journalFile.close();
       await removePrefix();
       await lock.release();
     },

@@ -42,7 +42,7 @@ test('a progress line is written only once its bytes are on disk, and parseJourn
   journal.flush(end - 1);
   assert.equal(readFileSync(path, 'utf8'), '');
   journal.flush(end);
-  journal.close();
+  await journal.close();
   const text = readFileSync(path, 'utf8');
   assert.deepEqual(lastProgress(text, parseJournal(text)), progress);
   // a complete entry after a progress line is still read
@@ -58,10 +58,10 @@ test('forget() drops the progress lines of a blob whose digest failed', async ()
   journal.progress(progress, 0);
   journal.flush(10);
   assert.notEqual(readFileSync(path, 'utf8'), '');
-  journal.forget(digest);
+  await journal.forget(digest);
   journal.progress({ ...progress, have: have + 1 }, 0);
   journal.flush(10);
-  journal.close();
+  await journal.close();
   assert.equal(readFileSync(path, 'utf8'), '');
 });
 
