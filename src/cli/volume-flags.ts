@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { BalerError } from '../errors.js';
 import { shortId, type Digest } from '../model/digest.js';
-import { keptPartialShape, leftPartial, type LeftPartial } from '../transports/resume/left-partial.js';
-import { PARTIAL_SUFFIX } from '../transports/resume/save-journal.js';
+import { hasKeptPartial, leftPartial, partialPathOf, type PartialShape } from '../transports/resume/left-partial.js';
+import { ociDirPartialPath, ociDirPartialSummary } from '../transports/resume/oci-dir-partial.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
 import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
 import type { OpenOptions } from '../transports/types.js';
@@ -43,11 +43,11 @@ export interface SaveVolumes {
   jsonFields(): Promise<Record<string, unknown>>;
   /** Extra lines for the human summary on stderr. */
   summaryLines(): Promise<string[]>;
-  /** After the sink is disposed: with --resume, says on stderr where a failed save's partial was kept. */
-  noteKeptPartial(stderr: { write(s: string): unknown }): void;
-  /** Before the sink opens: with --resume and a partial to continue, says it is re-verified first (that reads it all). */
-  noteResuming(stderr: { write(s: string): unknown }): Promise<void>;
-  /** Counts as reused only the skipped blobs `only` accepts (an oci-dir save: those its partial kept). */
+  /** After the sink of a failed save is disposed: with --resume, says on stderr where its partial was kept. */
+  noteKeptPartial(stderr: Stderr): Promise<void>;
+  /** Once the partial's lock is held: with --resume and a partial to continue, says it is re-verified first (that reads it all). */
+  noteResuming(stderr: Stderr): Promise<void>;
+  /** Counts as reused only the skipped blobs `only` accepts (the sink's keptEarlier: an oci-dir save's DIR held others). */
   countReusedOnly(only: (d: Digest) => boolean): void;
 }
 
@@ -65,6 +65,8 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
   }
   if (resume && (o.output === '-' || o.isDevice)) throw new BalerError('E_USAGE', 'save: --resume keeps a partial file next to -o FILE; it cannot resume stdout or a device');
   const counter = resume ? countReused(o.next) : undefined;
+  const shape = o.format === 'oci-dir' ? 'oci-dir' : splitSize !== undefined ? 'parts' : 'file';
+  const notes = resume ? resumeNotes({ verb: 'save', output: resolve(o.cwd, o.output), cwd: o.cwd, absolute: isAbsolute(o.output), shape }) : undefined;
   let only: ((d: Digest) => boolean) | undefined;
   const manifest = splitSize !== undefined ? manifestPathFor(resolve(o.cwd, o.output)) : undefined;
   const parts = async (): Promise<SplitPart[]> => (manifest ? parseSetManifest(await readFile(manifest), manifest).parts : []);
@@ -80,18 +82,8 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
     countReusedOnly(pred) {
       only = pred;
     },
-    noteKeptPartial(stderr) {
-      if (!resume || o.output === '-') return;
-      const shape = keptPartialShape(resolve(o.cwd, o.output));
-      if (shape) stderr.write(`baler: kept ${o.output}${PARTIAL_SUFFIX}${shape === 'parts' ? '.001…' : ''} and its journal; run the same save with --resume to continue\n`);
-    },
-    async noteResuming(stderr) {
-      if (!resume || o.output === '-') return;
-      const left = await leftPartial(resolve(o.cwd, o.output));
-      if (!left) return;
-      const where = `${o.output}${PARTIAL_SUFFIX}${left.parts > 0 ? '.001…' : ''}`;
-      stderr.write(`baler: re-verifying the ${formatBytes(left.partialBytes)} an interrupted save left in ${where}: ${journalSummary(left)}\n`);
-    },
+    noteKeptPartial: async (stderr) => notes?.noteKept(stderr),
+    noteResuming: async (stderr) => notes?.noteResuming(stderr),
     async summaryLines() {
       const lines: string[] = [];
       if (manifest) {
@@ -104,26 +96,119 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
   };
 }
 
-/** load --resume: counts reused blobs; `report()` gives the JSON field and the stderr line. */
-export function loadResumeFromFlags(flags: ParsedFlags, next: CopyEventHandler | undefined): { onEvent: CopyEventHandler | undefined; result(): ReuseCount | undefined; line(): string | undefined } {
+/**
+ * load --resume: counts reused blobs (`result()` the JSON field, `line()` the stderr line); into an
+ * archive FILE (`partial`), the notes save --resume prints about FILE.baler-partial.
+ */
+export function loadResumeFromFlags(
+  flags: ParsedFlags,
+  next: CopyEventHandler | undefined,
+  partial: { output: string; cwd: string; absolute: boolean } | undefined,
+): { onEvent: CopyEventHandler | undefined; result(): ReuseCount | undefined; line(): string | undefined; notes: ResumeNotes | undefined } {
   const counter = flags.bool('resume') ? countReused(next) : undefined;
   return {
     onEvent: counter ? counter.handle : next,
     result: () => counter?.result(),
     line: () => (counter ? reusedLine(counter.result()) : undefined),
+    notes: counter && partial ? resumeNotes({ verb: 'load', ...partial, shape: 'file' }) : undefined,
   };
 }
 
-/** What the journal of an interrupted save names (a hint: the save re-hashes all of it before using it). */
-function journalSummary(left: LeftPartial): string {
-  return keptWorkSummary(left.keptBlobs, left.cutShort ? [left.cutShort] : [], 'anything after them is written again');
+type Stderr = { write(s: string): unknown };
+
+/** The two things a --resume run says about its partial on stderr. Neither ever fails the run. */
+export interface ResumeNotes {
+  /** Once the partial's lock is held: what it holds, which is re-hashed first (that reads it all). */
+  noteResuming(stderr: Stderr): Promise<void>;
+  /** After a failed or interrupted run: where its work was kept, and how to continue. */
+  noteKept(stderr: Stderr): Promise<void>;
 }
+
+/**
+ * The partial of one --resume run: an archive's FILE.baler-partial (`file`) or FILE.baler-partial.001…
+ * (`parts`, a split save) with its journal, or oci-dir's DIR.baler-partial directory. Only the run's own
+ * shape is named: a partial of the other shape is not continued (the run removes it).
+ */
+interface ResumeTarget {
+  verb: 'save' | 'load';
+  /** FILE or DIR, resolved. */
+  output: string;
+  cwd: string;
+  /** The user named the output by an absolute path; otherwise paths are shown relative to cwd. */
+  absolute: boolean;
+  shape: PartialShape | 'oci-dir';
+}
+
+/** What a partial holds for the notes: where it is, what the rerun re-hashes, and what the kept line adds. */
+interface PartialWork {
+  where: string;
+  /** Bytes the rerun re-hashes; 0 when there is nothing to re-verify. */
+  rehashed: number;
+  blobs: number;
+  started: readonly Started[];
+  /** What happens to the rest, in the re-verifying line. */
+  rest: string;
+  /** The kept line's account of it, after the partial's name. */
+  keptDetail: string;
+}
+
+type Started = { digest: Digest; have: number; size: number };
+
+function resumeNotes(t: ResumeTarget): ResumeNotes {
+  return {
+    async noteResuming(stderr) {
+      const work = await partialWork(t).catch(() => undefined);
+      if (!work || work.rehashed === 0) return;
+      stderr.write(`baler: re-verifying the ${formatBytes(work.rehashed)} an interrupted ${t.verb} left in ${work.where}: ${keptWorkSummary(work.blobs, work.started, work.rest)}\n`);
+    },
+    async noteKept(stderr) {
+      const work = await partialWork(t).catch(() => undefined);
+      if (work) stderr.write(`baler: kept ${work.where}${work.keptDetail}; run the same ${t.verb} with --resume to continue\n`);
+    },
+  };
+}
+
+async function partialWork(t: ResumeTarget): Promise<PartialWork | undefined> {
+  const shown = (path: string): string => (t.absolute ? path : relative(t.cwd, path));
+  if (t.shape === 'oci-dir') {
+    const kept = await ociDirPartialSummary(t.output);
+    if (!kept) return undefined;
+    const startedBytes = kept.started.reduce((n, s) => n + s.have, 0);
+    const [one, ...more] = kept.started;
+    const items = [
+      // a commit that failed after moving every blob leaves none here: "0 verified blobs" would only confuse
+      ...(kept.blobs > 0 || kept.movedIntoDir === 0 ? [`${plural(kept.blobs, 'verified blob')}, ${formatBytes(kept.bytes)}`] : []),
+      ...(!one ? [] : more.length === 0 ? [`the first ${formatBytes(one.have)} of a ${formatBytes(one.size)} blob`] : [`the starts of ${kept.started.length} blobs (${formatBytes(startedBytes)})`]),
+      ...(kept.movedIntoDir > 0 ? [`${plural(kept.movedIntoDir, 'blob')} already moved into ${shown(t.output)}`] : []),
+    ];
+    return {
+      where: shown(ociDirPartialPath(t.output)),
+      rehashed: kept.bytes + startedBytes,
+      blobs: kept.blobs,
+      started: kept.started,
+      rest: 'anything else is fetched again',
+      keptDetail: ` (${items.join(', and ')})`,
+    };
+  }
+  const left = await leftPartial(t.output, t.shape);
+  if (!left && !hasKeptPartial(t.output, t.shape)) return undefined;
+  return {
+    where: `${shown(partialPathOf(t.output, t.shape))}${t.shape === 'parts' ? '…' : ''}`,
+    rehashed: left?.partialBytes ?? 0,
+    blobs: left?.keptBlobs ?? 0,
+    started: left?.cutShort ? [left.cutShort] : [],
+    rest: 'anything after them is written again',
+    keptDetail: ' and its journal',
+  };
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /**
  * What an interrupted save --resume left to re-hash and keep (an archive's journal, or oci-dir's partial
  * directory): complete blobs, and the starts of blobs cut short, of which only the rest is fetched.
  */
-export function keptWorkSummary(keptBlobs: number, started: readonly { digest: Digest; have: number; size: number }[], rest: string): string {
+function keptWorkSummary(keptBlobs: number, started: readonly Started[], rest: string): string {
   const blobs = `${keptBlobs} complete blob${keptBlobs === 1 ? '' : 's'}`;
   const [one, ...more] = started;
   if (!one) return `${blobs} to re-hash and keep; ${rest}`;

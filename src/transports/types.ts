@@ -186,6 +186,12 @@ export interface ImageSink extends AsyncDisposable {
    */
   keptBlobPrefix?(d: Digest): KeptBlobPrefix | { dropped: string } | undefined;
   /**
+   * save --resume, a sink whose hasBlob also answers for blobs the destination held before this save
+   * (an OCI layout): whether `d` is an interrupted run's work, which is what counts as resumed. Absent:
+   * every blob hasBlob found counts.
+   */
+  keptEarlier?(d: Digest): boolean;
+  /**
    * Optional: announces the names of the image whose blobs and manifests come next (before its first
    * hasBlob/putBlob). A registry sink uses it to push each image into its own repository.
    */

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BalerError, ExitCode } from '../../errors.js';
 import { familiarName, parseImageName, type ImageName } from '../../model/image-name.js';
@@ -57,12 +58,15 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const intoRef = parseTransportRef(flags.string('into') ?? 'store', refs);
   if (json && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --json prints the result on stdout, so --into cannot be stdout');
   if (flags.bool('resume') && intoRef.location === '-') throw new BalerError('E_USAGE', 'load: --resume continues a partial file at --into FILE; it cannot resume stdout');
+  const intoArchive = ARCHIVE_TRANSPORTS.has(intoRef.transport.name);
   // --into docker-archive:app.tar.gz compresses as save -o app.tar.gz does; a name baler cannot honour is
   // refused here, before the input is opened (stdin spooled, a registry asked)
-  const outer = ARCHIVE_TRANSPORTS.has(intoRef.transport.name) ? outputCompression('load', intoRef.location, undefined, { hasCompressFlag: false }) : 'none';
+  const outer = intoArchive ? outputCompression('load', intoRef.location, undefined, { hasCompressFlag: false }) : 'none';
 
   const progress = progressFor(io, { quiet, json });
-  const resume = loadResumeFromFlags(flags, progress?.handle);
+  // into an archive FILE, --resume keeps and continues FILE.baler-partial as save --resume does, and says so as save does
+  const intoPath = (flags.string('into') ?? '').slice(intoRef.transport.name.length + 1);
+  const resume = loadResumeFromFlags(flags, progress?.handle, intoArchive ? { output: intoRef.location, cwd: io.cwd, absolute: isAbsolute(intoPath) } : undefined);
   const onWarning = (code: string, message: string): void => {
     if (progress) progress.handle({ kind: 'warning', code, message });
     else io.stderr.write(`baler: warning: ${message}\n`);
@@ -80,7 +84,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
     if (flags.bool('resume')) sinkOptions.resume = true;
+    const notes = resume.notes;
+    // said once the partial is ours: a load refused because another holds it says only that
+    if (notes && !quiet) sinkOptions.onPartialLocked = () => notes.noteResuming(io.stderr);
     const sink = await intoRef.openSink(sinkOptions);
+    let loaded = false;
     try {
       // a delta archive: its base must be at the destination, checked (preflight) before anything is written
       // (reads baler-delta.json before copyImages: a damaged split set is named here too)
@@ -97,6 +105,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         signal: io.signal,
         ...(resume.onEvent ? { onEvent: resume.onEvent } : {}),
       });
+      loaded = true;
       progress?.finish();
       const reused = resume.result();
       if (json) writeJson(io, { ...copyReportJson(report, sink.destinationName?.bind(sink)), ...(reused ? { resumed: reused } : {}) });
@@ -106,6 +115,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     } finally {
       progress?.finish();
       await sink[Symbol.asyncDispose]();
+      if (!loaded) await notes?.noteKept(io.stderr);
     }
   } finally {
     await source[Symbol.asyncDispose]();

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BalerError, ExitCode, fromSystemError } from '../../errors.js';
@@ -11,15 +11,12 @@ import { PrehashedBlobFiles } from '../../pipeline/prehashed-blob-files.js';
 import { resolveStorePath } from '../../store/location.js';
 import { imageSourcesFor, parseTransportRef, type RefContext } from '../../transports/registry.js';
 import { openAsOneSource } from '../../transports/multi-source.js';
-import { ociDirPartialSummary } from '../../transports/resume/oci-dir-partial.js';
-import { OciDirResumeSink } from '../../transports/resume/oci-dir-sink.js';
-import { partialPathFor } from '../../transports/resume/save-journal.js';
 import type { ImageRef, OpenOptions } from '../../transports/types.js';
 import { copyReportJson, writeJson } from '../render/json.js';
 import { progressFor } from '../render/progress-lines.js';
 import { deltaFlagSpecs, deltaFromFlags, deltaSummaryLine } from '../delta-flags.js';
 import { formatBytes, formatDuration } from '../render/units.js';
-import { keptWorkSummary, saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
+import { saveVolumeFlagSpecs, saveVolumesFromFlags } from '../volume-flags.js';
 import { outputCompression } from '../output-compression.js';
 import { isRegistrySpec, registryAccess, registryFlags, registrySourceFromArgs } from '../registry-flags.js';
 import type { Command, CommandContext, ParsedFlags } from '../spec.js';
@@ -114,14 +111,14 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const sinkOptions: OpenOptions & { stdout?: Writable } = { signal, overwrite: true, removeIfUncommitted: true, stdout: device?.stream ?? io.stdout };
     if (outer !== 'none') sinkOptions.outerCompression = outer;
     Object.assign(sinkOptions, volumes.sinkOptions);
-    // an oci-dir save --resume keeps a directory of blobs, not a file and journal (transports/resume/oci-dir-sink.ts)
-    const ociDir = format === 'oci-dir' && volumes.sinkOptions.resume === true ? ociDirPartialPaths(io.cwd, output) : undefined;
-    if (ociDir !== undefined) sinkOptions.onWarning = onWarning;
+    // an oci-dir save --resume warns of kept blobs that no longer hash to their digest
+    if (format === 'oci-dir' && volumes.sinkOptions.resume === true) sinkOptions.onWarning = onWarning;
     // said once the partial is ours: a save refused because another holds it says only that
-    if (!quiet && volumes.sinkOptions.resume === true) sinkOptions.onPartialLocked = ociDir !== undefined ? () => noteOciDirResuming(ociDir, io.stderr) : () => volumes.noteResuming(io.stderr);
+    if (!quiet && volumes.sinkOptions.resume === true) sinkOptions.onPartialLocked = () => volumes.noteResuming(io.stderr);
     const sink = await toRef.openSink(sinkOptions);
-    // blobs DIR already held are skipped too, but only what the partial kept was resumed
-    if (sink instanceof OciDirResumeSink) volumes.countReusedOnly((d) => sink.keptEarlier(d));
+    // a blob the destination held before (oci-dir: DIR) is skipped too, but only an interrupted run's work was resumed
+    const keptEarlier = sink.keptEarlier?.bind(sink);
+    if (keptEarlier) volumes.countReusedOnly(keptEarlier);
     let saved = false;
     try {
       const report = await copyImages({
@@ -154,42 +151,12 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     } finally {
       progress?.finish();
       await sink[Symbol.asyncDispose]();
-      if (ociDir === undefined) volumes.noteKeptPartial(io.stderr);
-      else if (!saved) await noteOciDirKept(ociDir, io.stderr);
+      if (!saved) await volumes.noteKeptPartial(io.stderr);
       device?.stream.destroy();
     }
   } finally {
     await source[Symbol.asyncDispose]();
   }
-}
-
-/** DIR as resolved, and its partial directory as the user's -o names it (`out/` and `.` included). */
-function ociDirPartialPaths(cwd: string, output: string): { dir: string; shown: string } {
-  const dir = resolve(cwd, output);
-  const partial = partialPathFor(dir);
-  return { dir, shown: isAbsolute(output) ? partial : relative(cwd, partial) };
-}
-
-/** Once the partial's lock is held: what DIR.baler-partial holds, which is re-hashed first (that reads it all). Never fails the save. */
-async function noteOciDirResuming(o: { dir: string; shown: string }, stderr: { write(s: string): unknown }): Promise<void> {
-  const kept = await ociDirPartialSummary(o.dir).catch(() => undefined);
-  if (!kept) return;
-  const started = kept.started.reduce((n, s) => n + s.have, 0);
-  const what = keptWorkSummary(kept.blobs, kept.started, 'anything else is fetched again');
-  stderr.write(`baler: re-verifying the ${formatBytes(kept.bytes + started)} an interrupted save left in ${o.shown}: ${what}\n`);
-}
-
-/** After a failed or interrupted oci-dir save --resume: where its verified blobs were kept. Never replaces the save's error. */
-async function noteOciDirKept(o: { dir: string; shown: string }, stderr: { write(s: string): unknown }): Promise<void> {
-  const kept = await ociDirPartialSummary(o.dir).catch(() => undefined);
-  if (!kept) return;
-  const [one, ...more] = kept.started;
-  const started = !one
-    ? ''
-    : more.length === 0
-      ? `, and the first ${formatBytes(one.have)} of a ${formatBytes(one.size)} blob`
-      : `, and the starts of ${kept.started.length} blobs (${formatBytes(kept.started.reduce((n, s) => n + s.have, 0))})`;
-  stderr.write(`baler: kept ${o.shown} (${kept.blobs} verified blob${kept.blobs === 1 ? '' : 's'}, ${formatBytes(kept.bytes)}${started}); run the same save with --resume to continue\n`);
 }
 
 /** An existing non-regular, non-directory file (character device, FIFO, socket) opened for writing. */

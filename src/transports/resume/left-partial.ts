@@ -19,19 +19,32 @@ export interface LeftPartial {
   readonly cutShort?: { readonly digest: Digest; readonly size: number; readonly have: number };
 }
 
-/** Which partial a failed `save --resume` kept at `output`: one file, the parts of a split save, or none. */
-export function keptPartialShape(output: string): 'file' | 'parts' | undefined {
-  if (existsSync(partialPathFor(output))) return 'file';
-  if (existsSync(partialPartPath(output, 1))) return 'parts';
-  return undefined;
+/**
+ * The shape of a --resume run's partial: one file, or the parts of a split save (--split). A run
+ * continues only its own shape and removes the other (resumable-output.ts), so each question below
+ * is asked for one shape.
+ */
+export type PartialShape = 'file' | 'parts';
+
+/** Where a partial of `shape` for `output` starts: FILE.baler-partial, or its first part FILE.baler-partial.001. */
+export function partialPathOf(output: string, shape: PartialShape): string {
+  return shape === 'file' ? partialPathFor(output) : partialPartPath(output, 1);
 }
 
-/** What an earlier save --resume to `output` left; undefined when there are no partial bytes to continue. */
-export async function leftPartial(output: string): Promise<LeftPartial | undefined> {
-  const single = await stat(partialPathFor(output)).catch(() => undefined);
-  let partialBytes = single?.size ?? 0;
+/** Whether a failed `save --resume` of `shape` kept a partial at `output`. */
+export function hasKeptPartial(output: string, shape: PartialShape): boolean {
+  return existsSync(partialPathOf(output, shape));
+}
+
+/**
+ * What an earlier --resume run to `output` left that a run of `shape` continues (a partial of the other
+ * shape is not, it is removed); undefined when there are no such partial bytes.
+ */
+export async function leftPartial(output: string, shape: PartialShape): Promise<LeftPartial | undefined> {
+  let partialBytes = 0;
   let parts = 0;
-  while (!single) {
+  if (shape === 'file') partialBytes = (await stat(partialPathFor(output)).catch(() => undefined))?.size ?? 0;
+  while (shape === 'parts') {
     const part = await stat(partialPartPath(output, parts + 1)).catch(() => undefined);
     if (!part) break;
     partialBytes += part.size;

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fromSystemError } from '../../errors.js';
+import { createAtomicFile } from '../../io/atomic-file.js';
 import { sha256OfFile } from '../../io/hashing.js';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
-import { digestFromHex, type Digest } from '../../model/digest.js';
+import { digestFromHex, isDigest, type Digest } from '../../model/digest.js';
 import { placeBlob, writeBytesBlob } from '../../store/blobs.js';
-import { tempBlobName } from '../../io/temp-name.js';
 import { blobPath, blobsDir } from '../../store/layout.js';
 import type { KeptBlobPrefix } from '../types.js';
 import { dropPart, keptPartOf, type Checkpoint, PART_MIN_SIZE, partDigestHex, partPrefix, readCheckpoint, writeBlobPart } from './oci-dir-blob-part.js';
@@ -28,11 +28,32 @@ export interface OciDirKept {
   readonly bytes: number;
   /** Large blobs cut short: how much of each a checkpoint names. */
   readonly started: readonly { readonly digest: Digest; readonly have: number; readonly size: number }[];
+  /** Blobs a commit that then failed had already moved into DIR (not re-hashed: DIR holds them). */
+  readonly movedIntoDir: number;
+}
+
+/** The partial directory of `save --format oci-dir -o DIR --resume`: `DIR.baler-partial`, beside DIR. */
+export function ociDirPartialPath(dir: string): string {
+  return partialPathFor(dir);
+}
+
+/**
+ * In the partial: the blobs a commit moves into DIR, one digest a line, written before the first one
+ * moves. A commit that fails after moving some leaves them in DIR, unreferenced; the rerun finds them
+ * there, and this list tells it they are this save's earlier work (resumed), not blobs DIR held before.
+ */
+const MOVED_LIST = 'moved-into-dir';
+
+async function readMovedList(root: string): Promise<Set<Digest>> {
+  const text = await readFile(join(root, MOVED_LIST), 'utf8').catch(() => '');
+  return new Set(text.split('\n').filter(isDigest));
 }
 
 export class OciDirPartial {
   /** Blobs an earlier run kept that re-hashed: what this save reuses from the partial. */
   readonly keptEarlier: ReadonlySet<Digest>;
+  /** Blobs an earlier run's failed commit had moved into DIR (MOVED_LIST). */
+  readonly movedEarlier: ReadonlySet<Digest>;
   /** Blobs in the partial, complete and verified (by this run's hashing or its writing). */
   private readonly verified = new Map<Digest, number>();
   /** What an earlier run kept that did not re-hash (removed): whole blobs, and starts of blobs cut short. */
@@ -49,9 +70,11 @@ export class OciDirPartial {
     kept: ReadonlyMap<Digest, number>,
     dropped: { blobs: number; starts: number },
     parts: Map<Digest, Checkpoint>,
+    moved: ReadonlySet<Digest>,
   ) {
     for (const [d, size] of kept) this.verified.set(d, size);
     this.keptEarlier = new Set(kept.keys());
+    this.movedEarlier = moved;
     this.dropped = dropped;
     this.parts = parts;
   }
@@ -67,7 +90,7 @@ export class OciDirPartial {
     try {
       await onLocked?.();
       const { kept, dropped, droppedStarts, parts } = await verifyKept(root, signal);
-      return new OciDirPartial(root, lock, kept, { blobs: dropped, starts: droppedStarts }, parts);
+      return new OciDirPartial(root, lock, kept, { blobs: dropped, starts: droppedStarts }, parts, await readMovedList(root));
     } catch (err) {
       await lock.release();
       throw fromSystemError(err, root);
@@ -123,6 +146,19 @@ export class OciDirPartial {
       throw fromSystemError(err, this.root);
     });
     this.verified.set(d.digest, d.size);
+  }
+
+  /** Before a commit moves `digests` into DIR: recorded (with what an earlier commit moved) for a rerun after a failure. */
+  async recordMoving(digests: Iterable<Digest>): Promise<void> {
+    const all = [...new Set([...this.movedEarlier, ...digests])].sort();
+    try {
+      await mkdir(this.root, { recursive: true });
+      const file = await createAtomicFile(join(this.root, MOVED_LIST), { overwrite: true, leftoversRemoved: true });
+      file.stream.end(all.map((d) => `${d}\n`).join(''));
+      await file.commit();
+    } catch (err) {
+      throw fromSystemError(err, this.root);
+    }
   }
 
   /** The save failed or was interrupted: everything verified stays for the next --resume (a partial holding none goes). */
@@ -197,8 +233,9 @@ async function verifyKept(root: string, signal?: AbortSignal): Promise<{ kept: M
 }
 
 /**
- * What `DIR.baler-partial` holds (before it is verified): complete blob files, and the start of a large
- * blob cut short (its checkpoint, a hint until re-hashed); undefined when it holds neither.
+ * What `DIR.baler-partial` holds (before it is verified): complete blob files, the start of a large
+ * blob cut short (its checkpoint, a hint until re-hashed), and the list of blobs a failed commit moved
+ * into DIR; undefined when it holds none of these.
  */
 export async function ociDirPartialSummary(dir: string, o: { isPartial?: boolean } = {}): Promise<OciDirKept | undefined> {
   const root = o.isPartial ? dir : partialPathFor(dir);
@@ -214,7 +251,8 @@ export async function ociDirPartialSummary(dir: string, o: { isPartial?: boolean
     const ck = await readCheckpoint(root, digestFromHex(hex));
     if (ck) started.push({ digest: digestFromHex(hex), have: ck.have, size: ck.size });
   }
-  return names.length > 0 || started.length > 0 ? { blobs: names.length, bytes, started } : undefined;
+  const movedIntoDir = (await readMovedList(root)).size;
+  return names.length > 0 || started.length > 0 || movedIntoDir > 0 ? { blobs: names.length, bytes, started, movedIntoDir } : undefined;
 }
 
 /** A save without --resume starts over: an earlier run's `DIR.baler-partial` is removed (under its lock). */
@@ -229,30 +267,4 @@ export async function removeOciDirLeftover(dir: string): Promise<void> {
   } finally {
     await lock.release();
   }
-}
-
-/**
- * Moves a blob file from the partial into DIR: a rename, or, when DIR is another file system (a mount
- * point), a copy under an owner-tagged temp name renamed into place, then the partial's file removed.
- */
-export async function moveBlobFile(from: string, to: string): Promise<void> {
-  try {
-    await rename(from, to);
-    return;
-  } catch (err) {
-    // the source missing is named as such, not as the destination
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(from)) throw fromSystemError(err, from);
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw fromSystemError(err, to);
-  }
-  const temp = join(dirname(to), tempBlobName());
-  try {
-    await copyFile(from, temp);
-    const fh = await open(temp, 'r');
-    await fh.sync().finally(() => fh.close());
-    await rename(temp, to);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw fromSystemError(err, to);
-  }
-  await unlink(from).catch(() => undefined);
 }

@@ -46,9 +46,12 @@ export class OciDirResumeSink implements ImageSink {
     return true;
   }
 
-  /** Whether an earlier run kept blob `d` in the partial (not DIR holding it already): what counts as resumed. */
+  /**
+   * Whether an earlier run kept blob `d`: in the partial, or moved into DIR by its commit that then
+   * failed; not a blob DIR held already. What counts as resumed.
+   */
   keptEarlier(d: Digest): boolean {
-    return this.partial.keptEarlier.has(d);
+    return this.partial.keptEarlier.has(d) || this.partial.movedEarlier.has(d);
   }
 
   keptBlobPrefix(d: Digest): KeptBlobPrefix | { dropped: string } | undefined {
@@ -79,7 +82,8 @@ export class OciDirResumeSink implements ImageSink {
    * blob is), and writes the index. A blob of DIR's gone since the copy asked (a prune) is found first,
    * before anything moves, so that failure changes nothing. A failure after some blobs moved leaves them
    * in DIR, unreferenced: no rollback, which would rename blobs out of a layout without its lock. The
-   * rerun finds them in DIR by name (hasBlob) and does not fetch them again.
+   * rerun finds them in DIR by name (hasBlob) and does not fetch them again, and counts them as resumed
+   * (the partial lists them: recordMoving).
    */
   async commit(): Promise<CommitResult> {
     for (const d of [...this.inDir].sort()) {
@@ -87,6 +91,8 @@ export class OciDirResumeSink implements ImageSink {
       if (this.used.has(d) || (await this.layout.hasBlob(d))) continue;
       throw new BalerError('E_CONFLICT', `${this.dir}: blob ${d} vanished before commit (removed by a concurrent prune?); nothing was changed, run the command again`);
     }
+    // a failure from here on leaves moved blobs in DIR: the partial lists them, so the rerun counts them as resumed
+    if (this.used.size > 0) await this.partial.recordMoving(this.used);
     let adopted = false;
     for (const d of [...this.used].sort()) {
       if (await this.layout.adoptBlob(this.partial.fileOf(d), d, { syncDir: false })) adopted = true;

@@ -164,9 +164,14 @@ test('a commit that fails keeps the blobs it moved into DIR; the rerun finds the
   }
   assert.equal(failed.code, ExitCode.io, failed.stderr);
   assert.doesNotMatch(failed.stderr, /Internal error/);
-  assert.ok((await blobNames(out)).length >= LAYERS, 'the moved blobs stay in DIR');
+  const moved = (await blobNames(out)).length;
+  assert.ok(moved >= LAYERS, 'the moved blobs stay in DIR');
+  assert.match(failed.stderr, new RegExp(`^baler: kept stuck\\.baler-partial \\(${moved} blobs already moved into stuck\\); run the same save with --resume to continue$`, 'm'), failed.stderr);
   const r = await balerInProcessOk(save('stuck', '--resume'), dir);
   assert.equal(copiedLayers(r.stderr), 0, r.stderr);
+  // nothing is left in the partial to re-hash; what the failed commit moved is this save's earlier work
+  assert.doesNotMatch(r.stderr, /re-verifying/, r.stderr);
+  assert.match(r.stderr, new RegExp(`^Resumed: reused ${LAYERS + 1} blobs \\(\\S+\\) already written and verified$`, 'm'), r.stderr);
   const got = await layoutFiles(out);
   for (const [f, h] of Object.entries(clean)) if (f !== 'index.json') assert.equal(got[f], h, f);
   assert.deepEqual(await leftovers('stuck'), []);

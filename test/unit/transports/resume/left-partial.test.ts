@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sha256Of } from '../../../../src/model/digest.js';
-import { keptPartialShape, leftPartial } from '../../../../src/transports/resume/left-partial.js';
+import { hasKeptPartial, leftPartial } from '../../../../src/transports/resume/left-partial.js';
 import { formatJournalLine, formatProgressLine, journalPathFor, partialPathFor, type JournalEntry } from '../../../../src/transports/resume/save-journal.js';
 import { partialPartPath } from '../../../../src/transports/split/partial-parts.js';
 import { TempDirs } from '../../../helpers/temp-dirs.js';
@@ -28,28 +28,32 @@ const cut = { digest: sha256Of(big), size: 6_000_000, mediaType: 'application/oc
 
 test('nothing left: no summary and no kept shape', async () => {
   const out = join(dir, 'none.tar');
-  assert.equal(await leftPartial(out), undefined);
-  assert.equal(keptPartialShape(out), undefined);
+  assert.equal(await leftPartial(out, 'file'), undefined);
+  assert.equal(hasKeptPartial(out, 'file'), false);
+  assert.equal(hasKeptPartial(out, 'parts'), false);
   await writeFile(partialPathFor(out), '');
-  assert.equal(await leftPartial(out), undefined, 'an empty partial has nothing to continue');
+  assert.equal(await leftPartial(out, 'file'), undefined, 'an empty partial has nothing to continue');
 });
 
 test('one partial file: its size, the journaled blobs and the blob cut short', async () => {
   const out = join(dir, 'one.tar');
   await writeFile(partialPathFor(out), Buffer.alloc(5000));
   await writeFile(journalPathFor(out), formatJournalLine(first) + formatJournalLine(second) + formatProgressLine(cut));
-  assert.deepEqual(await leftPartial(out), { partialBytes: 5000, parts: 0, keptBlobs: 2, cutShort: { digest: cut.digest, size: cut.size, have: cut.have } });
-  assert.equal(keptPartialShape(out), 'file');
+  assert.deepEqual(await leftPartial(out, 'file'), { partialBytes: 5000, parts: 0, keptBlobs: 2, cutShort: { digest: cut.digest, size: cut.size, have: cut.have } });
+  assert.equal(hasKeptPartial(out, 'file'), true);
+  // a split run does not continue it (it removes it): nothing of its shape is left
+  assert.equal(await leftPartial(out, 'parts'), undefined);
+  assert.equal(hasKeptPartial(out, 'parts'), false);
 });
 
 test('a torn journal line ends what it names; no journal names nothing', async () => {
   const out = join(dir, 'torn.tar');
   await writeFile(partialPathFor(out), Buffer.alloc(100));
   await writeFile(journalPathFor(out), formatJournalLine(first) + formatJournalLine(second).slice(0, 20));
-  assert.deepEqual(await leftPartial(out), { partialBytes: 100, parts: 0, keptBlobs: 1 });
+  assert.deepEqual(await leftPartial(out, 'file'), { partialBytes: 100, parts: 0, keptBlobs: 1 });
   const bare = join(dir, 'bare.tar');
   await writeFile(partialPathFor(bare), Buffer.alloc(7));
-  assert.deepEqual(await leftPartial(bare), { partialBytes: 7, parts: 0, keptBlobs: 0 });
+  assert.deepEqual(await leftPartial(bare, 'file'), { partialBytes: 7, parts: 0, keptBlobs: 0 });
 });
 
 test('a split save: the parts up to the first gap, summed', async () => {
@@ -58,6 +62,8 @@ test('a split save: the parts up to the first gap, summed', async () => {
   await writeFile(partialPartPath(out, 2), Buffer.alloc(120));
   await writeFile(partialPartPath(out, 4), Buffer.alloc(999)); // after a gap: not part of what is continued
   await writeFile(journalPathFor(out), formatJournalLine(first));
-  assert.deepEqual(await leftPartial(out), { partialBytes: 420, parts: 2, keptBlobs: 1 });
-  assert.equal(keptPartialShape(out), 'parts');
+  assert.deepEqual(await leftPartial(out, 'parts'), { partialBytes: 420, parts: 2, keptBlobs: 1 });
+  assert.equal(hasKeptPartial(out, 'parts'), true);
+  assert.equal(await leftPartial(out, 'file'), undefined, 'a run without --split does not continue parts');
+  assert.equal(hasKeptPartial(out, 'file'), false);
 });

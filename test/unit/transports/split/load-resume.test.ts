@@ -80,6 +80,20 @@ describe('load --resume', () => {
     });
   }
 
+  it('an interrupted load --resume --into docker-archive:FILE says, as save does, that it kept FILE.baler-partial; the rerun says it re-verifies it', async () => {
+    await balerInProcessOk(['load', '--store', join(dir, 'unused'), '-i', 'src.tar', '--into', 'docker-archive:whole.tar'], dir);
+    const args = ['load', '--store', join(dir, 'unused'), '--resume', '-i', 'src.tar', '--into', 'docker-archive:part.tar'];
+    const r = await runInterrupted(args, dir, /^Copied layer /, 2);
+    assert.ok(r.interrupted, r.stderr);
+    assert.equal(r.code, ExitCode.cancelled, r.stderr);
+    assert.match(r.stderr, /^baler: kept part\.tar\.baler-partial and its journal; run the same load with --resume to continue$/m, r.stderr);
+    const again = await balerInProcessOk([...args, '--json'], dir);
+    assert.match(again.stderr, /^baler: re-verifying the \S+ an interrupted load left in part\.tar\.baler-partial: \d+ complete blobs? to re-hash and keep; anything after them is written again$/m, again.stderr);
+    assert.ok(((JSON.parse(again.stdout) as LoadJson).resumed?.blobs ?? 0) >= 1, again.stdout);
+    assert.ok((await readFile(join(dir, 'part.tar'))).equals(await readFile(join(dir, 'whole.tar'))), 'the resumed archive differs from an uninterrupted load');
+    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('part.tar')), ['part.tar']);
+  });
+
   it('prune removes blobs an interrupted load --resume left, and ignores a lease whose writer is gone', async () => {
     const root = join(dir, 'prune-dest');
     const r = await runInterrupted(['load', '--store', root, '--resume', '-i', 'src.tar'], dir, /^Copied layer /, 2);

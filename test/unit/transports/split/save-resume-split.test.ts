@@ -124,6 +124,21 @@ describe('save --resume with --split and with compression', () => {
     await balerInProcessOk(['verify', 'd.baler.json'], dir);
   });
 
+  it('a rerun of the other shape (with or without --split) names no partial it would re-verify: it removes that one and starts over', async () => {
+    await interrupt(['-o', 'one.tar'], 3);
+    const toSplit = await balerInProcessOk(save('--resume', '--json', '--split', PART, '-o', 'one.tar'), dir);
+    assert.doesNotMatch(toSplit.stderr, /re-verifying/, toSplit.stderr);
+    assert.equal((JSON.parse(toSplit.stdout) as SaveJson).resumed?.blobs, 0, toSplit.stdout);
+    assert.ok((await concatParts(dir, 'one.tar')).equals(plainTar));
+
+    await interrupt(['--split', PART, '-o', 'parts.tar'], 3);
+    const toOne = await balerInProcessOk(save('--resume', '--json', '-o', 'parts.tar'), dir);
+    assert.doesNotMatch(toOne.stderr, /re-verifying/, toOne.stderr);
+    assert.equal((JSON.parse(toOne.stdout) as SaveJson).resumed?.blobs, 0, toOne.stdout);
+    assert.ok((await readFile(join(dir, 'parts.tar'))).equals(plainTar));
+    assert.deepEqual((await readdir(dir)).filter((n) => /^(one|parts)\.tar\.baler-partial/.test(n)), []);
+  });
+
   it('split: a plain rerun (no --resume) removes the partial parts and starts over', async () => {
     await interrupt(['--split', PART, '-o', 'p.tar'], 3);
     await balerInProcessOk(save('--split', PART, '-o', 'p.tar'), dir);
