@@ -2,16 +2,22 @@ import type { Duplex } from 'node:stream';
 import { BalerError } from '../errors.js';
 
 /**
+ * A fault of the compressed data itself. Its own class so that a caller guessing what a file holds
+ * (transports/detect.ts) can tell "this gzip/zstd data is damaged" from "this is not an image archive".
+ */
+export class CompressedDataError extends BalerError {}
+
+/**
  * Decompressors report failures in their own words (zlib's "unexpected end of file", zstd's
  * "Unknown frame descriptor"...). Users need one line naming their file, so every decoder's error is
  * rewritten here on its way out of the stream: E_TRUNCATED when the input ended early, else E_FORMAT.
  */
 export function truncatedError(codec: string, what: string, cause?: unknown): BalerError {
-  return new BalerError('E_TRUNCATED', `${what}: truncated ${codec} data`, { cause });
+  return new CompressedDataError('E_TRUNCATED', `${what}: truncated ${codec} data`, { cause });
 }
 
 export function corruptError(codec: string, what: string, detail: string, cause?: unknown): BalerError {
-  return new BalerError('E_FORMAT', `${what}: corrupt ${codec} data (${detail})`, { cause });
+  return new CompressedDataError('E_FORMAT', `${what}: corrupt ${codec} data (${detail})`, { cause });
 }
 
 /**

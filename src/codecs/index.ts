@@ -17,6 +17,7 @@ export { peekStream } from './peek.js';
 export { zstdBackend, type ZstdBackend } from './zstd.js';
 export { gunzipBackend, type GunzipBackend } from './isal-gunzip.js';
 export type { GzipEnding } from './gzip-header.js';
+export { CompressedDataError } from './decode-errors.js';
 
 /** How to decode: `gzipEnding` is what may follow a gzip stream's last member ('end' unless told). */
 export interface DecodeOptions {

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { corruptError, errorText, truncatedError } from './decode-errors.js';
+import { CompressedDataError, corruptError, errorText, truncatedError } from './decode-errors.js';
 import { ZstdFrameTracker } from './zstd-frames.js';
 
 /** One zstd implementation's streaming decode step (native binding or wasm fallback). */
@@ -36,7 +36,8 @@ export class ZstdDecoder extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.frames.update(chunk);
     if (this.frames.error) {
-      cb(corruptError('zstd', this.what, this.frames.error));
+      const { trailing } = this.frames;
+      cb(trailing ? trailingDataError(this.what, trailing) : corruptError('zstd', this.what, this.frames.error));
       return;
     }
     const start = (): void => {
@@ -101,4 +102,10 @@ export class ZstdDecoder extends Duplex {
       this.pumping = false;
     }
   }
+}
+
+/** Complete frames followed by bytes that start none; the words say that zstd's own tool refuses them too. */
+function trailingDataError(what: string, trailing: 'zeros' | 'data'): CompressedDataError {
+  const bytes = trailing === 'zeros' ? 'zero padding' : 'data that is not zstd';
+  return new CompressedDataError('E_FORMAT', `${what}: ${bytes} after the last zstd frame (zstd -d refuses it too)`);
 }

@@ -1,3 +1,5 @@
+import { isAllZero } from './gzip-header.js';
+
 /**
  * Walks the zstd frame structure (RFC 8878 §3.1) without decoding it, to know whether a stream ended on
  * a frame boundary. zstd-codec's streaming decoder silently returns a short result for truncated input,
@@ -16,6 +18,12 @@ export class ZstdFrameTracker {
   frames = 0;
   /** Set when the input is not a zstd stream at all; the decoder reports it as corrupt data. */
   error: string | undefined;
+  /**
+   * Set with `error` when complete frames are followed by bytes that start no frame: zero padding (a tape
+   * or `dd conv=sync` block) or other data. `zstd -d` refuses both ("unsupported format"), unlike `gzip -d`,
+   * which ignores zero padding; so they are refused here too, in words that tell them apart from damage.
+   */
+  trailing: 'zeros' | 'data' | undefined;
 
   /** True when every byte so far belongs to complete frames and there was at least one frame. */
   get atFrameBoundary(): boolean {
@@ -33,8 +41,22 @@ export class ZstdFrameTracker {
         continue;
       }
       this.gathered.push(chunk[i++]!);
-      if (this.gathered.length === this.need) this.onGathered(this.gathered);
+      if (this.state === 'magic' && !startsAMagic(this.gathered)) this.noFrameStarts(chunk.subarray(i));
+      else if (this.gathered.length === this.need) this.onGathered(this.gathered);
     }
+  }
+
+  /**
+   * Bytes where a frame should start match neither magic. Judged from the first byte that differs, as
+   * libzstd judges it (it checks a partial magic), so this verdict comes before the engine's own error.
+   */
+  private noFrameStarts(restOfChunk: Uint8Array): void {
+    if (this.frames === 0) {
+      this.error = 'unknown frame magic';
+      return;
+    }
+    this.trailing = this.gathered.every((x) => x === 0) && isAllZero(restOfChunk) ? 'zeros' : 'data';
+    this.error = 'data after the last frame';
   }
 
   private expect(state: State, need: number): void {
@@ -67,8 +89,7 @@ export class ZstdFrameTracker {
       case 'magic': {
         const m = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
         if (m === 0xfd2fb528) this.expect('descriptor', 1);
-        else if ((m & 0xfffffff0) >>> 0 === 0x184d2a50) this.expect('skippable-size', 4);
-        else this.error = 'unknown frame magic';
+        else this.expect('skippable-size', 4); // startsAMagic let only these two through
         return;
       }
       case 'descriptor': {
@@ -114,4 +135,13 @@ export class ZstdFrameTracker {
         return;
     }
   }
+}
+
+/** Whether `b` (1-4 bytes) begins a zstd frame magic (28 B5 2F FD) or a skippable one (5? 2A 4D 18), little-endian. */
+function startsAMagic(b: readonly number[]): boolean {
+  const zstd = [0x28, 0xb5, 0x2f, 0xfd];
+  const skippable = [0x50, 0x2a, 0x4d, 0x18];
+  const isZstd = b.every((x, i) => x === zstd[i]);
+  const isSkippable = b.every((x, i) => (i === 0 ? (x & 0xf0) === 0x50 : x === skippable[i]));
+  return isZstd || isSkippable;
 }

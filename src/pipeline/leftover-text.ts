@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import type { LeftoverNotice } from '../io/leftovers.js';
-
-const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+import { plural } from '../model/plural.js';
 
 /**
  * The words for what a leftover sweep did (io/leftovers.ts), shared by the CLI's stderr line and the

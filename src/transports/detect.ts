@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { CompressedDataError } from '../codecs/index.js';
 import { BalerError, fromSystemError } from '../errors.js';
 import { openArchiveFile, type ArchiveFile, type OpenArchiveOptions } from './archive-file.js';
 import { DockerArchiveSource } from './docker-archive/source.js';
@@ -14,7 +15,8 @@ import type { ImageSource } from './types.js';
  * The source for `load -i X`, decided by content rather than name (formats.md §0): a directory is an
  * OCI layout; a file or `-` (any outer gzip/zstd/xz/bzip2 wrapping) is a docker-archive when it has
  * manifest.json (Docker ≥25 hybrids included), an oci-archive when it has index.json + oci-layout.
- * Anything else: E_FORMAT "<file>: not a docker-archive or OCI archive".
+ * Anything else: E_FORMAT "<file>: not a docker-archive or OCI archive"; damaged gzip/zstd/xz/bzip2 data
+ * is its codec's own line instead ("<file>: truncated zstd data"), as the file was recognised that far.
  */
 export async function openInputSource(
   pathOrDash: string,
@@ -40,7 +42,8 @@ export async function openInputSource(
   try {
     archive = await openArchiveFile(path, what, { ...(signal ? { signal } : {}), ...(ctx.stdin ? { stdin: ctx.stdin } : {}), ...(onWarning ? { onWarning } : {}), ...(partHashes ? { partHashes } : {}) });
   } catch (err) {
-    if (err instanceof BalerError && err.code === 'E_FORMAT') throw notAnArchive(what, err);
+    // damaged gzip/zstd data was recognised as such: its own one line says what is wrong, not a guess
+    if (err instanceof BalerError && err.code === 'E_FORMAT' && !(err instanceof CompressedDataError)) throw notAnArchive(what, err);
     throw err;
   }
   try {

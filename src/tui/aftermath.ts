@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LeftoverNotice } from '../io/leftovers.js';
 import { ownTempPrefixBeside } from '../io/temp-name.js';
+import { plural } from '../model/plural.js';
 import { leftoverText } from '../pipeline/leftover-text.js';
 import { blobsDir } from '../store/layout.js';
 import { summarizeLayout } from '../store/layout-summary.js';
@@ -17,10 +18,6 @@ import type { CopyAftermath } from './tui-services.js';
 export interface DestinationCheck {
   /** Compares the destination with the snapshot taken when the check was made. */
   after(): Promise<CopyAftermath>;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Identity and content stamp of a path, or undefined when nothing is there. */

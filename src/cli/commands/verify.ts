@@ -1,5 +1,6 @@
 import { BalerError, exitCodeFor, ExitCode } from '../../errors.js';
 import { shortId } from '../../model/digest.js';
+import { plural } from '../../model/plural.js';
 import { verifySource, type VerifyReport } from '../../pipeline/verify.js';
 import { resolveStorePath } from '../../store/location.js';
 import { openInputSource } from '../../transports/detect.js';
@@ -19,10 +20,6 @@ type WarningHandler = (code: string, message: string) => void;
 async function openTarget(target: string, refs: RefContext, signal: AbortSignal, onWarning: WarningHandler): Promise<ImageSource> {
   if (TRANSPORT_PREFIX.test(target)) return parseTransportRef(target, refs).openSource({ signal, onWarning });
   return openInputSource(target, refs, signal, onWarning);
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -90,7 +90,13 @@ for (const [backend, env] of zstdBackends) {
       await rejectsWith(decompress('zstd', z.subarray(0, z.length - 100), 'layer.tar.zst'), 'E_TRUNCATED', 'layer.tar.zst: truncated zstd data');
       await rejectsWith(decompress('zstd', z.subarray(0, 3), 'layer.tar.zst'), 'E_TRUNCATED', 'layer.tar.zst: truncated zstd data');
       await rejectsWith(decompress('zstd', Buffer.alloc(0), 'empty.zst'), 'E_TRUNCATED', 'empty.zst: truncated zstd data');
-      await rejectsWith(decompress('zstd', Buffer.concat([z, Buffer.from('junk junk')]), 'tail.zst'), 'E_FORMAT', 'tail.zst: corrupt zstd data (unknown frame magic)');
+      await rejectsWith(decompress('zstd', Buffer.concat([z, Buffer.from('junk junk')]), 'tail.zst'), 'E_FORMAT', 'tail.zst: data that is not zstd after the last zstd frame (zstd -d refuses it too)');
+      // zero padding (dd conv=sync), wherever reads split it: refused as `zstd -d` refuses it, and said so
+      const small = await compress('zstd', Buffer.from('a small frame'));
+      for (const chunk of [1, 3, 321]) {
+        await rejectsWith(decompress('zstd', Buffer.concat([small, Buffer.alloc(1000)]), 'pad.zst', chunk), 'E_FORMAT', 'pad.zst: zero padding after the last zstd frame (zstd -d refuses it too)');
+      }
+      await rejectsWith(decompress('zstd', Buffer.from('junk junk'), 'junk.zst'), 'E_FORMAT', 'junk.zst: corrupt zstd data (unknown frame magic)');
       const corrupt = Buffer.from(z);
       corrupt.fill(0xa5, 5000, 6000);
       await rejectsWith(decompress('zstd', corrupt, 'bad.zst', 65536), 'E_FORMAT', /^bad\.zst: corrupt zstd data/);

@@ -5,16 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Descriptor } from '../../../src/model/descriptor.js';
-import { sha256Of, type Digest } from '../../../src/model/digest.js';
+import { parseDigest, sha256Of, type Digest } from '../../../src/model/digest.js';
 import { parseIndexManifest } from '../../../src/model/index-manifest.js';
 import { MediaTypes } from '../../../src/model/media-types.js';
 import { parsePlatform } from '../../../src/model/platform.js';
 import { copyImages } from '../../../src/pipeline/copy.js';
 import type { CopyEvent } from '../../../src/pipeline/events.js';
 import { rejectsWith } from '../../helpers/baler-error.js';
+import { buildkitAttestation, ociIndexBytes } from '../../helpers/image-index.js';
 import { MemorySink, MemorySource, makeImage, makeLayer, type BuiltImage } from './memory-transports.js';
-
-const IN_TOTO = 'application/vnd.in-toto+json';
 
 interface Attestation {
   manifest: Buffer;
@@ -25,40 +24,20 @@ interface Attestation {
 
 /** An attestation manifest as buildkit writes it, describing `image`. */
 function attestationFor(image: BuiltImage): Attestation {
-  const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v0.1', predicateType: 'https://slsa.dev/provenance/v0.2', subject: [{ name: 'pkg:docker/app', digest: { sha256: image.descriptor.digest.slice(7) } }], predicate: {} }));
-  const layer = { mediaType: IN_TOTO, digest: sha256Of(statement), size: statement.length, annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' } };
-  const config = Buffer.from(JSON.stringify({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [layer.digest] } }));
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: sha256Of(config), size: config.length }, layers: [layer] }));
-  return {
-    manifest,
-    config,
-    statement,
-    descriptor: {
-      mediaType: MediaTypes.ociManifest,
-      digest: sha256Of(manifest),
-      size: manifest.length,
-      annotations: { 'vnd.docker.reference.digest': image.descriptor.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
-      platform: { architecture: 'unknown', os: 'unknown' },
-    },
-  };
+  const { manifest, config, statement, entry } = buildkitAttestation(image.descriptor.digest, 'pkg:docker/app');
+  return { manifest, config, statement, descriptor: { ...entry, digest: parseDigest(entry.digest) } };
 }
 
 const amd = makeImage([makeLayer('base '.repeat(200), 'gzip'), makeLayer('amd64 app', 'gzip')], { arch: 'amd64' });
 const arm = makeImage([makeLayer('base '.repeat(200), 'gzip'), makeLayer('arm64 app', 'gzip')], { arch: 'arm64' });
 const amdAtt = attestationFor(amd);
 const armAtt = attestationFor(arm);
-const indexBytes = Buffer.from(
-  JSON.stringify({
-    schemaVersion: 2,
-    mediaType: MediaTypes.ociIndex,
-    manifests: [
-      { ...amd.descriptor, platform: { architecture: 'amd64', os: 'linux' } },
-      { ...arm.descriptor, platform: { architecture: 'arm64', os: 'linux' } },
-      amdAtt.descriptor,
-      armAtt.descriptor,
-    ],
-  }),
-);
+const indexBytes = ociIndexBytes([
+  { ...amd.descriptor, platform: { architecture: 'amd64', os: 'linux' } },
+  { ...arm.descriptor, platform: { architecture: 'arm64', os: 'linux' } },
+  amdAtt.descriptor,
+  armAtt.descriptor,
+]);
 const index: Descriptor = { mediaType: MediaTypes.ociIndex, digest: sha256Of(indexBytes), size: indexBytes.length };
 
 /** A source that says which blobs it holds, so an absent child is "not included" (included-children.ts). */

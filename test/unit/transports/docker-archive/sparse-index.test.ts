@@ -12,6 +12,7 @@ import { ExitCode } from '../../../../src/errors.js';
 import { sha256Of, type Digest } from '../../../../src/model/digest.js';
 import { MediaTypes } from '../../../../src/model/media-types.js';
 import { balerInProcess, balerInProcessOk } from '../../../helpers/cli-in-process.js';
+import { attestationEntry, ociIndexBytes } from '../../../helpers/image-index.js';
 import { configFor, layerTar, tarList, tarMember, writeTar, type Member } from './archive-builder.js';
 
 const blob = (d: Digest): string => `blobs/sha256/${d.slice(7)}`;
@@ -38,23 +39,12 @@ async function writeSparseArchive(file: string, leaveOut: (m: Member) => boolean
     }),
   );
   const md = sha256Of(manifest);
-  const index = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaTypes.ociIndex,
-      manifests: [
-        { mediaType: MediaTypes.ociManifest, digest: md, size: manifest.length, platform: { architecture: 'amd64', os: 'linux' } },
-        { mediaType: MediaTypes.ociManifest, digest: sha256Of('arm64 manifest, never pulled'), size: 1234, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
-        {
-          mediaType: MediaTypes.ociManifest,
-          digest: sha256Of('attestation manifest, never pulled'),
-          size: 840,
-          platform: { architecture: 'unknown', os: 'unknown' },
-          annotations: { 'vnd.docker.reference.digest': md, 'vnd.docker.reference.type': 'attestation-manifest' },
-        },
-      ],
-    }),
-  );
+  // the arm64 manifest and the attestation manifest were never pulled: listed, not saved
+  const index = ociIndexBytes([
+    { mediaType: MediaTypes.ociManifest, digest: md, size: manifest.length, platform: { architecture: 'amd64', os: 'linux' } },
+    { mediaType: MediaTypes.ociManifest, digest: sha256Of('arm64 manifest, never pulled'), size: 1234, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+    attestationEntry({ digest: sha256Of('attestation manifest, never pulled'), size: 840 }, md),
+  ]);
   const id = sha256Of(index);
   const members: Member[] = [
     { name: 'blobs/', type: 'dir' },
@@ -66,11 +56,7 @@ async function writeSparseArchive(file: string, leaveOut: (m: Member) => boolean
     { name: 'oci-layout', body: '{"imageLayoutVersion": "1.0.0"}' },
     {
       name: 'index.json',
-      body: JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociIndex,
-        manifests: [{ mediaType: MediaTypes.ociIndex, digest: id, size: index.length, annotations: { 'io.containerd.image.name': 'docker.io/library/sparse:1', 'org.opencontainers.image.ref.name': '1' } }],
-      }),
+      body: ociIndexBytes([{ mediaType: MediaTypes.ociIndex, digest: id, size: index.length, annotations: { 'io.containerd.image.name': 'docker.io/library/sparse:1', 'org.opencontainers.image.ref.name': '1' } }]),
     },
     { name: 'manifest.json', body: JSON.stringify([{ Config: blob(sha256Of(cfg)), RepoTags: ['sparse:1'], Layers: [blob(sha256Of(gz))] }]) },
     { name: 'repositories', body: JSON.stringify({ sparse: { '1': sha256Of(layer).slice(7) } }) },

@@ -71,14 +71,26 @@ test('a stream split into 321-byte chunks yields the same records as whole lines
   assert.equal(noNl.length, lines.length);
 });
 
-test('a truncated gzip file is E_TRUNCATED and a non-gzip file E_FORMAT, naming the file', async () => {
+test('a damaged gzip file is one E_TRUNCATED/E_FORMAT line naming the file, in the words of every gzip input', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'baler-ts-'));
   tmp.push(dir);
   const gz = gzipSync(Buffer.from(`${SEGMENT}\n${FILE}\n`.repeat(50)));
-  const cut = join(dir, 'cut.json.gz');
-  await writeFile(cut, gz.subarray(0, gz.length - 20));
-  await assert.rejects(collect(readTarSplitFile(cut)), (e: unknown) => e instanceof BalerError && e.code === 'E_TRUNCATED' && e.message.includes(cut));
-  const plain = join(dir, 'plain.json.gz');
-  await writeFile(plain, `${SEGMENT}\n`);
-  await assert.rejects(collect(readTarSplitFile(plain)), (e: unknown) => e instanceof BalerError && e.code === 'E_FORMAT' && e.message.includes(plain));
+  // Go's gzip reader (Docker's) takes members back to back, and nothing else after the last one
+  const cases = [
+    ['cut.json.gz', gz.subarray(0, gz.length - 20), 'E_TRUNCATED', 'truncated gzip data'],
+    ['empty.json.gz', Buffer.alloc(0), 'E_TRUNCATED', 'truncated gzip data'],
+    ['plain.json.gz', Buffer.from(`${SEGMENT}\n`), 'E_FORMAT', 'corrupt gzip data (incorrect header check)'],
+    ['padded.json.gz', Buffer.concat([gz, Buffer.alloc(512)]), 'E_FORMAT', 'corrupt gzip data (zero bytes after a member)'],
+    ['garbage.json.gz', Buffer.concat([gz, Buffer.from('garbage')]), 'E_FORMAT', 'corrupt gzip data (incorrect header check)'],
+  ] as const;
+  for (const [name, bytes, code, fault] of cases) {
+    const file = join(dir, name);
+    await writeFile(file, bytes);
+    await assert.rejects(collect(readTarSplitFile(file)), (e: unknown) => e instanceof BalerError && e.code === code && e.message === `${file}: ${fault}`, name);
+  }
+  const twoMembers = join(dir, 'two-members.json.gz');
+  await writeFile(twoMembers, Buffer.concat([gz, gz]));
+  assert.equal((await collect(readTarSplitFile(twoMembers))).length, 200);
+  const missing = join(dir, 'missing.json.gz');
+  await assert.rejects(collect(readTarSplitFile(missing)), (e: unknown) => e instanceof BalerError && e.code === 'E_NOT_FOUND' && e.message === `${missing}: no such file or directory`);
 });
