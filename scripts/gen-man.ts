@@ -38,7 +38,7 @@ const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['BALER_DEBUG', 'Set to 1 to print stack traces with errors.'],
   ['BALER_TMPDIR', 'Directory for temporary files (spooled archives, converted layers); default: the system temp dir.'],
   ['BALER_CACHE_DIR', 'The cache directory; default $XDG_CACHE_HOME/baler, else ~/.cache/baler.'],
-  ['BALER_NO_CACHE', 'Set to 1 to neither use nor fill the cache of verified layer pairs: every compressed layer is then decompressed to check its diff_id.'],
+  ['BALER_NO_CACHE', 'Set to 1 to neither use nor fill the cache of verified layer pairs: every compressed layer whose diff_id is checked (load, verify, save --verify-diff-ids) is then decompressed for it.'],
   ['NO_COLOR', 'When set, baler prints no colours.'],
   ['DOCKER_HOST', 'The Docker daemon socket for the docker transport (unix:///path); default /var/run/docker.sock.'],
   [
@@ -96,7 +96,7 @@ export function mainPage(): Page {
       {
         title: 'DESCRIPTION',
         blocks: paragraphs(
-          'baler saves, loads, exports and imports container images with or without a Docker daemon. It reads and writes docker-archive (docker save/load, every Docker version including the Docker 25 hybrid), oci-archive and OCI layout directories, reads a stopped Docker data root offline, and keeps images in an embedded OCI store.\n\nEvery command copies images through one pipeline that verifies each blob against its digest and each layer against its diff_id, and commits nothing when something does not match or the command is interrupted. Run baler without arguments on a terminal for the interactive screen.',
+          'baler saves, loads, exports and imports container images with or without a Docker daemon. It reads and writes docker-archive (docker save/load, every Docker version including the Docker 25 hybrid), oci-archive and OCI layout directories, reads a stopped Docker data root offline, and keeps images in an embedded OCI store.\n\nEvery command copies images through one pipeline that verifies each blob against its digest and commits nothing when something does not match or the command is interrupted. load, verify, import and a layer decompressed on the way also check each layer against its diff_id, a layer the destination already holds included; save keeps a compressed layer without inflating it for that, as skopeo copy does, unless given --verify-diff-ids. Run baler without arguments on a terminal for the interactive screen.',
         ),
       },
       { title: 'COMMANDS', blocks: commands.map((c) => ({ kind: 'item', term: `baler-${c.spec.name}(1)`, text: c.spec.summary })) },

@@ -16,6 +16,7 @@ import type { PrehashedBlobFiles } from './prehashed-blob-files.js';
 import { DeferredPassThrough } from './deferred-pass-through.js';
 import { DiffIdTee } from './diff-id-tee.js';
 import { verifiedDiffIds } from './verified-diff-ids.js';
+import { checkPresentLayer, type PresentLayerFacts } from './present-layer-check.js';
 import type { BlobState } from './events.js';
 import { cancelled, fetchLayer, type FetchedLayer, type FetchReport } from './fetch-verified.js';
 import { decideLayer, layerCompressionClaimed } from './plan.js';
@@ -61,8 +62,13 @@ export interface CopiedLayer {
   readonly compression: Compression;
   /** True when the stored bytes differ from the source's (digest, size and media type change). */
   readonly converted: boolean;
-  /** The sink had the blob already; nothing was read. */
+  /** The sink had the blob already; nothing was written (it may have been read to check its diff_id). */
   readonly skipped: boolean;
+  /**
+   * The diff_id this blob's content is proven to hash to (checked now, or vouched for by its digest or a
+   * verified pair); undefined when it was not checked ('when-converting' and kept compressed).
+   */
+  readonly provenDiffId: Digest | undefined;
   readonly bytesRead: number;
   readonly bytesWritten: number;
 }
@@ -76,12 +82,22 @@ export interface CopiedLayer {
 export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   const { layer, sink } = job;
 
-  // === skip a layer the sink already has (only when the bytes would be kept as they are)
+  const diffWhat = diffIdMismatchWhat(job.what, job.diffId);
+  // === skip a layer the sink already has (only when the bytes would be kept as they are), once its
+  // content is known to match this image's diff_id when the copy checks diff_ids (present-layer-check.ts)
   const claimed = layerCompressionClaimed(layer);
   if (claimed && decideLayer(claimed, sink.caps, job.asked).kind === 'keep' && (await sink.hasBlob(layer.digest))) {
     job.prehashed?.drop(layer.digest);
+    let facts: PresentLayerFacts = { proven: claimed === 'none' && layer.digest === job.diffId ? job.diffId : undefined, bytesRead: 0 };
+    if (job.diffIds !== 'when-converting') {
+      const pairs = verifiedDiffIds();
+      const onProgress = (done: number): void => job.onState('hashing', done, layer.size);
+      facts = await checkPresentLayer({ source: job.source, layer, diffId: job.diffId, claimed, what: job.what, diffWhat, pairs, onProgress, ...(job.signal ? { signal: job.signal } : {}) }).catch((err: unknown) => {
+        throw explain(err, err, job.signal);
+      });
+    }
     job.onState('skipped-present', 0, layer.size);
-    return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, bytesRead: 0, bytesWritten: 0 };
+    return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, provenDiffId: facts.proven, bytesRead: facts.bytesRead, bytesWritten: 0 };
   }
   if (job.signal?.aborted) throw cancelled(job.signal);
 
@@ -118,7 +134,6 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   stages.push(isVouchedFor(raw, layer.digest, layer.size) ? new CountingStream() : new VerifyingStream(layer.digest, layer.size, job.what));
 
   // === verify the uncompressed content against the config's diff_id, converting if the sink needs it
-  const diffWhat = `${job.what}: uncompressed content does not match rootfs.diff_ids (${shortId(job.diffId)})`;
   let info: BlobInfo;
   // kept bytes keep their descriptor as it is (a lying media type included, formats.md §2.3), so a
   // second copy that skips the blob as present writes the very same manifest
@@ -129,10 +144,13 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
   const pairs = actual !== 'none' ? verifiedDiffIds() : undefined;
   // true when this copy decompresses and checks the diff_id behind the source check: a pair to remember
   let checksPair = action.kind === 'convert' && actual !== 'none';
+  // what the stored content is proven to hash to once the copy succeeds (CopiedLayer.provenDiffId)
+  let provenDiffId: Digest | undefined = job.diffId;
   if (action.kind === 'keep') {
     // an uncompressed layer's digest IS its diff_id: the source check above covers both, unless they differ
     if (actual === 'none' && job.diffId !== layer.digest) stages.push(new VerifyingStream(job.diffId, undefined, diffWhat));
-    else if (actual !== 'none' && job.diffIds !== 'when-converting' && !(await pairs?.knows(layer.digest, actual, job.diffId))) {
+    else if (actual !== 'none' && job.diffIds === 'when-converting') provenDiffId = undefined;
+    else if (actual !== 'none' && !(await pairs?.knows(layer.digest, actual, job.diffId))) {
       stages.push(new DiffIdTee(actual, job.diffId, diffWhat));
       checksPair = true;
     }
@@ -174,6 +192,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
       compression: storedCompression,
       converted: action.kind === 'convert' || stored.digest !== layer.digest,
       skipped: false,
+      provenDiffId,
       bytesRead: meter.bytes,
       bytesWritten: stored.size,
     };
@@ -192,6 +211,11 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
     }
     throw why;
   }
+}
+
+/** How a layer whose content does not hash to its config's diff_id is named in the error. */
+export function diffIdMismatchWhat(what: string, diffId: Digest): string {
+  return `${what}: uncompressed content does not match rootfs.diff_ids (${shortId(diffId)})`;
 }
 
 /** Re-reads the source blob to tell a corrupted blob (digest mismatch) from a well-hashed but malformed one. */

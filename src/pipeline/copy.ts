@@ -1,4 +1,5 @@
 import { BalerError } from '../errors.js';
+import { digestMismatch } from '../io/hashing.js';
 import { makeTempDir, type TempDir } from '../io/temp.js';
 import type { Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
@@ -9,7 +10,7 @@ import { configPlatform } from '../model/image-config.js';
 import { formatPlatform } from '../model/platform.js';
 import type { ImageSink, ImageSource, NameMove } from '../transports/types.js';
 import { attestationLabel, attestationsToKeep, copyAttestation } from './attestations.js';
-import { copyConfig, copyLayer, type CopiedLayer, type DiffIdCheck } from './blob-copy.js';
+import { copyConfig, copyLayer, diffIdMismatchWhat, type CopiedLayer, type DiffIdCheck } from './blob-copy.js';
 import type { CopyEvent, CopyEventHandler, PlannedImage } from './events.js';
 import type { DeltaRecorder } from './delta-recorder.js';
 import { cancelled } from './fetch-verified.js';
@@ -354,7 +355,15 @@ async function copyImageNode(node: ImageNode, ctx: NodeCopyContext, label: strin
       });
       ctx.layerCopies.set(layer.digest, p);
     }
-    return p.catch(stopOthers);
+    // one blob inflates to one content: an image sharing a blob whose content an earlier image proved
+    // to hash to another diff_id lies about it (skipping the copy must not skip that)
+    const diffId = diffIds[i] as Digest;
+    return p
+      .then((c) => {
+        if (c.provenDiffId !== undefined && c.provenDiffId !== diffId) throw digestMismatch(diffIdMismatchWhat(`${label}: layer ${i}`, diffId), diffId, c.provenDiffId);
+        return c;
+      })
+      .catch(stopOthers);
   });
   // the config's failure, if any, is firstFailure
   const [, ...settled] = await Promise.allSettled([configJob, ...jobs]);

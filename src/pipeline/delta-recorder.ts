@@ -44,7 +44,8 @@ export class DeltaRecorder {
     } else {
       this.expected.set(layer.digest, { digest: layer.digest, size: layer.size, diffId, mediaType: layer.mediaType, images: [image] });
     }
-    return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, bytesRead: 0, bytesWritten: 0 };
+    // the pair matched the receiving side's inventory; nothing here read the content
+    return { digest: layer.digest, size: layer.size, compression: claimed, converted: false, skipped: true, provenDiffId: undefined, bytesRead: 0, bytesWritten: 0 };
   }
 
   /**
