@@ -2,11 +2,12 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { equivalentCommand } from '../cli/command-line.js';
 import { computeImageChanges } from '../image/layer-changes.js';
-import { HelpOverlay } from './components/HelpOverlay.js';
+import { HELP_MIN_ROWS, HelpOverlay, helpView } from './components/HelpOverlay.js';
 import { KeyHints, hintRows } from './components/KeyHints.js';
 import { useTheme } from './components/theme.js';
+import { wrapWords } from './format.js';
 import { useCopyEvents } from './hooks/use-copy-events.js';
-import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { type TerminalSize, useTerminalSize } from './hooks/use-terminal-size.js';
 import { ActionScreen } from './screens/ActionScreen.js';
 import { DoneScreen } from './screens/DoneScreen.js';
 import { ImagesScreen } from './screens/ImagesScreen.js';
@@ -61,6 +62,16 @@ function progressTitle(s: TuiState): string {
   return a.verb === 'load' ? `load ${a.images.join(' ')} into the store` : `save ${a.images.join(' ')} -> ${a.output}`;
 }
 
+/**
+ * The help overlay takes the place of the screen and its key hints: every row under the title. The
+ * Progress screen's title, printed above the live region, wraps on a narrow terminal; when it is too
+ * long to leave the overlay its least, the terminal scrolls it away rather than the overlay's top.
+ */
+function helpHeight(s: TuiState, { rows, columns }: TerminalSize): number {
+  const titleRows = s.screen === 'progress' ? wrapWords(`baler · Progress · ${progressTitle(s)}`, columns).length : 1;
+  return Math.min(rows - 2, Math.max(HELP_MIN_ROWS, rows - 1 - titleRows));
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -84,6 +95,8 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   const { exit } = useApp();
   const { stdout, write } = useStdout();
   const size = useTerminalSize();
+  const sizeRef = useRef(size);
+  sizeRef.current = size;
   const theme = useTheme();
   const commands = useRef<string[]>([]);
   const copyAbort = useRef<AbortController | undefined>(undefined);
@@ -221,6 +234,10 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
           return copyAbort.current?.abort();
         case 'open-layers':
           return openLayers(intent.image);
+        case 'scroll-help': {
+          const max = helpView(helpHeight(stateRef.current, sizeRef.current), sizeRef.current.columns, 0).maxStart;
+          return dispatch({ type: 'help/scroll', delta: intent.delta, max });
+        }
         case 'stop-listing':
           // a compressed archive would go on spooling to the temp dir for a list nobody waits for
           return loadAbort.current?.abort();
@@ -255,12 +272,13 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   }
   // One row short of the terminal: a frame as tall as the screen makes Ink clear and redraw everything.
   const height = rows - 1;
-  const hints = hintsFor(state);
+  // the overlay says itself how to scroll and close it
+  const hints = state.help ? [] : hintsFor(state);
   // the title, the hints (wrapped on a narrow terminal) and a blank row above them
   const bodyH = height - 2 - hintRows(hints, columns);
   const full = state.screen !== 'progress';
   let body;
-  if (state.help) body = <HelpOverlay />;
+  if (state.help) body = <HelpOverlay height={helpHeight(state, size)} width={columns} scroll={state.helpScroll} />;
   else if (state.screen === 'source') body = <SourceScreen state={state} width={columns} height={bodyH} />;
   else if (state.screen === 'images') body = <ImagesScreen state={state} width={columns} height={bodyH} />;
   else if (state.screen === 'action') body = <ActionScreen state={state} width={columns} height={bodyH} {...(services.storeFlag ? { storeFlag: services.storeFlag } : {})} />;

@@ -54,3 +54,39 @@ export function truncateStart(s: string, width: number): string {
 export function wrappedRows(lines: readonly string[], width: number): number {
   return lines.reduce((n, line) => n + Math.max(1, Math.ceil(line.length / Math.max(1, width))), 0);
 }
+
+/**
+ * `text` in rows of at most `width` columns, broken between words as a reader expects (a word longer
+ * than a row is cut across rows); leading spaces indent every row. Screens that share out rows render
+ * these rows themselves, so Ink's own wrapping can never take more rows than they counted.
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const indent = /^ */.exec(text)?.[0] ?? '';
+  const w = Math.max(1, width - indent.length);
+  const rows: string[] = [];
+  let row = '';
+  for (const word of text.slice(indent.length).split(' ')) {
+    let rest = word;
+    if (row && row.length + 1 + rest.length <= w) {
+      row += ` ${rest}`;
+      continue;
+    }
+    if (row) rows.push(row);
+    while (rest.length > w) {
+      rows.push(rest.slice(0, w));
+      rest = rest.slice(w);
+    }
+    row = rest;
+  }
+  rows.push(row);
+  return indent.length < width ? rows.map((r) => indent + r) : rows;
+}
+
+/** The first `rows` rows of `text` wrapped at `width`, the last one ending in … when some are left out. */
+export function wrapWithin(text: string, width: number, rows: number): string[] {
+  const all = wrapWords(text, width);
+  if (all.length <= rows) return all;
+  const kept = all.slice(0, Math.max(0, rows));
+  const last = kept.pop();
+  return last === undefined ? [] : [...kept, `${last.slice(0, Math.max(0, width - 1))}…`];
+}

@@ -16,17 +16,20 @@ interface Props {
 const ID_W = 12;
 const SIZE_W = 9;
 const CREATED_W = 16;
+/** Narrower than this, the ID column goes: on 40 columns it would leave names 10. */
+const ID_FROM = 50;
 
 /** name:tag, ID, size, created; `›` marks the cursor and `[x]` a selected image. */
 export function ImageTable({ rows, cursor, selected, width, height }: Props) {
   const t = useTheme();
   const showCreated = width >= 70;
-  const nameW = Math.max(10, width - 6 - ID_W - SIZE_W - (showCreated ? CREATED_W + 1 : 0) - 3);
+  const showId = width >= ID_FROM;
+  const nameW = Math.max(10, width - 6 - (showId ? ID_W + 1 : 0) - SIZE_W - (showCreated ? CREATED_W + 1 : 0) - 2);
   // the header takes a row, and a list longer than the window one more for its "x-y of n" line
   const bodyHeight = Math.max(1, rows.length > height - 1 ? height - 2 : height - 1);
   const start = windowStart(cursor, rows.length, bodyHeight);
   const shown = rows.slice(start, start + bodyHeight);
-  const header = `      ${'NAME'.padEnd(nameW)} ${'ID'.padEnd(ID_W)} ${'SIZE'.padStart(SIZE_W)}${showCreated ? ` ${'CREATED'.padEnd(CREATED_W)}` : ''}`;
+  const header = `      ${'NAME'.padEnd(nameW)} ${showId ? `${'ID'.padEnd(ID_W)} ` : ''}${'SIZE'.padStart(SIZE_W)}${showCreated ? ` ${'CREATED'.padEnd(CREATED_W)}` : ''}`;
   return (
     <Box flexDirection="column" height={height}>
       <Text bold wrap="truncate">
@@ -36,7 +39,7 @@ export function ImageTable({ rows, cursor, selected, width, height }: Props) {
         const at = start + i === cursor;
         const sel = selected.includes(r.key);
         const name = r.names.length ? r.names.join(', ') : '<none>';
-        const line = `${at ? '›' : ' '} ${sel ? '[x]' : '[ ]'} ${truncate(name, nameW).padEnd(nameW)} ${shortHex(r.id).padEnd(ID_W)} ${formatBytes(r.size).padStart(SIZE_W)}${
+        const line = `${at ? '›' : ' '} ${sel ? '[x]' : '[ ]'} ${truncate(name, nameW).padEnd(nameW)} ${showId ? `${shortHex(r.id).padEnd(ID_W)} ` : ''}${formatBytes(r.size).padStart(SIZE_W)}${
           showCreated ? ` ${formatCreated(r.created).padEnd(CREATED_W)}` : ''
         }`;
         return (

@@ -5,16 +5,14 @@ import { windowStart } from '../components/window.js';
 import { KIND_LABELS, type ActionKind, type FormField } from '../state/action-form.js';
 import type { TuiState } from '../state/machine.js';
 import { formFields, plannedCopy, selectedImages, selectionRefs } from '../state/selectors.js';
-import { truncate, wrappedRows } from '../format.js';
+import { truncate, truncateStart, wrapWithin, wrapWords } from '../format.js';
 
 /** Fields kept in view however short the terminal: the one under the cursor and its neighbours. */
 const FIELDS_MIN = 3;
 
-/** `text` cut to what fits in `rows` wrapped rows of `width`, its end marked when it was cut. */
-function fitRows(text: string, width: number, rows: number): string {
-  const most = Math.max(1, rows) * Math.max(1, width);
-  return text.length <= most ? text : `${text.slice(0, most - 1)}…`;
-}
+/** Columns before a field's value: the marker, the label and a space. */
+const LABEL_W = 12;
+const VALUE_AT = 2 + LABEL_W + 1;
 
 interface ActionLayout {
   /** Fields shown, a window over the list that keeps the cursor in view. */
@@ -48,11 +46,17 @@ function actionLayout(p: { fields: number; cursor: number; errorRows: number; co
   return { first: windowStart(p.cursor, p.fields, shown), shown, errorRows, commandRows, gapUnderHeading, commandLabel, gapAboveCommand };
 }
 
-function fieldValue(f: FormField, editingHere: boolean): string {
+/**
+ * A field's value in `room` columns. The choice made stays whole in its ‹›, the others go first when they
+ * do not all fit; a typed value keeps its end, where the typing goes on and a path names its file.
+ */
+function fieldValue(f: FormField, editingHere: boolean, room: number): string {
   if (f.type === 'choice') {
-    return (f.choices ?? []).map((c) => (c === f.value ? `‹${f.id === 'kind' ? KIND_LABELS[c as ActionKind] : c}›` : f.id === 'kind' ? '' : ` ${c} `)).filter(Boolean).join('');
+    const label = (c: string): string => (f.id === 'kind' ? KIND_LABELS[c as ActionKind] : c);
+    const all = (f.choices ?? []).map((c) => (c === f.value ? `‹${label(c)}›` : f.id === 'kind' ? '' : ` ${c} `)).filter(Boolean).join('');
+    return all.length <= room ? all : `‹${truncate(label(f.value), room - 2)}›`;
   }
-  return `${f.value || (f.id === 'platform' ? '(all / as stored)' : '')}${editingHere ? '▌' : ''}`;
+  return truncateStart(`${f.value || (f.id === 'platform' ? '(all / as stored)' : '')}${editingHere ? '▌' : ''}`, room);
 }
 
 /** What to do with the selection; the command line underneath always shows the plain equivalent. */
@@ -63,22 +67,22 @@ export function ActionScreen({ state, width, height, storeFlag }: { state: TuiSt
   // images, not names: one image may carry several names, all of which the command lists
   const count = selectedImages(state).length;
   const plan = plannedCopy(state);
-  const labelW = 12;
   const nothingToDo = fields.length === 2 && fields[0]?.choices?.length === 0;
   const error = state.formError ? `✗ ${state.formError}` : '';
   const command = 'error' in plan ? `(${plan.error})` : equivalentCommand(plan.action, storeFlag ? { storeFlag } : {});
   const layout = actionLayout({
     fields: fields.length,
     cursor: state.form.field,
-    errorRows: error ? wrappedRows([error], width) : 0,
-    commandRows: wrappedRows([command], width),
+    errorRows: error ? wrapWords(error, width).length : 0,
+    commandRows: wrapWords(command, width).length,
     notice: nothingToDo,
     height,
   });
   const last = layout.first + layout.shown - 1;
+  const heading = `Action for ${count} image${count === 1 ? '' : 's'}: `;
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">{`Action for ${count} image${count === 1 ? '' : 's'}: ${truncate(refs.join(' '), width - 20)}`}</Text>
+      <Text bold wrap="truncate">{`${heading}${truncate(refs.join(' '), width - heading.length)}`}</Text>
       {layout.gapUnderHeading ? <Text> </Text> : null}
       {nothingToDo ? <Text {...t.fg('red')}>Nothing this source can do yet.</Text> : null}
       {fields.slice(layout.first, last + 1).map((f, j) => {
@@ -95,16 +99,22 @@ export function ActionScreen({ state, width, height, storeFlag }: { state: TuiSt
         }
         return (
           <Text key={f.id} wrap="truncate" inverse={at && !state.form.editing}>
-            {`${marker} ${f.label.padEnd(labelW)} ${fieldValue(f, at && state.form.editing)}`}
+            {`${marker} ${f.label.padEnd(LABEL_W)} ${fieldValue(f, at && state.form.editing, width - VALUE_AT)}`}
           </Text>
         );
       })}
       {layout.gapAboveCommand ? <Text> </Text> : null}
-      {error && layout.errorRows > 0 ? <Text {...t.fg('red')}>{fitRows(error, width, layout.errorRows)}</Text> : null}
+      {wrapWithin(error, width, layout.errorRows).map((row, i) => (
+        <Text key={`error${i}`} wrap="truncate" {...t.fg('red')}>
+          {row}
+        </Text>
+      ))}
       {layout.commandLabel ? <Text dimColor>Equivalent command:</Text> : null}
-      <Text wrap="wrap" {...t.fg('cyan')}>
-        {fitRows(command, width, layout.commandRows)}
-      </Text>
+      {wrapWithin(command, width, layout.commandRows).map((row, i) => (
+        <Text key={`command${i}`} wrap="truncate" {...t.fg('cyan')}>
+          {row}
+        </Text>
+      ))}
     </Box>
   );
 }

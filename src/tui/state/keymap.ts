@@ -33,6 +33,8 @@ export type Intent =
   | { kind: 'start-copy' }
   | { kind: 'cancel-copy' }
   | { kind: 'open-layers'; image: Digest }
+  /** How far the help overlay scrolls depends on the terminal's size, which App knows. */
+  | { kind: 'scroll-help'; delta: number }
   /** Esc left a list still loading: App stops the listing, whose result must then change nothing. */
   | { kind: 'stop-listing' }
   | { kind: 'quit' };
@@ -70,7 +72,10 @@ export function intentsForKey(s: TuiState, input: string, key: KeyLike): Intent[
     return [{ kind: 'quit' }];
   }
   if (isLoading(s)) return typedAhead(s, input, key);
-  if (s.help) return [d({ type: 'help/toggle' })];
+  if (s.help) {
+    const delta = moveDelta(input, key);
+    return delta ? [{ kind: 'scroll-help', delta }] : [d({ type: 'help/toggle' })];
+  }
   const typing = isTyping(s);
   if (!typing && input === '?') return [d({ type: 'help/toggle' })];
   const busy = s.screen === 'progress' && (s.progress.status === 'running' || s.progress.status === 'cancelling');

@@ -69,6 +69,8 @@ export interface LayersState {
 export interface TuiState {
   screen: ScreenName;
   help: boolean;
+  /** The first key in view in the help overlay, which scrolls on a short terminal. */
+  helpScroll: number;
   quit: boolean;
   actions: TuiServices['actions'];
   sourceChoices: SourceChoice[];
@@ -105,6 +107,7 @@ export interface TypedKey {
 
 export type TuiAction =
   | { type: 'help/toggle' }
+  | { type: 'help/scroll'; delta: number; max: number }
   | { type: 'quit' }
   | { type: 'nav/back' }
   | { type: 'nav/to'; screen: ScreenName }
@@ -150,6 +153,7 @@ export function initialState(sourceChoices: SourceChoice[], actions: TuiServices
   return {
     screen: 'source',
     help: false,
+    helpScroll: 0,
     quit: false,
     actions,
     sourceChoices,
@@ -237,7 +241,9 @@ function afterStop(a: { aftermath?: CopyAftermath; notices?: readonly string[] }
 export function reduce(s: TuiState, a: TuiAction): TuiState {
   switch (a.type) {
     case 'help/toggle':
-      return { ...s, help: !s.help };
+      return { ...s, help: !s.help, helpScroll: 0 };
+    case 'help/scroll':
+      return { ...s, helpScroll: clamp(s.helpScroll + a.delta, 0, Math.max(0, a.max)) };
     case 'quit':
       return { ...s, quit: true };
     case 'nav/back': {
