@@ -50,6 +50,7 @@ const FINAL_FRAME_MS = 150;
  * and its key hints in rows - 1. A shorter one gets one line saying so rather than a frame that overflows.
  */
 const MIN_ROWS = 10;
+const MIN_COLUMNS = 30;
 
 const TITLES: Record<ScreenName, string> = { source: 'Source', images: 'Images', action: 'Action', progress: 'Progress', layers: 'Layer browser', done: 'Done' };
 
@@ -256,16 +257,18 @@ export function App({ services, onExit }: { services: TuiServices; onExit: (o: O
   const { columns, rows } = size;
   // mounted whatever replaces the live region below it: a <Static> mounted again prints its rows again
   const log = state.screen === 'progress' ? <ProgressLog state={state} title={progressTitle(state)} /> : null;
-  if (rows < MIN_ROWS) {
+  // narrower than this, the key hints wrap into most of the rows and a list has no room for its cursor row
+  const short = rows < MIN_ROWS ? `${rows} rows, needs ${MIN_ROWS}` : columns < MIN_COLUMNS ? `${columns} columns, needs ${MIN_COLUMNS}` : undefined;
+  if (short !== undefined) {
     // Keys still work (q quits, a copy can be cancelled); the screen comes back once the terminal grows.
     return (
       <>
         {log}
-        <Text wrap="truncate">
+        <Text wrap="wrap">
           <Text bold {...theme.fg('magenta')}>
             baler
           </Text>
-          <Text dimColor>{` · ${TITLES[state.screen]} · terminal too small: ${rows} rows, needs ${MIN_ROWS}`}</Text>
+          <Text dimColor>{` · ${TITLES[state.screen]} · terminal too small: ${short}`}</Text>
         </Text>
       </>
     );

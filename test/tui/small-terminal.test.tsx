@@ -247,3 +247,27 @@ describe('Done screen on a short terminal', () => {
     assert.match(app.frame(), /^baler save -o debian_12\.tar debian:12$/m);
   });
 });
+
+describe('every screen on a narrow terminal', () => {
+  for (const [name, screen] of Object.entries(SCREENS)) {
+    it(`${name}: below 30 columns one line says the terminal is too narrow; at 30 the frame fits its width again`, async () => {
+      const app = renderApp();
+      // reached at 30 columns, so what Progress prints above its live region is that wide too
+      resize(app, 24, 30);
+      await screen.reach(app);
+      resize(app, 24, 20);
+      const saysTooSmall = (): boolean => app.frame().replace(/\s+/g, ' ').includes('terminal too small: 20 columns, needs 30');
+      await waitFor(saysTooSmall, 'the too-small line', app.frame);
+      // wrapped, not cut: at 20 columns a cut line would not say what is wrong
+      const lines = app.frame().split('\n');
+      const said = lines.slice(lines.findLastIndex((l) => l.startsWith('baler'))).map((l) => l.trim());
+      assert.equal(said.join(' '), `baler · ${name} · terminal too small: 20 columns, needs 30`);
+      resize(app, 24, 30);
+      await waitFor(() => !saysTooSmall(), 'the screen back', app.frame);
+      await waitFor(() => onScreen(app).length <= 23, 'a frame of at most 23 lines', app.frame);
+      // a title may wrap at 30 columns (Progress names its copy)
+      assert.ok(onScreen(app).join(' ').startsWith(`baler · ${name}`), app.frame());
+      for (const line of onScreen(app)) assert.ok([...line].length <= 30, `wider than 30 columns: ${JSON.stringify(line)}`);
+    });
+  }
+});
