@@ -1,6 +1,12 @@
-import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { fromSystemError } from '../../errors.js';
-import { createAtomicFile } from '../../io/atomic-file.js';
+import { createAtomicFile, fsyncDir } from '../../io/atomic-file.js';
+import { onInterruptCleanup } from '../../io/cleanup.js';
+import { removeDeadTempFiles } from '../../io/leftovers.js';
+import { ownedTempName } from '../../io/temp-name.js';
 import type { Digest } from '../../model/digest.js';
 import { formatJournalLine, formatProgressLine, outEndOf, type BlobProgress, type JournalEntry } from './save-journal.js';
 
@@ -11,34 +17,36 @@ import { formatJournalLine, formatProgressLine, outEndOf, type BlobProgress, typ
  * bytes that were not written; being a hint, the next run still verifies everything it names.
  * Between entries, progress lines say how much of a large blob is in the file (only the newest that
  * is on disk is written, a few times a second at most). The file is only ever replaced atomically
- * (io/atomic-file.ts) or appended to: a crash leaves the old journal or the new one, never less.
+ * (an owner-tagged temp name, io/temp-name.ts, fsynced and renamed) or appended to: a crash leaves the
+ * old journal or the new one, never less. Lines are written to the temp file as soon as it holds the
+ * new text, so no line waits across the rename: once it is done, the new file has every line.
  */
 export class JournalFile {
   private readonly pending: JournalEntry[] = [];
   /** Taking entries and progress: until close(). */
   private open = true;
-  /** The file's descriptor, undefined once closed. */
+  /** The descriptor lines are written to (the temp file while a replacement is under way), undefined once closed. */
   private fd: number | undefined;
   private progressed: Array<{ line: BlobProgress; end: number }> = [];
   private readonly forgotten = new Set<Digest>();
   /** forget() replacing the file (settles, never rejects). */
   private replacing: Promise<void> | undefined;
-  /** Lines written after the replacement's text was taken: appended to the new file once it is in place. */
-  private held: string[] | undefined;
 
   private constructor(
     private readonly path: string,
-    fd: number,
     /** Entries in the file, so forget() can rewrite it without progress lines. */
     private readonly entries: JournalEntry[],
-  ) {
-    this.fd = fd;
-  }
+  ) {}
 
   static async create(path: string, kept: readonly JournalEntry[]): Promise<JournalFile> {
-    await replaceFile(path, kept.map(formatJournalLine).join(''));
-    // a plain fd, written synchronously: a line is on its way before the next blob starts
-    return new JournalFile(path, openSync(path, 'a'), [...kept]);
+    const journal = new JournalFile(path, [...kept]);
+    try {
+      await journal.replace();
+    } catch (err) {
+      journal.closeNow();
+      throw err;
+    }
+    return journal;
   }
 
   /** How far a blob entry being written got; `end` is where its `have` bytes end in the written bytes. */
@@ -51,8 +59,10 @@ export class JournalFile {
 
   /**
    * Drops every progress line of `digest` (written or pending): its bytes are not to be resumed from.
-   * The file is replaced by one without them (also once closed: a failed save may have kept its partial,
-   * and this journal, before the digest failed). Should that fail, the journal is closed as it was.
+   * The file is replaced by one without them (also once closed, as long as the caller still holds the
+   * partial's lock: a failed save may have kept its partial, and this journal, before the digest failed;
+   * once the lock is released the journal may be another run's, see forgetInJournal). Should the
+   * replacement fail, the journal is closed as it was, with every line written meanwhile.
    */
   forget(digest: Digest): Promise<void> {
     this.forgotten.add(digest);
@@ -66,28 +76,61 @@ export class JournalFile {
     return replaced;
   }
 
+  /**
+   * Replaces the file by its entries. The temp file is made, given the text and (while the journal is
+   * open) made the descriptor lines go to in one synchronous step, so a line is either in the entries
+   * the text is made of or written after it; the old descriptor is kept until the rename is done, for
+   * those lines to go back to should it fail.
+   */
   private async replace(): Promise<void> {
+    // what a SIGKILLed run left while replacing this journal
+    await removeDeadTempFiles(this.path);
+    const temp = ownedTempName(this.path);
     const text = this.entries.map(formatJournalLine).join('');
-    const held: string[] = [];
-    this.held = held;
+    let tempFd: number;
     try {
-      await replaceFile(this.path, text);
-      this.held = undefined;
-      if (this.fd === undefined) {
-        if (held.length > 0) appendFileSync(this.path, held.join(''));
-        return;
-      }
-      // the old descriptor writes to the file replaced
-      const old = this.fd;
-      this.fd = undefined;
-      closeSync(old);
-      this.fd = openSync(this.path, 'a');
-      if (held.length > 0) writeSync(this.fd, held.join(''));
+      tempFd = openSync(temp, 'wx', 0o644);
     } catch (err) {
-      this.held = undefined;
-      this.closeNow();
-      throw fromSystemError(err, this.path);
+      throw this.failed(err);
     }
+    const unregister = onInterruptCleanup(() => unlink(temp).catch(() => undefined));
+    const switched = this.open;
+    const old = this.fd;
+    try {
+      writeSync(tempFd, text);
+      if (switched) this.fd = tempFd;
+      await fsyncFd(tempFd);
+      await rename(temp, this.path);
+    } catch (err) {
+      unregister();
+      if (switched) await this.backTo(old, tempFd, Buffer.byteLength(text), temp);
+      closeFd(tempFd);
+      await unlink(temp).catch(() => undefined);
+      throw this.failed(err);
+    }
+    unregister();
+    // a switched descriptor now writes to the file at the journal's path
+    if (!switched) closeFd(tempFd);
+    else if (old !== undefined) closeFd(old);
+    await fsyncDir(dirname(this.path));
+  }
+
+  /** The replacement failed: lines written to the temp file after its text go to the old file, which stays. */
+  private async backTo(old: number | undefined, tempFd: number, textBytes: number, temp: string): Promise<void> {
+    if (this.fd !== tempFd) return;
+    this.fd = old;
+    if (old === undefined) return;
+    const meanwhile = await readFile(temp).catch(() => Buffer.alloc(0));
+    try {
+      if (meanwhile.length > textBytes) writeSync(old, meanwhile.subarray(textBytes));
+    } catch {
+      // the old file cannot be written either: it is closed as it is
+    }
+  }
+
+  private failed(err: unknown): Error {
+    this.closeNow();
+    return fromSystemError(err, this.path);
   }
 
   /** An entry complete in the output stream; written by flush() once `onDisk` covers it. */
@@ -111,10 +154,6 @@ export class JournalFile {
   }
 
   private write(line: string): void {
-    if (this.held) {
-      this.held.push(line);
-      return;
-    }
     if (this.fd === undefined) return;
     try {
       writeSync(this.fd, line);
@@ -134,18 +173,32 @@ export class JournalFile {
     this.open = false;
     const fd = this.fd;
     this.fd = undefined;
-    if (fd === undefined) return;
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
+    if (fd !== undefined) closeFd(fd);
   }
 }
 
-/** Replaces the journal at `path` by `text` atomically (owner-tagged temp name, fsync, rename). */
-async function replaceFile(path: string, text: string): Promise<void> {
+const fsyncFd = promisify(fsync);
+
+function closeFd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * forget() for a journal whose run has released the partial's lock (the caller has taken it again): the
+ * file is read again and replaced without `digest`'s progress lines, so lines another run wrote since
+ * are kept.
+ */
+export async function forgetInJournal(path: string, digest: Digest): Promise<void> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  const lines = text.split(/(?<=\n)/);
+  const keep = lines.filter((line) => !(line.includes('"have"') && !line.includes('"end"') && line.includes(`"${digest}"`)));
+  if (keep.length === lines.length) return;
   const file = await createAtomicFile(path, { overwrite: true });
-  file.stream.end(text);
+  file.stream.end(keep.join(''));
   await file.commit();
 }

@@ -5,9 +5,11 @@ import { pipeline } from 'node:stream/promises';
 import { compressor } from '../../codecs/index.js';
 import { MemberCompressor } from '../../codecs/member-compressor.js';
 import { fromSystemError } from '../../errors.js';
+import { removeDeadTempFiles } from '../../io/leftovers.js';
+import type { Digest } from '../../model/digest.js';
 import type { LayerCompression } from '../../model/media-types.js';
 import { openPartialParts, partialPartPath, removePartialParts } from '../split/partial-parts.js';
-import { JournalFile } from './journal-file.js';
+import { forgetInJournal, JournalFile } from './journal-file.js';
 import { openPartialFile } from './partial-file.js';
 import { lockPartial, lockPathFor } from './partial-lock.js';
 import type { StoreWriter } from './partial-store.js';
@@ -139,8 +141,7 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
             ...kept,
             forget(): void {
               if (state === 'committed') return; // the journal is gone with the partial
-              // the journal is a hint; the partial is re-verified by the next run anyway
-              journalFile.forget(kept.digest).catch(() => undefined);
+              forgetKept(kept.digest);
             },
           },
         }
@@ -149,6 +150,23 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
         : {}),
   };
   const removePrefix = (): Promise<void> => unlink(prefixPathFor(output)).catch(() => undefined);
+  /*
+   * A kept start that proved bad must leave the journal: the next run re-hashes it only against the
+   * sha256 the journal recorded, which bad bytes written faithfully pass. The pipeline may say so after
+   * discard() released the lock; the journal may then be another run's, so it is rewritten only under
+   * the lock taken again. A run holding the lock instead has read the journal or is about to: its own
+   * journal starts with kept entries only, and it drops the start itself should it fail again.
+   */
+  let forgetting: Promise<void> = Promise.resolve();
+  let released: Promise<void> | undefined;
+  const forgetKept = (digest: Digest): void => {
+    const lockGone = released;
+    // started at once while the lock is held: close() then waits for it
+    const done = lockGone === undefined ? journalFile.forget(digest) : lockGone.then(() => forgetUnlocked(output, digest));
+    forgetting = Promise.all([forgetting, done.catch(() => undefined)]).then(() => undefined);
+  };
+  // forgets under way finish under this run's lock
+  const releaseLock = (): Promise<void> => (released ??= forgetting.then(() => lock.release()));
   return {
     stream,
     journal,
@@ -170,7 +188,7 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
         throw fromSystemError(err, output);
       } finally {
         await removePrefix();
-        await lock.release();
+        await releaseLock();
       }
     },
     async discard() {
@@ -187,13 +205,26 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
       await writer.keep();
       await journalFile.close();
       await removePrefix();
-      await lock.release();
+      await releaseLock();
     },
   };
 }
 
+/** forget() once the run's lock is gone: only under the lock taken again, when no other run holds it. */
+async function forgetUnlocked(output: string, digest: Digest): Promise<void> {
+  const again = await lockPartial(output).catch(() => undefined);
+  if (!again) return;
+  try {
+    await forgetInJournal(journalPathFor(output), digest);
+  } finally {
+    await again.release();
+  }
+}
+
 /** A run without --resume starts over: an earlier run's partial file or parts and journal are removed. */
 export async function removeLeftoverPartial(output: string): Promise<void> {
+  // a journal being replaced when its run was SIGKILLed (the journal itself may be gone: made afresh)
+  await removeDeadTempFiles(journalPathFor(output));
   // the usual case, nothing left over, touches nothing (no lock file either)
   const leftovers = [partialPathFor(output), journalPathFor(output), lockPathFor(output), partialPartPath(output, 1), prefixPathFor(output)];
   if (!leftovers.some((p) => existsSync(p))) return;

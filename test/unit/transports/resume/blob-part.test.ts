@@ -10,9 +10,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { hexOf, sha256Of } from '../../../../src/model/digest.js';
-import { keptPartOf, partPath, writeBlobPart } from '../../../../src/transports/resume/oci-dir-blob-part.js';
+import { keptPartOf, partPath, readCheckpoint, writeBlobPart } from '../../../../src/transports/resume/oci-dir-blob-part.js';
 import { TempDirs } from '../../../helpers/temp-dirs.js';
 
 const tmp = new TempDirs();
@@ -36,18 +37,41 @@ function body(bytes: Buffer, upTo = bytes.length): Readable {
   );
 }
 
-test('a part cut short keeps a checkpoint of bytes it holds; the rerun continues it to the whole blob', async () => {
-  await assert.rejects(writeBlobPart(root, body(data, 11 * MiB + 5), d, data.length), /cut off/);
-  const ck = await keptPartOf(root, d);
-  assert.ok(ck && ck !== 'damaged', `no usable checkpoint: ${String(ck)}`);
-  assert.ok(ck.have >= 4 * MiB && ck.have <= 11 * MiB + 5, String(ck.have));
-  const part = await readFile(partPath(root, d));
-  assert.equal(part.length, ck.have, 'the part is cut to its checkpoint');
-  assert.equal(ck.sha256, createHash('sha256').update(data.subarray(0, ck.have)).digest('hex'));
-  await writeBlobPart(root, body(data), d, data.length);
-  assert.ok((await readFile(join(root, 'blobs', 'sha256', hexOf(d)))).equals(data));
-  assert.deepEqual(await readdir(join(root, 'blobs', 'sha256')), [hexOf(d)]);
-});
+/** body(), a chunk every few milliseconds (a slow network), so the disk has written what came before the cut. */
+function pacedBody(bytes: Buffer, upTo: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let at = 0; at < upTo; at += 64 * 1024) {
+        await sleep(2);
+        yield bytes.subarray(at, Math.min(at + 64 * 1024, upTo));
+      }
+      throw new Error('cut off');
+    })(),
+  );
+}
+
+// cut just past a checkpoint (every 4 MiB), where one written ahead of the part's bytes would show, and far past one
+for (const cut of [4 * MiB + 64 * 1024, 8 * MiB + 64 * 1024, 11 * MiB + 5]) {
+  test(`a part cut short at ${cut} bytes keeps a checkpoint of bytes it holds; the rerun continues it to the whole blob`, async () => {
+    const at = await tmp.make('baler-blob-part-cut-');
+    await mkdir(join(at, 'blobs', 'sha256'), { recursive: true });
+    // paced, so the part's writes keep up: bytes still on their way when the source fails are not written
+    await assert.rejects(writeBlobPart(at, pacedBody(data, cut), d, data.length), /cut off/);
+    const written = await readCheckpoint(at, d);
+    assert.ok(written, 'a checkpoint is written');
+    assert.ok(written.have >= 4 * MiB && written.have <= cut, String(written.have));
+    const held = await readFile(partPath(at, d));
+    assert.ok(held.length >= written.have, `the part holds ${held.length} bytes, its checkpoint names ${written.have}`);
+    assert.equal(written.sha256, createHash('sha256').update(held.subarray(0, written.have)).digest('hex'), 'the checkpoint is of the part\'s first bytes');
+    assert.equal(written.sha256, createHash('sha256').update(data.subarray(0, written.have)).digest('hex'));
+    const ck = await keptPartOf(at, d);
+    assert.deepEqual(ck, written);
+    assert.equal((await readFile(partPath(at, d))).length, written.have, 'the part is cut to its checkpoint');
+    await writeBlobPart(at, body(data), d, data.length);
+    assert.ok((await readFile(join(at, 'blobs', 'sha256', hexOf(d)))).equals(data));
+    assert.deepEqual(await readdir(join(at, 'blobs', 'sha256')), [hexOf(d)]);
+  });
+}
 
 test('wrong bytes fail with the verifier\'s words and leave neither the part nor its checkpoint', async () => {
   const flipped = Buffer.from(data);
