@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.js';
 import type { Digest } from '../model/digest.js';
@@ -7,13 +7,15 @@ import { fsyncDir } from '../io/atomic-file.js';
 import { onInterruptCleanup } from '../io/cleanup.js';
 import { isLeaseName, LEASE_SUFFIX, tempBlobName } from '../io/temp-name.js';
 import { isStaleTemp } from './blobs.js';
-import { blobPath, blobsDir } from './layout.js';
+import { blobPath, blobsDir, lockPath } from './layout.js';
+import { withLayoutLock } from './lock.js';
 
 /**
- * A writer's claim on blobs it has put or found present but not yet published in index.json, so a
- * concurrent prune or take-back leaves them alone (containerd's leases, as a file). It is a temp-named
- * file in blobs/sha256 ending in `.lease`, one digest per line: fsck ignores it like any temp file, prune
- * honours it while its pid is alive and deletes it once the writer is gone.
+ * A writer's claim on blobs it has put or found present but not yet published in index.json, or a
+ * reader's on the blobs of the images it resolved (store/read-lease.ts), so a concurrent prune or
+ * take-back leaves them alone (containerd's leases, as a file). It is a temp-named file in
+ * blobs/sha256 ending in `.lease`, one digest per line: fsck ignores it like any temp file, prune
+ * honours it while its pid is alive and deletes it once the holder is gone.
  *
  * The protocol that makes a lease safe without a lock per blob: a writer records a digest before it
  * relies on the blob (before it looks for it, before it renames its copy into place); a remover
@@ -28,8 +30,16 @@ import { blobPath, blobsDir } from './layout.js';
 export class BlobLease {
   private path: string | undefined;
   private unregister: (() => void) | undefined;
+  private writtenAt = 0;
 
-  constructor(private readonly root: string) {}
+  /**
+   * `remakesBlobsDir`: a writer makes blobs/sha256 again when a failed writer removed it meanwhile; a
+   * reader's lease (store/read-lease.ts) never makes anything, so a store being removed stays removed.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly remakesBlobsDir = true,
+  ) {}
 
   /** The lease file, once something is held (a writer's own lease does not protect blobs from itself). */
   get file(): string | undefined {
@@ -49,6 +59,22 @@ export class BlobLease {
     await this.append(`${d}\n`);
   }
 
+  /** Records every digest of `ds` in one append. */
+  async holdAll(ds: readonly Digest[]): Promise<void> {
+    if (ds.length > 0) await this.append(ds.map((d) => `${d}\n`).join(''));
+  }
+
+  /**
+   * A lease file older than a day is taken for a leftover whatever its pid (blobs.ts isStaleTemp, pids
+   * are reused): a holder that may run that long renews it now and then, which costs a utimes an hour.
+   */
+  async renew(): Promise<void> {
+    const now = Date.now();
+    if (!this.path || now - this.writtenAt < RENEW_MS) return;
+    this.writtenAt = now;
+    await utimes(this.path, now / 1000, now / 1000).catch(() => undefined);
+  }
+
   private async append(text: string): Promise<void> {
     if (!this.path) {
       this.path = join(blobsDir(this.root), `${tempBlobName()}${LEASE_SUFFIX}`);
@@ -59,9 +85,10 @@ export class BlobLease {
     for (let attempt = 0; ; attempt++) {
       try {
         await appendFile(this.path, text);
+        this.writtenAt = Date.now();
         return;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw fromSystemError(err, this.path);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.remakesBlobsDir || attempt >= 5) throw fromSystemError(err, this.path);
         await mkdir(blobsDir(this.root), { recursive: true }).catch(() => undefined);
       }
     }
@@ -75,6 +102,8 @@ export class BlobLease {
     if (path) await unlink(path).catch(() => undefined);
   }
 }
+
+const RENEW_MS = 3600 * 1000;
 
 /** The digests a lease file protects (garbage lines are ignored). */
 async function readLease(path: string): Promise<Digest[]> {
@@ -94,6 +123,21 @@ export async function leasedDigests(root: string, ownName?: string): Promise<Set
     for (const d of await readLease(join(dir, name))) held.add(d);
   }
   return held;
+}
+
+/**
+ * Returns once no remover that may have read the leases before the caller's lease was written is still
+ * at work: removers read leases only under the layout lock, so when the lock is free now any such
+ * remover is done, and otherwise taking the lock waits it out (a lock left by a killed process goes
+ * stale and is taken over). A blob present after this stays while the lease is held; one found missing
+ * was removed before the lease counted. A lock that cannot be had (a read-only store) is not waited for.
+ */
+export async function waitForRemovers(root: string): Promise<void> {
+  const held = await stat(lockPath(root)).then(
+    () => true,
+    () => false,
+  );
+  if (held) await withLayoutLock(root, async () => undefined).catch(() => undefined);
 }
 
 /**

@@ -35,7 +35,7 @@ export const pruneCommand: Command = {
     summary: 'Delete blobs no image in the store uses',
     description: `Deletes the blobs (layers, configs, manifests) of the embedded store that no image reaches any more, following every index entry through nested indexes and manifests, plus temp files left by writes that were interrupted (a killed baler load). Anything an image still uses is never deleted, and images themselves — named or not — are never removed: use baler rm for that.
 
-Prune is safe while baler load or import runs: blobs a running writer has stored or counted on but not yet published are spared (they are listed in its lease file), and prune holds the store lock while it deletes, so no image is ever published with a blob missing.
+Prune is safe while other balers use the store: blobs a running load or import has stored or counted on but not yet published, and the blobs of the images a running save, export or verify reads from the store, are spared (each lists them in its lease file, which counts only while its process runs), and prune holds the store lock while it deletes, so no image is ever published with a blob missing and no read stops halfway. What it spared goes at the next prune once they have finished.
 
 Prints each deleted blob with its size and the total; --dry-run prints what would go without deleting.`,
     args: [],

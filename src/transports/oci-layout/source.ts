@@ -7,6 +7,7 @@ import { digestFromHex, type Digest } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
 import { familiarName, parseImageName, sameName } from '../../model/image-name.js';
 import type { StoreImage } from '../../store/images.js';
+import { ReadLease } from '../../store/read-lease.js';
 import { resolveImage } from '../../store/resolve.js';
 import type { Store } from '../../store/store.js';
 import { hasBlob } from '../../store/blobs.js';
@@ -20,18 +21,41 @@ import type { BlobFile, ImageRef, ImageSource, SourceEntry } from '../types.js';
  * skopeo's `oci:DIR:IMAGE` means), then baler's usual name / ID resolution.
  */
 export class LayoutSource implements ImageSource {
+  /** The blobs of the images listed, held until dispose so rm + prune meanwhile leave them (store/read-lease.ts). */
+  private readonly lease: ReadLease;
+
+  /** `wanted`: the images the caller will read (OpenOptions.wanted), so only theirs are leased. */
   constructor(
     readonly ref: ImageRef,
     private readonly store: Store,
-  ) {}
+    private readonly wanted: readonly string[] = [],
+  ) {
+    this.lease = new ReadLease(store.root);
+  }
 
   async list(): Promise<SourceEntry[]> {
-    const images = await this.store.images();
+    const images = await this.lease.resolveLeased(
+      () => this.store.images(),
+      (all) => this.toRead(all),
+    );
     const selected = this.ref.image === undefined ? images.map((image) => ({ image, names: image.names })) : [this.select(images, this.ref.image)];
     return selected.map(({ image, names }) => {
       const entry: SourceEntry = { descriptor: image.descriptor, names };
       if (image.created) entry.created = image.created;
       return entry;
+    });
+  }
+
+  /** The top-level descriptors of the images a read will take: IMAGE's, else the wanted ones, else all. */
+  private toRead(images: StoreImage[]): Descriptor[] {
+    const queries = this.ref.image !== undefined ? [this.ref.image] : this.wanted;
+    if (queries.length === 0) return images.map((i) => i.descriptor);
+    return queries.flatMap((query) => {
+      try {
+        return [this.select(images, query).image.descriptor];
+      } catch {
+        return []; // not there: the read says so, and there is nothing to lease
+      }
     });
   }
 
@@ -58,7 +82,8 @@ export class LayoutSource implements ImageSource {
     return this.store.readManifest(d.digest);
   }
 
-  fetchBlob(d: Descriptor): Promise<Readable> {
+  async fetchBlob(d: Descriptor): Promise<Readable> {
+    await this.lease.renew();
     return this.store.openBlob(d.digest);
   }
 
@@ -94,7 +119,8 @@ export class LayoutSource implements ImageSource {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    // nothing held open between calls
+    // no file is held open between calls; only the lease
+    await this.lease.release();
   }
 }
 

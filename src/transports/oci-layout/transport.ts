@@ -26,8 +26,8 @@ export class OciLayoutRef implements ImageRef {
     return `oci:${this.location}${this.image !== undefined ? `:${this.image}` : ''}`;
   }
 
-  async openSource(_o?: OpenOptions): Promise<ImageSource> {
-    return new LayoutSource(this, await openExistingLayout(this.location));
+  async openSource(o?: OpenOptions): Promise<ImageSource> {
+    return new LayoutSource(this, await openExistingLayout(this.location), o?.wanted);
   }
 
   /**

@@ -22,8 +22,8 @@ export class StoreRef implements ImageRef {
     return `store:${this.location}`;
   }
 
-  async openSource(_o?: OpenOptions): Promise<ImageSource> {
-    return new LayoutSource(this, await openPresentStore(this.location));
+  async openSource(o?: OpenOptions): Promise<ImageSource> {
+    return new LayoutSource(this, await openPresentStore(this.location), o?.wanted);
   }
 
   /** The store is made by the first write, so a load refused before writing leaves no store behind. */
