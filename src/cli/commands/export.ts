@@ -70,6 +70,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   // a docker-root layer rebuilt from its directory (no tar-split) is worth a word to the user
   const source = await ref.openSource({
     signal: ctx.io.signal,
+    // the one image read: a store leases only its blobs (store/read-lease.ts)
+    ...(image !== undefined ? { wanted: [image] } : {}),
     onWarning: (_code, message) => {
       if (!ctx.flags.bool('quiet')) ctx.io.stderr.write(`baler: warning: ${message}\n`);
     },

@@ -21,20 +21,25 @@ import type { BlobFile, ImageRef, ImageSource, SourceEntry } from '../types.js';
  * skopeo's `oci:DIR:IMAGE` means), then baler's usual name / ID resolution.
  */
 export class LayoutSource implements ImageSource {
-  /** The blobs of the images listed, held until dispose so rm + prune meanwhile leave them (store/read-lease.ts). */
-  private readonly lease: ReadLease;
+  /**
+   * The blobs of the images listed, held until dispose so rm + prune meanwhile leave them
+   * (store/read-lease.ts). Only for baler's store: an `oci:DIR` is someone's input, which a read must
+   * not write into (a killed reader would leave its lease file among the layout's blobs).
+   */
+  private readonly lease: ReadLease | undefined;
 
   /** `wanted`: the images the caller will read (OpenOptions.wanted), so only theirs are leased. */
   constructor(
     readonly ref: ImageRef,
     private readonly store: Store,
     private readonly wanted: readonly string[] = [],
+    o: { leaseReads?: boolean } = {},
   ) {
-    this.lease = new ReadLease(store.root);
+    this.lease = o.leaseReads === true ? new ReadLease(store.root) : undefined;
   }
 
   async list(): Promise<SourceEntry[]> {
-    const images = await this.lease.resolveLeased(
+    const images = !this.lease ? await this.store.images() : await this.lease.resolveLeased(
       () => this.store.images(),
       (all) => this.toRead(all),
     );
@@ -83,7 +88,7 @@ export class LayoutSource implements ImageSource {
   }
 
   async fetchBlob(d: Descriptor): Promise<Readable> {
-    await this.lease.renew();
+    await this.lease?.renew();
     return this.store.openBlob(d.digest);
   }
 
@@ -120,7 +125,7 @@ export class LayoutSource implements ImageSource {
 
   async [Symbol.asyncDispose](): Promise<void> {
     // no file is held open between calls; only the lease
-    await this.lease.release();
+    await this.lease?.release();
   }
 }
 

@@ -23,7 +23,7 @@ export class StoreRef implements ImageRef {
   }
 
   async openSource(o?: OpenOptions): Promise<ImageSource> {
-    return new LayoutSource(this, await openPresentStore(this.location), o?.wanted);
+    return new LayoutSource(this, await openPresentStore(this.location), o?.wanted, { leaseReads: true });
   }
 
   /** The store is made by the first write, so a load refused before writing leaves no store behind. */

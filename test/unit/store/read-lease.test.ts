@@ -101,10 +101,10 @@ async function blobFiles(store: string): Promise<{ blobs: string[]; leases: stri
 }
 
 /** A save of `name` into a FIFO, held after its first MiB: it has resolved the image and is reading it. */
-async function saveHeldMidRead(work: string, store: string, name: string): Promise<{ save: Started; fifo: Readable; head: Buffer[]; out: string }> {
+async function saveHeldMidRead(work: string, store: string, name: string, from: readonly string[] = ['--store', store]): Promise<{ save: Started; fifo: Readable; head: Buffer[]; out: string }> {
   const out = join(work, 'out.fifo');
   await runChecked('mkfifo', [out]);
-  const save = startBaler(['save', '--store', store, '-q', '-o', out, name]);
+  const save = startBaler(['save', ...from, '-q', '-o', out, name]);
   const fifo = createReadStream(out);
   let held = false;
   const head = await Promise.race([
@@ -170,6 +170,20 @@ describe('a save reading the store while rm and prune run', () => {
     const prune = await balerOk(['prune', '--store', store]);
     assert.match(prune.stdout, /\(\d+ files\)\n$/);
     assert.deepEqual(await blobFiles(store), { blobs: [], leases: [] });
+  });
+});
+
+describe('an OCI layout read as oci:DIR', () => {
+  test('is someone\'s input: a save reading it writes no lease into it, so a killed one leaves nothing there', async () => {
+    const work = await tmp.make('baler-read-lease-');
+    const layout = await storeWithImage(work, 'big/image:1');
+    const before = await readdir(layout, { recursive: true });
+    const { save, fifo } = await saveHeldMidRead(work, layout, 'big/image:1', ['--from', `oci:${layout}`]);
+    assert.deepEqual((await blobFiles(layout)).leases, [], 'no lease while it reads');
+    save.child.kill('SIGKILL');
+    await save.exited;
+    fifo.destroy();
+    assert.deepEqual((await readdir(layout, { recursive: true })).sort(), before.sort());
   });
 });
 
