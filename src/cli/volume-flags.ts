@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { BalerError } from '../errors.js';
 import { shortId, type Digest } from '../model/digest.js';
-import { hasKeptPartial, leftPartial, partialPathOf, type PartialShape } from '../transports/resume/left-partial.js';
+import { foreignPartial, leftPartial, partialPathOf, type PartialShape } from '../transports/resume/left-partial.js';
 import { ociDirPartialPath, ociDirPartialSummary } from '../transports/resume/oci-dir-partial.js';
 import { parseSplitSize } from '../transports/split/size-spec.js';
 import { manifestPathFor, parseSetManifest, type SplitPart } from '../transports/split/set-manifest.js';
@@ -47,6 +47,8 @@ export interface SaveVolumes {
   noteKeptPartial(stderr: Stderr): Promise<void>;
   /** Once the partial's lock is held: with --resume and a partial to continue, says it is re-verified first (that reads it all). */
   noteResuming(stderr: Stderr): Promise<void>;
+  /** Before the sink opens: with --resume, fails when the partial's path holds something of another shape. */
+  refuseForeignPartial(): Promise<void>;
   /** Counts as reused only the skipped blobs `only` accepts (the sink's keptEarlier: an oci-dir save's DIR held others). */
   countReusedOnly(only: (d: Digest) => boolean): void;
 }
@@ -84,6 +86,7 @@ export function saveVolumesFromFlags(flags: ParsedFlags, o: { output: string; fo
     },
     noteKeptPartial: async (stderr) => notes?.noteKept(stderr),
     noteResuming: async (stderr) => notes?.noteResuming(stderr),
+    refuseForeignPartial: async () => notes?.refuseForeign(),
     async summaryLines() {
       const lines: string[] = [];
       if (manifest) {
@@ -116,12 +119,20 @@ export function loadResumeFromFlags(
 
 type Stderr = { write(s: string): unknown };
 
-/** The two things a --resume run says about its partial on stderr. Neither ever fails the run. */
+/**
+ * The two things a --resume run says about its partial on stderr (neither ever fails the run), and the
+ * check that its partial's path holds a partial of its own shape.
+ */
 export interface ResumeNotes {
   /** Once the partial's lock is held: what it holds, which is re-hashed first (that reads it all). */
   noteResuming(stderr: Stderr): Promise<void>;
   /** After a failed or interrupted run: where its work was kept, and how to continue. */
   noteKept(stderr: Stderr): Promise<void>;
+  /**
+   * Before the sink opens: FILE.baler-partial a directory (an oci-dir save's partial) or DIR.baler-partial
+   * a file is no partial this run can continue or may remove: one line (exit 7) naming it.
+   */
+  refuseForeign(): Promise<void>;
 }
 
 /**
@@ -156,6 +167,12 @@ type Started = { digest: Digest; have: number; size: number };
 
 function resumeNotes(t: ResumeTarget): ResumeNotes {
   return {
+    async refuseForeign() {
+      const found = await foreignPartial(t.output, t.shape);
+      if (!found) return;
+      const what = t.shape === 'oci-dir' ? `the partial directory of a save --resume --format oci-dir to ${shownPath(t, t.output)}` : `the partial file of a ${t.verb} --resume to ${shownPath(t, t.output)}`;
+      throw new BalerError('E_CONFLICT', `${t.verb}: ${shownPath(t, found.path)} is ${found.is}, not ${what}; remove it, or write to another ${t.shape === 'oci-dir' ? 'DIR' : 'FILE'}`);
+    },
     async noteResuming(stderr) {
       const work = await partialWork(t).catch(() => undefined);
       if (!work || work.rehashed === 0) return;
@@ -168,8 +185,13 @@ function resumeNotes(t: ResumeTarget): ResumeNotes {
   };
 }
 
+/** A path as the user named the output: absolute, or relative to cwd ('.' for cwd itself, not ''). */
+function shownPath(t: ResumeTarget, path: string): string {
+  return t.absolute ? path : relative(t.cwd, path) || '.';
+}
+
 async function partialWork(t: ResumeTarget): Promise<PartialWork | undefined> {
-  const shown = (path: string): string => (t.absolute ? path : relative(t.cwd, path));
+  const shown = (path: string): string => shownPath(t, path);
   if (t.shape === 'oci-dir') {
     const kept = await ociDirPartialSummary(t.output);
     if (!kept) return undefined;
@@ -190,13 +212,14 @@ async function partialWork(t: ResumeTarget): Promise<PartialWork | undefined> {
       keptDetail: ` (${items.join(', and ')})`,
     };
   }
+  // an empty partial (a run that failed before writing a byte) keeps nothing to continue: no kept line
   const left = await leftPartial(t.output, t.shape);
-  if (!left && !hasKeptPartial(t.output, t.shape)) return undefined;
+  if (!left) return undefined;
   return {
     where: `${shown(partialPathOf(t.output, t.shape))}${t.shape === 'parts' ? '…' : ''}`,
-    rehashed: left?.partialBytes ?? 0,
-    blobs: left?.keptBlobs ?? 0,
-    started: left?.cutShort ? [left.cutShort] : [],
+    rehashed: left.partialBytes,
+    blobs: left.keptBlobs,
+    started: left.cutShort ? [left.cutShort] : [],
     rest: 'anything after them is written again',
     keptDetail: ' and its journal',
   };

@@ -85,8 +85,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     // --into docker-archive:FILE / oci-archive:FILE continues a kept partial file like save --resume
     if (flags.bool('resume')) sinkOptions.resume = true;
     const notes = resume.notes;
-    // said once the partial is ours: a load refused because another holds it says only that
+    // said once the partial is ours: a load refused because another holds it says only that; -q leaves it
+    // out (a progress note), but not the kept line below: printed only when the load failed, it is part of
+    // the error, saying how to continue it
     if (notes && !quiet) sinkOptions.onPartialLocked = () => notes.noteResuming(io.stderr);
+    await notes?.refuseForeign();
     const sink = await intoRef.openSink(sinkOptions);
     let loaded = false;
     try {

@@ -113,8 +113,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     Object.assign(sinkOptions, volumes.sinkOptions);
     // an oci-dir save --resume warns of kept blobs that no longer hash to their digest
     if (format === 'oci-dir' && volumes.sinkOptions.resume === true) sinkOptions.onWarning = onWarning;
-    // said once the partial is ours: a save refused because another holds it says only that
+    // said once the partial is ours: a save refused because another holds it says only that; -q leaves it
+    // out (a progress note), but not the kept line below: printed only when the save failed, it is part of
+    // the error, saying how to continue it
     if (!quiet && volumes.sinkOptions.resume === true) sinkOptions.onPartialLocked = () => volumes.noteResuming(io.stderr);
+    await volumes.refuseForeignPartial();
     const sink = await toRef.openSink(sinkOptions);
     // a blob the destination held before (oci-dir: DIR) is skipped too, but only an interrupted run's work was resumed
     const keptEarlier = sink.keptEarlier?.bind(sink);
@@ -223,7 +226,7 @@ export const saveCommand: Command = {
       },
       {
         title: 'EXIT STATUS',
-        body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 7 when another save is writing the same FILE.baler-partial (or DIR.baler-partial); 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',
+        body: '0 on success; 3 when an image is not found; 5 when a blob does not match its digest (nothing is written); 7 when another save is writing the same FILE.baler-partial (or DIR.baler-partial), or with --resume when FILE.baler-partial is a directory (an oci-dir save\'s partial) or DIR.baler-partial a file (nothing is touched then); 130 when interrupted (nothing is left at -o). See baler(1) for the full list.',
       },
     ],
   },

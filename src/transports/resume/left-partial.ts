@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Digest } from '../../model/digest.js';
 import { partialPartPath } from '../split/partial-parts.js';
@@ -31,9 +30,22 @@ export function partialPathOf(output: string, shape: PartialShape): string {
   return shape === 'file' ? partialPathFor(output) : partialPartPath(output, 1);
 }
 
-/** Whether a failed `save --resume` of `shape` kept a partial at `output`. */
-export function hasKeptPartial(output: string, shape: PartialShape): boolean {
-  return existsSync(partialPathOf(output, shape));
+/**
+ * What sits where a --resume run of `shape` keeps its partial when it is of another kind: a directory
+ * (an oci-dir save's `DIR.baler-partial`) where an archive's partial file goes, or a file where an oci-dir
+ * save's partial directory goes. Such a thing is not this run's to continue or to remove.
+ */
+export async function foreignPartial(output: string, shape: PartialShape | 'oci-dir'): Promise<{ path: string; is: string } | undefined> {
+  const path = shape === 'oci-dir' ? partialPathFor(output) : partialPathOf(output, shape);
+  const st = await stat(path).catch(() => undefined);
+  if (!st || (shape === 'oci-dir' ? st.isDirectory() : st.isFile())) return undefined;
+  return { path, is: st.isDirectory() ? 'a directory' : st.isFile() ? 'a file' : 'not a regular file' };
+}
+
+/** Bytes in a regular file at `path`; undefined for anything else (a directory there holds no partial bytes). */
+async function fileBytes(path: string): Promise<number | undefined> {
+  const st = await stat(path).catch(() => undefined);
+  return st?.isFile() ? st.size : undefined;
 }
 
 /**
@@ -43,11 +55,11 @@ export function hasKeptPartial(output: string, shape: PartialShape): boolean {
 export async function leftPartial(output: string, shape: PartialShape): Promise<LeftPartial | undefined> {
   let partialBytes = 0;
   let parts = 0;
-  if (shape === 'file') partialBytes = (await stat(partialPathFor(output)).catch(() => undefined))?.size ?? 0;
+  if (shape === 'file') partialBytes = (await fileBytes(partialPathFor(output))) ?? 0;
   while (shape === 'parts') {
-    const part = await stat(partialPartPath(output, parts + 1)).catch(() => undefined);
-    if (!part) break;
-    partialBytes += part.size;
+    const part = await fileBytes(partialPartPath(output, parts + 1));
+    if (part === undefined) break;
+    partialBytes += part;
     parts++;
   }
   if (partialBytes === 0) return undefined;

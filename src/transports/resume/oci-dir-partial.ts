@@ -6,7 +6,7 @@ import { fromSystemError } from '../../errors.js';
 import { createAtomicFile } from '../../io/atomic-file.js';
 import { sha256OfFile } from '../../io/hashing.js';
 import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
-import { digestFromHex, isDigest, type Digest } from '../../model/digest.js';
+import { digestFromHex, hexOf, isDigest, type Digest } from '../../model/digest.js';
 import { placeBlob, writeBytesBlob } from '../../store/blobs.js';
 import { blobPath, blobsDir } from '../../store/layout.js';
 import type { KeptBlobPrefix } from '../types.js';
@@ -64,6 +64,8 @@ export class OciDirPartial {
   private readonly writing = new Set<Digest>();
 
   private constructor(
+    /** The layout the save writes (DIR). */
+    private readonly dir: string,
     /** The partial directory (`DIR.baler-partial`). */
     readonly root: string,
     private readonly lock: PartialLock,
@@ -90,7 +92,7 @@ export class OciDirPartial {
     try {
       await onLocked?.();
       const { kept, dropped, droppedStarts, parts } = await verifyKept(root, signal);
-      return new OciDirPartial(root, lock, kept, { blobs: dropped, starts: droppedStarts }, parts, await readMovedList(root));
+      return new OciDirPartial(dir, root, lock, kept, { blobs: dropped, starts: droppedStarts }, parts, await readMovedList(root));
     } catch (err) {
       await lock.release();
       throw fromSystemError(err, root);
@@ -164,7 +166,7 @@ export class OciDirPartial {
   /** The save failed or was interrupted: everything verified stays for the next --resume (a partial holding none goes). */
   async keep(): Promise<void> {
     try {
-      if (!(await ociDirPartialSummary(this.root, { isPartial: true }))) await rm(this.root, { recursive: true, force: true });
+      if (!(await ociDirPartialSummary(this.dir))) await rm(this.root, { recursive: true, force: true });
     } catch {
       // an empty partial left over is only untidy; the next run removes or uses it
     } finally {
@@ -234,11 +236,11 @@ async function verifyKept(root: string, signal?: AbortSignal): Promise<{ kept: M
 
 /**
  * What `DIR.baler-partial` holds (before it is verified): complete blob files, the start of a large
- * blob cut short (its checkpoint, a hint until re-hashed), and the list of blobs a failed commit moved
- * into DIR; undefined when it holds none of these.
+ * blob cut short (its checkpoint, a hint until re-hashed), and the blobs a failed commit moved into DIR;
+ * undefined when it holds none of these.
  */
-export async function ociDirPartialSummary(dir: string, o: { isPartial?: boolean } = {}): Promise<OciDirKept | undefined> {
-  const root = o.isPartial ? dir : partialPathFor(dir);
+export async function ociDirPartialSummary(dir: string): Promise<OciDirKept | undefined> {
+  const root = partialPathFor(dir);
   const blobs = blobsDir(root);
   const all = await readdir(blobs).catch(() => [] as string[]);
   const names = all.filter((n) => /^[0-9a-f]{64}$/.test(n));
@@ -251,7 +253,10 @@ export async function ociDirPartialSummary(dir: string, o: { isPartial?: boolean
     const ck = await readCheckpoint(root, digestFromHex(hex));
     if (ck) started.push({ digest: digestFromHex(hex), have: ck.have, size: ck.size });
   }
-  const movedIntoDir = (await readMovedList(root)).size;
+  // the list names every blob the commit was to move: one still here (the commit failed before moving it,
+  // or DIR held it already) or no longer in DIR (DIR removed since) was not moved, or is gone
+  const here = new Set(names);
+  const movedIntoDir = [...(await readMovedList(root))].filter((d) => !here.has(hexOf(d)) && existsSync(blobPath(dir, d))).length;
   return names.length > 0 || started.length > 0 || movedIntoDir > 0 ? { blobs: names.length, bytes, started, movedIntoDir } : undefined;
 }
 

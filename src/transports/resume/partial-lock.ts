@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BalerError, fromSystemError } from '../../errors.js';
 import { partialPathFor } from './save-journal.js';
 import { isOwnerGone, ownerTag } from '../../io/owner.js';
@@ -60,6 +62,8 @@ async function placeExclusive(path: string): Promise<boolean> {
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    // a missing parent is named as a save without --resume names it, not by the lock file's name
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dirname(path))) throw fromSystemError(err, dirname(path));
     throw fromSystemError(err, path);
   } finally {
     await unlink(mine).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { compressor } from '../../codecs/index.js';
@@ -204,10 +204,24 @@ export async function openResumableOutput(output: string, o: ResumableOutputOpti
       }
       await writer.keep();
       await journalFile.close();
+      // nothing reached the partial nor the journal (a run refused before its first blob): they keep
+      // nothing to continue, so they go, still under the lock (a kept blob start has a journal line)
+      if ((await partialIsEmpty(output, o.partSize !== undefined)) && (await stat(journalPath).catch(() => undefined))?.size === 0) {
+        if (o.partSize !== undefined) await removePartialParts(output);
+        else await unlink(partial).catch(() => undefined);
+        await unlink(journalPath).catch(() => undefined);
+      }
       await removePrefix();
       await releaseLock();
     },
   };
+}
+
+/** True when the partial holds no byte (its file, or its only part, is empty): nothing a rerun could continue from. */
+async function partialIsEmpty(output: string, split: boolean): Promise<boolean> {
+  const first = await stat(split ? partialPartPath(output, 1) : partialPathFor(output)).catch(() => undefined);
+  if (first === undefined || first.size !== 0) return false;
+  return !split || (await stat(partialPartPath(output, 2)).catch(() => undefined)) === undefined;
 }
 
 /** forget() once the run's lock is gone: only under the lock taken again, when no other run holds it. */

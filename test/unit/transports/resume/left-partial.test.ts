@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sha256Of } from '../../../../src/model/digest.js';
-import { hasKeptPartial, leftPartial } from '../../../../src/transports/resume/left-partial.js';
+import { foreignPartial, leftPartial } from '../../../../src/transports/resume/left-partial.js';
 import { formatJournalLine, formatProgressLine, journalPathFor, partialPathFor, type JournalEntry } from '../../../../src/transports/resume/save-journal.js';
 import { partialPartPath } from '../../../../src/transports/split/partial-parts.js';
 import { TempDirs } from '../../../helpers/temp-dirs.js';
@@ -29,8 +29,7 @@ const cut = { digest: sha256Of(big), size: 6_000_000, mediaType: 'application/oc
 test('nothing left: no summary and no kept shape', async () => {
   const out = join(dir, 'none.tar');
   assert.equal(await leftPartial(out, 'file'), undefined);
-  assert.equal(hasKeptPartial(out, 'file'), false);
-  assert.equal(hasKeptPartial(out, 'parts'), false);
+  assert.equal(await foreignPartial(out, 'file'), undefined);
   await writeFile(partialPathFor(out), '');
   assert.equal(await leftPartial(out, 'file'), undefined, 'an empty partial has nothing to continue');
 });
@@ -40,10 +39,9 @@ test('one partial file: its size, the journaled blobs and the blob cut short', a
   await writeFile(partialPathFor(out), Buffer.alloc(5000));
   await writeFile(journalPathFor(out), formatJournalLine(first) + formatJournalLine(second) + formatProgressLine(cut));
   assert.deepEqual(await leftPartial(out, 'file'), { partialBytes: 5000, parts: 0, keptBlobs: 2, cutShort: { digest: cut.digest, size: cut.size, have: cut.have } });
-  assert.equal(hasKeptPartial(out, 'file'), true);
+  assert.equal(await foreignPartial(out, 'file'), undefined, 'a partial file is of the file shape');
   // a split run does not continue it (it removes it): nothing of its shape is left
   assert.equal(await leftPartial(out, 'parts'), undefined);
-  assert.equal(hasKeptPartial(out, 'parts'), false);
 });
 
 test('a torn journal line ends what it names; no journal names nothing', async () => {
@@ -63,7 +61,17 @@ test('a split save: the parts up to the first gap, summed', async () => {
   await writeFile(partialPartPath(out, 4), Buffer.alloc(999)); // after a gap: not part of what is continued
   await writeFile(journalPathFor(out), formatJournalLine(first));
   assert.deepEqual(await leftPartial(out, 'parts'), { partialBytes: 420, parts: 2, keptBlobs: 1 });
-  assert.equal(hasKeptPartial(out, 'parts'), true);
   assert.equal(await leftPartial(out, 'file'), undefined, 'a run without --split does not continue parts');
-  assert.equal(hasKeptPartial(out, 'file'), false);
+});
+
+test('a directory at FILE.baler-partial (an oci-dir save\'s partial) holds no partial bytes and is of the other shape', async () => {
+  const out = join(dir, 'dir.tar');
+  await mkdir(join(partialPathFor(out), 'blobs'), { recursive: true });
+  await writeFile(journalPathFor(out), formatJournalLine(first));
+  assert.equal(await leftPartial(out, 'file'), undefined);
+  assert.deepEqual(await foreignPartial(out, 'file'), { path: partialPathFor(out), is: 'a directory' });
+  assert.equal(await foreignPartial(out, 'oci-dir'), undefined, 'for an oci-dir save it is the partial directory');
+  const file = join(dir, 'layout');
+  await writeFile(partialPathFor(file), 'x');
+  assert.deepEqual(await foreignPartial(file, 'oci-dir'), { path: partialPathFor(file), is: 'a file' });
 });
