@@ -5,7 +5,13 @@ import { BalerError } from '../errors.js';
  * A fault of the compressed data itself. Its own class so that a caller guessing what a file holds
  * (transports/detect.ts) can tell "this gzip/zstd data is damaged" from "this is not an image archive".
  */
-export class CompressedDataError extends BalerError {}
+export class CompressedDataError extends BalerError {
+  /**
+   * The data's very first header was not well formed, so it may not be this codec's data at all (a text
+   * file that starts with "BZh"). Set on its way out of a decompressor (first-header.ts).
+   */
+  badFirstHeader = false;
+}
 
 /**
  * Decompressors report failures in their own words (zlib's "unexpected end of file", zstd's

@@ -4,6 +4,7 @@ import { BalerError, fromSystemError } from '../errors.js';
 import type { LayerCompression } from '../model/media-types.js';
 import { bzip2Decompressor } from './bzip2.js';
 import { SNIFF_BYTES, sniffCompression, type Compression } from './detect.js';
+import { judgeFirstHeader } from './first-header.js';
 import { gzipCompressor, gzipDecompressor } from './gzip.js';
 import type { GzipEnding } from './gzip-header.js';
 import { isalGunzip } from './isal-gunzip.js';
@@ -65,6 +66,10 @@ export function compressor(c: LayerCompression, level?: number, o: ZstdCompresso
  * nothing after its last member unless `o.gzipEnding` allows zero padding (a whole archive, not a layer).
  */
 export function decompressor(c: Compression, what: string, o: DecodeOptions = {}): Duplex {
+  return c === 'none' ? new PassThrough() : judgeFirstHeader(codecDecompressor(c, what, o), c);
+}
+
+function codecDecompressor(c: Exclude<Compression, 'none'>, what: string, o: DecodeOptions): Duplex {
   switch (c) {
     case 'gzip':
       return gzipDecompressor(what, o.gzipEnding);
@@ -74,8 +79,6 @@ export function decompressor(c: Compression, what: string, o: DecodeOptions = {}
       return xzDecompressor(what);
     case 'bzip2':
       return bzip2Decompressor(what);
-    case 'none':
-      return new PassThrough();
   }
 }
 

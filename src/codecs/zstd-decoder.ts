@@ -34,15 +34,23 @@ export class ZstdDecoder extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.frames.update(chunk);
-    if (this.frames.error) {
-      const { trailing } = this.frames;
-      cb(trailing ? trailingDataError(this.what, trailing) : corruptError('zstd', this.what, this.frames.error));
+    const frameBytes = this.frames.update(chunk);
+    const { error, trailing } = this.frames;
+    if (error !== undefined && trailing === undefined) {
+      cb(corruptError('zstd', this.what, error));
       return;
     }
+    // bytes after the last frame never reach the engine: other data fails once the frames before it are
+    // decoded; zeros are judged at the end (_final), as a later read may still bring other data
+    const fault = trailing === 'data' ? trailingDataError(this.what, trailing) : undefined;
+    if (frameBytes === 0) {
+      cb(fault);
+      return;
+    }
+    const input = chunk.subarray(0, frameBytes);
     const start = (): void => {
-      this.input = chunk;
-      this.inputDone = cb;
+      this.input = input;
+      this.inputDone = (err) => cb(err ?? fault);
       this.pump();
     };
     if (this.engine) {
@@ -63,6 +71,10 @@ export class ZstdDecoder extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    if (this.frames.trailing === 'zeros') {
+      cb(trailingDataError(this.what, 'zeros'));
+      return;
+    }
     if (!this.frames.atFrameBoundary) {
       cb(truncatedError('zstd', this.what));
       return;

@@ -6,7 +6,7 @@ import { isAllZero } from './gzip-header.js';
  * so the portable path would otherwise accept a cut-off layer. Reads only headers; block bodies are
  * skipped by length, so the cost is a few comparisons per 128 KiB block.
  */
-type State = 'magic' | 'descriptor' | 'header-rest' | 'block-header' | 'skip' | 'skippable-size';
+type State = 'magic' | 'descriptor' | 'header-rest' | 'block-header' | 'skip' | 'skippable-size' | 'after-frames';
 
 export class ZstdFrameTracker {
   private state: State = 'magic';
@@ -19,9 +19,11 @@ export class ZstdFrameTracker {
   /** Set when the input is not a zstd stream at all; the decoder reports it as corrupt data. */
   error: string | undefined;
   /**
-   * Set with `error` when complete frames are followed by bytes that start no frame: zero padding (a tape
-   * or `dd conv=sync` block) or other data. `zstd -d` refuses both ("unsupported format"), unlike `gzip -d`,
-   * which ignores zero padding; so they are refused here too, in words that tell them apart from damage.
+   * What follows complete frames where no frame starts: zero padding (a tape or `dd conv=sync` block) or
+   * other data. `zstd -d` refuses both ("unsupported format"), unlike `gzip -d`, which ignores zero padding;
+   * so they are refused here too, in words that tell them apart from damage. 'data' comes with `error` at
+   * the first non-zero byte; 'zeros' is only a verdict once the input ends, since a later read may still
+   * bring a non-zero byte, and the words must not depend on where reads split the file.
    */
   trailing: 'zeros' | 'data' | undefined;
 
@@ -30,9 +32,18 @@ export class ZstdFrameTracker {
     return this.state === 'magic' && this.gathered.length === 0 && this.frames > 0 && this.error === undefined;
   }
 
-  update(chunk: Uint8Array): void {
+  /**
+   * Walks `chunk`; returns how many of its bytes belong to frames, the rest following the last frame (or
+   * `error` being set). Those bytes are still the engine's to decode, so output comes before any verdict.
+   */
+  update(chunk: Uint8Array): number {
+    let frameBytes = this.state === 'after-frames' ? 0 : chunk.length;
     let i = 0;
     while (i < chunk.length && this.error === undefined) {
+      if (this.state === 'after-frames') {
+        if (!isAllZero(chunk.subarray(i))) this.dataAfterFrames();
+        break;
+      }
       if (this.state === 'skip') {
         const n = Math.min(this.need, chunk.length - i);
         this.need -= n;
@@ -41,21 +52,35 @@ export class ZstdFrameTracker {
         continue;
       }
       this.gathered.push(chunk[i++]!);
-      if (this.state === 'magic' && !startsAMagic(this.gathered)) this.noFrameStarts(chunk.subarray(i));
-      else if (this.gathered.length === this.need) this.onGathered(this.gathered);
+      if (this.state === 'magic' && !startsAMagic(this.gathered)) {
+        frameBytes = Math.max(0, i - this.gathered.length); // where the bytes that start no frame begin
+        this.noFrameStarts();
+      } else if (this.gathered.length === this.need) this.onGathered(this.gathered);
     }
+    return frameBytes;
   }
 
   /**
    * Bytes where a frame should start match neither magic. Judged from the first byte that differs, as
    * libzstd judges it (it checks a partial magic), so this verdict comes before the engine's own error.
    */
-  private noFrameStarts(restOfChunk: Uint8Array): void {
+  private noFrameStarts(): void {
     if (this.frames === 0) {
       this.error = 'unknown frame magic';
       return;
     }
-    this.trailing = this.gathered.every((x) => x === 0) && isAllZero(restOfChunk) ? 'zeros' : 'data';
+    // a zero never starts a magic, so all-zero `gathered` is that one byte, and no earlier byte was a magic's
+    if (!this.gathered.every((x) => x === 0)) {
+      this.dataAfterFrames();
+      return;
+    }
+    this.state = 'after-frames';
+    this.gathered = [];
+    this.trailing = 'zeros';
+  }
+
+  private dataAfterFrames(): void {
+    this.trailing = 'data';
     this.error = 'data after the last frame';
   }
 
@@ -132,6 +157,7 @@ export class ZstdFrameTracker {
         return;
       }
       case 'skip':
+      case 'after-frames':
         return;
     }
   }

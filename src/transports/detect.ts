@@ -15,8 +15,8 @@ import type { ImageSource } from './types.js';
  * The source for `load -i X`, decided by content rather than name (formats.md §0): a directory is an
  * OCI layout; a file or `-` (any outer gzip/zstd/xz/bzip2 wrapping) is a docker-archive when it has
  * manifest.json (Docker ≥25 hybrids included), an oci-archive when it has index.json + oci-layout.
- * Anything else: E_FORMAT "<file>: not a docker-archive or OCI archive"; damaged gzip/zstd/xz/bzip2 data
- * is its codec's own line instead ("<file>: truncated zstd data"), as the file was recognised that far.
+ * Anything else: E_FORMAT "<file>: not a docker-archive or OCI archive"; gzip/zstd/xz/bzip2 data damaged
+ * past a well-formed first header is its codec's own line instead ("<file>: truncated zstd data").
  */
 export async function openInputSource(
   pathOrDash: string,
@@ -42,8 +42,7 @@ export async function openInputSource(
   try {
     archive = await openArchiveFile(path, what, { ...(signal ? { signal } : {}), ...(ctx.stdin ? { stdin: ctx.stdin } : {}), ...(onWarning ? { onWarning } : {}), ...(partHashes ? { partHashes } : {}) });
   } catch (err) {
-    // damaged gzip/zstd data was recognised as such: its own one line says what is wrong, not a guess
-    if (err instanceof BalerError && err.code === 'E_FORMAT' && !(err instanceof CompressedDataError)) throw notAnArchive(what, err);
+    if (err instanceof BalerError && isAGuessGoneWrong(err)) throw notAnArchive(what, err);
     throw err;
   }
   try {
@@ -59,6 +58,17 @@ export async function openInputSource(
     await archive.close();
     throw err;
   }
+}
+
+/**
+ * Whether opening failed on what the file was guessed to be rather than on damage to it. Compressed data
+ * whose first header is well formed was recognised as such: its codec's own one line ("corrupt gzip data
+ * (…)", zero padding after zstd) says what is wrong. Data whose very first header is not may just be a
+ * file that happens to start with a magic number (a text beginning "BZh").
+ */
+function isAGuessGoneWrong(err: BalerError): boolean {
+  if (err instanceof CompressedDataError) return err.badFirstHeader;
+  return err.code === 'E_FORMAT';
 }
 
 function notAnArchive(what: string, err: BalerError): BalerError {
