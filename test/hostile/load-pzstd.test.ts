@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fixture } from '../../helpers/paths.js';
-import { describeRun, runBaler } from '../../helpers/run-baler.js';
-import { runChecked } from '../../helpers/run-process.js';
-import { TempDirs } from '../../helpers/temp-dirs.js';
-import { skipUnlessTools } from '../../helpers/tools.js';
+import { fixture } from '../helpers/paths.js';
+import { describeRun, runBaler } from '../helpers/run-baler.js';
+import { runChecked } from '../helpers/run-process.js';
+import { TempDirs } from '../helpers/temp-dirs.js';
+import { skipUnlessTools } from '../helpers/tools.js';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
