@@ -92,3 +92,15 @@ export class FakeServices implements TuiServices {
 export function blobEvent(name: string, state: 'queued' | 'copying' | 'verified' | 'skipped-present', done: number, total: number): CopyEvent {
   return { kind: 'blob', digest: layerDigest(name), role: 'layer', state, done, total };
 }
+
+/** Lists with notices, as a sweep of dead balers' temp dirs does. */
+export class NoticeListing extends FakeServices {
+  constructor(private readonly notices: string[]) {
+    super();
+  }
+
+  override async listImages(source: SourceSpec, _signal?: AbortSignal, onNotice?: (line: string) => void): Promise<ImageRow[]> {
+    for (const n of this.notices) onNotice?.(n);
+    return super.listImages(source);
+  }
+}

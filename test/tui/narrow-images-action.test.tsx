@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { cleanup } from 'ink-testing-library';
-import type { ImageRow, SourceSpec } from '../../src/tui/tui-services.js';
-import { FakeServices } from './fake-services.js';
+import { NoticeListing } from './fake-services.js';
 import { KEY, waitFor } from './keys.js';
 import { renderApp, resize } from './render-app.js';
 
@@ -29,17 +28,6 @@ function assertFits(app: App, rows: number, title: string): string[] {
   return lines;
 }
 
-/** Lists with notices, as a sweep of dead balers' temp dirs does. */
-class NoticeListing extends FakeServices {
-  constructor(private readonly notices: string[]) {
-    super();
-  }
-
-  override async listImages(source: SourceSpec, _signal?: AbortSignal, onNotice?: (line: string) => void): Promise<ImageRow[]> {
-    for (const n of this.notices) onNotice?.(n);
-    return super.listImages(source);
-  }
-}
 
 const NAMES = ['debian:12', 'debian:11', 'myorg/app:1', 'myorg/app:2', 'alpine:3.20'];
 

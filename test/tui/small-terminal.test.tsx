@@ -7,24 +7,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { cleanup } from 'ink-testing-library';
-import type { ImageRow, SourceSpec } from '../../src/tui/tui-services.js';
-import { FakeServices, blobEvent } from './fake-services.js';
+import { NoticeListing, blobEvent } from './fake-services.js';
 import { KEY, waitFor } from './keys.js';
 import { renderApp } from './render-app.js';
 
 afterEach(() => cleanup());
 
-/** Lists with notices, as a sweep of dead balers' temp dirs does. */
-class NoticeListing extends FakeServices {
-  constructor(private readonly notices: string[]) {
-    super();
-  }
-
-  override async listImages(source: SourceSpec, _signal?: AbortSignal, onNotice?: (line: string) => void): Promise<ImageRow[]> {
-    for (const n of this.notices) onNotice?.(n);
-    return super.listImages(source);
-  }
-}
 
 /** Pretends ink-testing-library's stdout is `rows` x `columns`, as a resized terminal would say. */
 function resize(app: ReturnType<typeof renderApp>, rows: number, columns = 100): void {
