@@ -92,7 +92,7 @@ export async function copyLayer(job: LayerJob): Promise<CopiedLayer> {
     if (job.diffIds !== 'when-converting') {
       const pairs = verifiedDiffIds();
       const onProgress = (done: number): void => job.onState('hashing', done, layer.size);
-      facts = await checkPresentLayer({ source: job.source, layer, diffId: job.diffId, claimed, what: job.what, diffWhat, pairs, onProgress, ...(job.signal ? { signal: job.signal } : {}) }).catch((err: unknown) => {
+      facts = await checkPresentLayer({ source: job.source, sink, layer, diffId: job.diffId, what: job.what, diffWhat, pairs, onProgress, ...(job.signal ? { signal: job.signal } : {}) }).catch((err: unknown) => {
         throw explain(err, err, job.signal);
       });
     }

@@ -1,11 +1,12 @@
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SNIFF_BYTES, peekStream, sniffCompression, type Compression } from '../codecs/index.js';
+import { SNIFF_BYTES, peekStream, sniffCompression } from '../codecs/index.js';
 import { VerifyingStream } from '../io/hashing.js';
 import type { Digest } from '../model/digest.js';
-import type { ImageSource } from '../transports/types.js';
+import type { ImageSink, ImageSource } from '../transports/types.js';
 import type { Descriptor } from '../model/descriptor.js';
 import { DiffIdTee } from './diff-id-tee.js';
+import { layerCompressionClaimed } from './plan.js';
 import { ProgressMeter } from './progress-meter.js';
 import type { VerifiedDiffIds } from './verified-diff-ids.js';
 
@@ -14,16 +15,17 @@ import type { VerifiedDiffIds } from './verified-diff-ids.js';
  * nothing about the diff_id the image now being copied claims for it: another image may have brought
  * the blob with a true diff_id while this config lies (a store that holds a base layer, a registry
  * that has the blob, a --resume partial kept by a run that did not check). So before such a layer
- * counts as present, its content must be known to hash to this diff_id: an uncompressed blob whose
- * digest is the diff_id, or a pair the verified-pair cache vouches for, costs nothing; anything else
- * is read from the source once and checked, without writing it.
+ * counts as present, its content must be known to hash to this diff_id. The bytes are read from the
+ * destination's own copy where it can give one (the same bytes: it was found by their digest; local,
+ * where the source may be a registry), else from the source. Their first bytes say what they really
+ * are: an uncompressed blob whose digest is the diff_id, or a pair the verified-pair cache vouches for,
+ * costs nothing more; anything else is read once and checked, without writing it.
  */
 export interface PresentLayerCheck {
   readonly source: ImageSource;
+  readonly sink: ImageSink;
   readonly layer: Descriptor;
   readonly diffId: Digest;
-  /** Compression the descriptor claims (what the cache is asked about before any byte is read). */
-  readonly claimed: Compression;
   readonly what: string;
   /** The message a wrong diff_id fails with (as copyLayer words it). */
   readonly diffWhat: string;
@@ -40,13 +42,12 @@ export interface PresentLayerFacts {
 
 export async function checkPresentLayer(c: PresentLayerCheck): Promise<PresentLayerFacts> {
   const { layer, diffId } = c;
-  if (c.claimed === 'none' && layer.digest === diffId) return { proven: diffId, bytesRead: 0 };
-  if (c.claimed !== 'none' && (await c.pairs?.knows(layer.digest, c.claimed, diffId))) return { proven: diffId, bytesRead: 0 };
-  // a delta archive leaves out what the destination holds: nothing to read it from here (its base was
-  // checked by presence, delta-check.ts)
-  if (c.source.holdsBlob && !(await c.source.holdsBlob(layer.digest))) return { proven: undefined, bytesRead: 0 };
-
-  const raw = await c.source.fetchBlob(layer, c.signal);
+  // what docker save and Docker's store hold: a tar whose digest is its diff_id; nothing to open
+  if (layerCompressionClaimed(layer) === 'none' && layer.digest === diffId) return { proven: diffId, bytesRead: 0 };
+  const raw = await readableCopy(c);
+  // a delta archive leaves out what the destination holds, which may not read it back (a registry):
+  // its base was checked by presence (delta-check.ts)
+  if (raw === undefined) return { proven: undefined, bytesRead: 0 };
   let head: Buffer;
   let stream: Readable;
   try {
@@ -56,6 +57,10 @@ export async function checkPresentLayer(c: PresentLayerCheck): Promise<PresentLa
     throw err;
   }
   const actual = sniffCompression(head);
+  if ((actual === 'none' && layer.digest === diffId) || (actual !== 'none' && (await c.pairs?.knows(layer.digest, actual, diffId)))) {
+    stream.destroy();
+    return { proven: diffId, bytesRead: 0 };
+  }
   const meter = new ProgressMeter(c.onProgress);
   const stages: Duplex[] = [meter, new VerifyingStream(layer.digest, layer.size, c.what)];
   stages.push(actual === 'none' ? new VerifyingStream(diffId, undefined, c.diffWhat) : new DiffIdTee(actual, diffId, c.diffWhat));
@@ -63,4 +68,12 @@ export async function checkPresentLayer(c: PresentLayerCheck): Promise<PresentLa
   await pipeline([stream, ...stages, discard], c.signal ? { signal: c.signal } : {});
   if (actual !== 'none') await c.pairs?.remember(layer.digest, actual, diffId);
   return { proven: diffId, bytesRead: meter.bytes };
+}
+
+/** The destination's copy of the layer, else the source's; undefined when neither can give it. */
+async function readableCopy(c: PresentLayerCheck): Promise<Readable | undefined> {
+  const stored = await c.sink.openStoredBlob?.(c.layer.digest);
+  if (stored) return stored;
+  if (c.source.holdsBlob && !(await c.source.holdsBlob(c.layer.digest))) return undefined;
+  return c.source.fetchBlob(c.layer, c.signal);
 }

@@ -47,6 +47,12 @@ export interface OpenOptions {
    * list() may still return more, and must when it cannot tell what an entry matches.
    */
   wanted?: readonly string[];
+  /**
+   * Sources: the caller lists what the source holds and reads manifests and configs at most, no layer
+   * (the TUI's image rows, inventory). The store then takes no read lease: nothing is written for a
+   * listing, and it never waits for a prune (a manifest removed meanwhile fails that one row or walk).
+   */
+  listOnly?: boolean;
 }
 
 export interface ImageRef {
@@ -191,6 +197,12 @@ export interface ImageSink extends AsyncDisposable {
    * every blob hasBlob found counts.
    */
   keptEarlier?(d: Digest): boolean;
+  /**
+   * A local sink's own copy of blob `d` (one hasBlob found), to read back: checking the diff_id of a
+   * layer the destination already holds reads it from here instead of fetching it from the source again
+   * (pipeline/present-layer-check.ts). Undefined when the sink cannot read it back.
+   */
+  openStoredBlob?(d: Digest): Promise<Readable | undefined>;
   /**
    * Optional: announces the names of the image whose blobs and manifests come next (before its first
    * hasBlob/putBlob). A registry sink uses it to push each image into its own repository.

@@ -17,6 +17,7 @@ import { createTuiServices } from '../../src/tui/services.js';
 import { initialState, reduce } from '../../src/tui/state/machine.js';
 import { TempDirs } from '../helpers/temp-dirs.js';
 import { fixture } from '../helpers/paths.js';
+import { LIE, TRUE_DIFF_ID, sharedGzipLayout } from '../helpers/shared-gzip-layout.js';
 
 const FIXTURE = fixture('fixture-3layers.docker-archive.tar');
 const tmp = new TempDirs();
@@ -54,6 +55,23 @@ describe('real TUI services', () => {
     }
     assert.match(daemon({ DOCKER_HOST: 'tcp://10.0.0.1:2375' })?.note ?? '', /only unix:\/\/ sockets are supported/);
     assert.equal(daemon({ DOCKER_HOST: 'tcp://10.0.0.1:2375' })?.available, false);
+  });
+
+  it('a save keeps a compressed layer without inflating it, as baler save does; a load checks its diff_id', async () => {
+    const dir = await tmp.make('baler-tui-diffid-');
+    const layout = await sharedGzipLayout(join(dir, 'lie'), [{ name: 'lie:1', claimed: LIE }]);
+    const services = createTuiServices({ storePath: join(dir, 'store'), cwd: dir, env: { BALER_NO_CACHE: '1' } });
+    const source = { kind: 'path', path: layout } as const;
+    const saved = await services.copy(
+      { kind: 'save', source, images: ['lie:1'], output: 'out', format: 'oci-dir', compression: 'keep', archive: 'auto' },
+      () => undefined,
+      new AbortController().signal,
+    );
+    assert.equal(saved.images, 1);
+    await assert.rejects(
+      services.copy({ kind: 'load', source, images: ['lie:1'] }, () => undefined, new AbortController().signal),
+      (err: unknown) => String((err as { cause?: unknown }).cause ?? err).includes(`expected ${LIE}, got ${TRUE_DIFF_ID}`) || String(err).includes(`expected ${LIE}`),
+    );
   });
 
   it('an export reports one row per layer: read twice, then verified, shown on the Progress screen', async () => {

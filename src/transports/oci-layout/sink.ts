@@ -4,6 +4,7 @@ import type { Digest } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
 import { parseImageName } from '../../model/image-name.js';
 import { MediaTypes } from '../../model/media-types.js';
+import { openBlob } from '../../store/blobs.js';
 import { ensureLayout, layoutToMake } from '../../store/layout.js';
 import { Store } from '../../store/store.js';
 import type { LayoutWriter } from '../../store/writer.js';
@@ -72,6 +73,12 @@ export class LayoutSink implements ImageSink {
     if (this.plan.toMake && this.made === undefined) return false;
     await this.ready();
     return this.writer.hasBlob(d);
+  }
+
+  /** The layout's file of a blob it holds (the same bytes as the source's: hasBlob is by digest). */
+  async openStoredBlob(d: Digest): Promise<Readable | undefined> {
+    if (this.plan.toMake && this.made === undefined) return undefined;
+    return openBlob(this.writer.root, d).catch(() => undefined);
   }
 
   async putBlob(body: Readable, info: BlobInfo, signal?: AbortSignal): Promise<Descriptor> {

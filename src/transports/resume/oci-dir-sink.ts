@@ -4,7 +4,7 @@ import type { BlobInfo, Descriptor } from '../../model/descriptor.js';
 import { sha256Of, type Digest } from '../../model/digest.js';
 import type { ImageName } from '../../model/image-name.js';
 import { fsyncDir } from '../../io/atomic-file.js';
-import { hasBlob } from '../../store/blobs.js';
+import { hasBlob, openBlob } from '../../store/blobs.js';
 import { blobsDir } from '../../store/layout.js';
 import type { LayoutSink } from '../oci-layout/sink.js';
 import type { CommitResult, ImageRef, ImageSink, KeptBlobPrefix, OpenOptions, SinkCaps } from '../types.js';
@@ -44,6 +44,12 @@ export class OciDirResumeSink implements ImageSink {
     if (!(await hasBlob(this.dir, d))) return false;
     this.inDir.add(d);
     return true;
+  }
+
+  /** The partial's verified copy of `d`, or DIR's (read-only: nothing is leased in DIR before commit). */
+  async openStoredBlob(d: Digest): Promise<Readable | undefined> {
+    if (this.partial.has(d)) return openBlob(this.partial.root, d).catch(() => undefined);
+    return this.inDir.has(d) ? openBlob(this.dir, d).catch(() => undefined) : undefined;
   }
 
   /**

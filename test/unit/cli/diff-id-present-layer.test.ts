@@ -6,43 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { MT, configFor, sha256Hex, smallLayer } from '../../helpers/image-archives.js';
-import { descriptorOf, ociIndexBytes, type IndexEntry } from '../../helpers/image-index.js';
+import { writeFile } from 'node:fs/promises';
+import { GZ_DIGEST, LIE, TRUE_DIFF_ID, sharedGzipLayout } from '../../helpers/shared-gzip-layout.js';
 import { balerOk, describeRun, runBaler } from '../../helpers/run-baler.js';
 import { TempDirs } from '../../helpers/temp-dirs.js';
 
 const tmp = new TempDirs();
 after(() => tmp.removeAll());
-
-const TAR = smallLayer('shared-base');
-const GZ = gzipSync(TAR);
-const TRUE_DIFF_ID = `sha256:${sha256Hex(TAR)}`;
-const LIE = `sha256:${sha256Hex('a diff_id this layer does not have')}`;
-
-/** An OCI layout whose images all use the one gzip layer GZ; each config claims `claimed` (true when absent) for it. */
-async function layout(dir: string, images: ReadonlyArray<{ name: string; claimed?: string }>): Promise<string> {
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const put = (bytes: Buffer): Promise<void> => writeFile(join(dir, 'blobs', 'sha256', sha256Hex(bytes)), bytes);
-  await put(GZ);
-  const entries: IndexEntry[] = [];
-  for (const image of images) {
-    // the name goes into the config too, so every image has its own ID
-    const config = configFor([TAR], { rootfs: { type: 'layers', diff_ids: [image.claimed ?? TRUE_DIFF_ID] }, config: { Labels: { name: image.name } } });
-    const manifest = Buffer.from(
-      JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: descriptorOf(MT.ociConfig, config), layers: [descriptorOf(MT.ociLayerGzip, GZ)] }),
-    );
-    await put(config);
-    await put(manifest);
-    entries.push(descriptorOf(MT.ociManifest, manifest, { annotations: { 'org.opencontainers.image.ref.name': image.name, 'io.containerd.image.name': `docker.io/library/${image.name}` } }));
-  }
-  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(join(dir, 'index.json'), ociIndexBytes(entries));
-  return dir;
-}
 
 const mismatch = (stderr: string): boolean => stderr.includes('layer 0: uncompressed content does not match rootfs.diff_ids') && stderr.includes(`expected ${LIE}, got ${TRUE_DIFF_ID}`);
 
@@ -53,8 +25,8 @@ for (const cache of ['no cache', 'cache'] as const) {
     const dir = await tmp.make('baler-present-');
     const env = envFor(dir);
     const store = join(dir, 'store');
-    await balerOk(['load', '-q', '--store', store, '-i', await layout(join(dir, 'honest'), [{ name: 'good:1' }])], { env });
-    const r = await runBaler(['load', '--store', store, '-i', await layout(join(dir, 'lie'), [{ name: 'lie:1', claimed: LIE }])], { env });
+    await balerOk(['load', '-q', '--store', store, '-i', await sharedGzipLayout(join(dir, 'honest'), [{ name: 'good:1' }])], { env });
+    const r = await runBaler(['load', '--store', store, '-i', await sharedGzipLayout(join(dir, 'lie'), [{ name: 'lie:1', claimed: LIE }])], { env });
     assert.equal(r.code, 5, describeRun(['load'], r));
     assert.ok(mismatch(r.stderr), r.stderr);
     const ls = JSON.parse((await balerOk(['ls', '--json', '--store', store], { env })).stdout) as Array<{ names?: string[]; repoTags?: string[] }>;
@@ -63,12 +35,15 @@ for (const cache of ['no cache', 'cache'] as const) {
     assert.equal(verified.code, 0, describeRun(['verify'], verified));
   });
 
-  test(`${cache}: an honest image sharing a layer the store holds loads, the layer read and checked but not written again`, async () => {
+  test(`${cache}: an honest image sharing a layer the store holds loads, the layer checked from the store's copy (not the input's) and not written again`, async () => {
     const dir = await tmp.make('baler-present-');
     const env = envFor(dir);
     const store = join(dir, 'store');
-    await balerOk(['load', '-q', '--store', store, '-i', await layout(join(dir, 'first'), [{ name: 'first:1' }])], { env });
-    const r = await balerOk(['load', '--json', '--store', store, '-i', await layout(join(dir, 'second'), [{ name: 'second:1' }])], { env });
+    await balerOk(['load', '-q', '--store', store, '-i', await sharedGzipLayout(join(dir, 'first'), [{ name: 'first:1' }])], { env });
+    const second = await sharedGzipLayout(join(dir, 'second'), [{ name: 'second:1' }]);
+    // the layer is read back from the store's own copy, not from the input: a damaged input copy is never read
+    await writeFile(join(second, 'blobs', 'sha256', GZ_DIGEST.slice(7)), 'not the layer');
+    const r = await balerOk(['load', '--json', '--store', store, '-i', second], { env });
     const report = JSON.parse(r.stdout) as { blobsCopied: number; blobsSkipped: number };
     // the config and manifest are new, the layer is present
     assert.equal(report.blobsSkipped, 1, r.stdout);
@@ -77,7 +52,7 @@ for (const cache of ['no cache', 'cache'] as const) {
   test(`${cache}: two images in one archive sharing a layer, the second lying about it: verify, load and save --verify-diff-ids refuse`, async () => {
     const dir = await tmp.make('baler-present-');
     const env = envFor(dir);
-    const both = await layout(join(dir, 'both'), [{ name: 'good:1' }, { name: 'lie:1', claimed: LIE }]);
+    const both = await sharedGzipLayout(join(dir, 'both'), [{ name: 'good:1' }, { name: 'lie:1', claimed: LIE }]);
     const verified = await runBaler(['verify', `oci:${both}`], { env });
     assert.equal(verified.code, 5, describeRun(['verify'], verified));
     assert.ok(mismatch(verified.stdout + verified.stderr), describeRun(['verify'], verified));
@@ -98,7 +73,7 @@ for (const cache of ['no cache', 'cache'] as const) {
     const dir = await tmp.make('baler-present-');
     const env = envFor(dir);
     const out = join(dir, 'out');
-    const lie = await layout(join(dir, 'lie'), [{ name: 'lie:1', claimed: LIE }]);
+    const lie = await sharedGzipLayout(join(dir, 'lie'), [{ name: 'lie:1', claimed: LIE }]);
     // the default keeps the gzip layer unchecked (as skopeo copy), so DIR then holds the blob
     await balerOk(['save', '-q', '--format', 'oci-dir', '--from', `oci:${lie}`, '-o', out, 'lie:1'], { env });
     const r = await runBaler(['save', '--verify-diff-ids', '--format', 'oci-dir', '--from', `oci:${lie}`, '-o', out, 'lie:1'], { env });
