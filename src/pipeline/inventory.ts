@@ -38,7 +38,8 @@ export async function takeInventory(ref: ImageRef, o: { signal?: AbortSignal; no
     return toInventory({ blobs: [], layers: [], images: [] }, ref.toString(), 'blobs', o.now);
   }
   // a source's warnings (a registry's artifact tags left out) tell the user what the inventory does not list
-  const source = await ref.openSource({ ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}) });
+  // manifests and configs only (listOnly): a store takes no read lease for an inventory
+  const source = await ref.openSource({ ...(o.signal ? { signal: o.signal } : {}), ...(o.onWarning ? { onWarning: o.onWarning } : {}), listOnly: true });
   try {
     return await inventoryOfSource(source, ref.toString(), holdsOf(ref), o);
   } finally {

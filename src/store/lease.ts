@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromSystemError } from '../errors.js';
+import { BalerError, fromSystemError } from '../errors.js';
 import type { Digest } from '../model/digest.js';
 import { hexOf, isDigest } from '../model/digest.js';
 import { fsyncDir } from '../io/atomic-file.js';
@@ -125,19 +125,48 @@ export async function leasedDigests(root: string, ownName?: string): Promise<Set
   return held;
 }
 
+/** What a reader waiting for a remover (waitForRemovers) tells its user. */
+export interface RemoverWait {
+  /** Called once the wait has lasted a second: the user sees why nothing happens meanwhile. */
+  onWaiting?: (message: string) => void;
+  /** Called when the lock could not be had in the end: the read goes on without waiting any longer. */
+  onGaveUp?: (message: string) => void;
+}
+
+/** How long a reader waits for a remover before it says so. */
+const WAITING_NOTICE_MS = 1000;
+
 /**
  * Returns once no remover that may have read the leases before the caller's lease was written is still
  * at work: removers read leases only under the layout lock, so when the lock is free now any such
  * remover is done, and otherwise taking the lock waits it out (a lock left by a killed process goes
  * stale and is taken over). A blob present after this stays while the lease is held; one found missing
  * was removed before the lease counted. A lock that cannot be had (a read-only store) is not waited for.
+ *
+ * A lock still held when withLayoutLock gives up (a long prune, or something that is not a remover
+ * refreshing it) does not fail the read: the read goes on, said in one warning. Failing would not be
+ * safer: every blob is still checked against its digest as it is read, so the worst a remover can do
+ * now is make the read fail on a missing blob, which is what failing here would do to every read, also
+ * to the ones whose blobs the remover leaves alone (as `docker save` beside a `docker image prune`
+ * gives the images the prune keeps). The lock names no process (proper-lockfile's mkdir lock holds no
+ * pid), so the messages name the lock file, which the user can look at.
  */
-export async function waitForRemovers(root: string): Promise<void> {
+export async function waitForRemovers(root: string, o: RemoverWait = {}): Promise<void> {
   const held = await stat(lockPath(root)).then(
     () => true,
     () => false,
   );
-  if (held) await withLayoutLock(root, async () => undefined).catch(() => undefined);
+  if (!held) return;
+  const notice = setTimeout(() => o.onWaiting?.(`${root}: waiting for another baler that holds ${lockPath(root)} (a prune removing blobs from the store) before reading…`), WAITING_NOTICE_MS);
+  try {
+    await withLayoutLock(root, async () => undefined);
+  } catch (err) {
+    if (err instanceof BalerError && err.code === 'E_LOCKED') {
+      o.onGaveUp?.(`${root}: ${lockPath(root)} is still held by another process; reading without waiting for it, so a blob it removes now fails this read`);
+    }
+  } finally {
+    clearTimeout(notice);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Descriptor } from '../model/descriptor.js';
 import type { Digest } from '../model/digest.js';
-import { BlobLease, waitForRemovers } from './lease.js';
+import { BlobLease, waitForRemovers, type RemoverWait } from './lease.js';
 import { walkReachable } from './reachability.js';
 
 /**
@@ -25,7 +25,11 @@ export class ReadLease {
   private readonly held = new Set<Digest>();
   private unavailable = false;
 
-  constructor(private readonly root: string) {
+  /** `wait`: what the reader tells its user while a remover keeps it waiting (store/lease.ts waitForRemovers). */
+  constructor(
+    private readonly root: string,
+    private readonly wait: RemoverWait = {},
+  ) {
     this.lease = new BlobLease(root, false);
   }
 
@@ -36,17 +40,31 @@ export class ReadLease {
    */
   async resolveLeased<T>(resolve: () => Promise<T>, chosen: (resolved: T) => readonly Descriptor[]): Promise<T> {
     let resolved = await resolve();
+    /** The last walk, while it may stand for the next: every manifest it met was read. */
+    let lastWalk: { tops: string; reached: Digest[] } | undefined;
     for (let round = 0; round < ROUNDS && !this.unavailable; round++) {
-      const walk = await walkReachable(
-        this.root,
-        chosen(resolved).map((descriptor, position) => ({ descriptor, position })),
-      );
-      const fresh = [...walk.reachable.keys()].filter((d) => !this.held.has(d));
+      const tops = chosen(resolved);
+      const topsKey = tops.map((d) => d.digest).join(' ');
+      // manifests are content-addressed: the same tops, all read last time, reach the same blobs; a
+      // manifest missing then may be back now (a remover put it back on seeing the lease), so walk again
+      const reached =
+        lastWalk?.tops === topsKey
+          ? lastWalk.reached
+          : await walkReachable(
+              this.root,
+              tops.map((descriptor, position) => ({ descriptor, position })),
+            ).then((walk) => {
+              const complete = walk.missing.length === 0 && walk.notIncluded.length === 0 && walk.unreadable.length === 0;
+              const all = [...walk.reachable.keys()];
+              lastWalk = complete ? { tops: topsKey, reached: all } : undefined;
+              return all;
+            });
+      const fresh = reached.filter((d) => !this.held.has(d));
       // all leased and waited for (below), so looked at after the lease counted: present ones stay,
       // a missing one is damage for the read to report
       if (fresh.length === 0) return resolved;
       if (!(await this.hold(fresh))) return resolved;
-      await waitForRemovers(this.root);
+      await waitForRemovers(this.root, this.wait);
       resolved = await resolve();
     }
     return resolved;

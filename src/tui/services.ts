@@ -105,8 +105,12 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
 
   const abs = (p: string): string => resolve(o.cwd, p.startsWith('~/') ? join(o.env.HOME || homedir(), p.slice(2)) : p);
 
-  async function openSource(spec: SourceSpec, signal?: AbortSignal): Promise<ImageSource> {
-    if (spec.kind === 'store') return storeRef(o.storePath).openSource(signal ? { signal } : {});
+  /**
+   * `read`: for the store, what the caller reads of it (OpenOptions.wanted / listOnly), so it leases only
+   * that: a listing leases nothing, a read the one image it takes. Other sources open as before.
+   */
+  async function openSource(spec: SourceSpec, signal?: AbortSignal, read: { wanted?: readonly string[]; listOnly?: boolean } = {}): Promise<ImageSource> {
+    if (spec.kind === 'store') return storeRef(o.storePath).openSource({ ...(signal ? { signal } : {}), ...read });
     if (spec.kind === 'docker-root') return parseTransportRef(`docker-root:${abs(spec.path)}`, refs).openSource(signal ? { signal } : {});
     if (spec.kind === 'docker') return dockerDaemonRefAt(dockerSocket).openSource(signal ? { signal } : {});
     // load -i's detection (directory, docker-archive, oci-archive, compressed wrappings).
@@ -136,7 +140,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     const started = Date.now();
     const warnings: string[] = [];
     const compression = compressFieldCodec(req.output, req.archive);
-    await using source = await openSource(req.source, signal);
+    await using source = await openSource(req.source, signal, { wanted: [req.image] });
     const file = abs(req.output);
     const report = await exportImage({
       source,
@@ -176,7 +180,8 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
   async function readImageRows(spec: SourceSpec, signal?: AbortSignal): Promise<ImageRow[]> {
     // a new install has no store yet: an empty list, as `baler ls` shows it, and nothing is made
     if (spec.kind === 'store' && (await openStoreIfPresent(o.storePath)) === undefined) return [];
-    await using source = await openSource(spec, signal);
+    // rows show manifests and configs only: no lease, so a refresh writes nothing and never waits for a prune
+    await using source = await openSource(spec, signal, { listOnly: true });
     const label = source.ref.toString();
     const cache: ManifestCache = new Map();
     const rows: ImageRow[] = [];
@@ -260,7 +265,8 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     },
 
     async listLayers(spec: SourceSpec, image: ImageRow, signal?: AbortSignal): Promise<LayerListing[]> {
-      await using source = await openSource(spec, signal);
+      // it reads this image's layers (their tar headers): that image is leased, no other
+      await using source = await openSource(spec, signal, { wanted: [image.key] });
       const resolved = await resolveSourceImage(source, image.key, signal ? { signal } : {});
       const tars = layerTarsOf(source, resolved);
       const steps = new Map<number, { createdBy?: string; comment?: string }>();
@@ -319,7 +325,7 @@ export function createTuiServices(o: TuiServiceOptions): TuiServices {
     // a form that cannot run is refused before the source is opened
     const ref = req.kind === 'load' ? storeRef(o.storePath) : sinkRef(req);
     const sinkOpts = sinkOptions(req, signal);
-    await using from = await openSource(req.source, signal);
+    await using from = await openSource(req.source, signal, { wanted: req.images });
     await using to = await ref.openSink(sinkOpts);
     const report = await copyImages({
       from,

@@ -12,7 +12,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const name = parseImageName(newName, { defaultTag: 'latest' });
   if (name.digest) throw new BalerError('E_USAGE', `squash: the new name cannot be a digest reference (${newName})`);
   const ref = storeRef(storePathFor(ctx));
-  const source = await ref.openSource({ signal: ctx.io.signal });
+  // only IMAGE is read, so only its blobs are leased
+  const source = await ref.openSource({ signal: ctx.io.signal, wanted: [query] });
   try {
     const sink = await ref.openSink({ signal: ctx.io.signal });
     try {

@@ -9,9 +9,14 @@
  *   8b8b1f6d0a7e  already present
  *   5e1d0c9b7a21  left out (at destination)
  *   44d0d9a1c2f3  copying   1.20MB / 3.90MB   12.3MB/s   ETA 1s
+ *   9c1e5a7b3d20  checking  0.80MB / 2.10MB   40.1MB/s   ETA 1s
+ *
+ * ("checking": the destination has the layer, which is read once to check it is this image's diff_id;
+ * it then ends as "already present (checked 2.10MB in 0.1s)").
  *
  * Elsewhere (pipes, CI logs) one plain line per finished layer ("Copied layer 0d4f23c8e1a2 (3.1MB in
- * 0.4s)", "Left out layer 5e1d0c9b7a21: at destination" for a delta), no plan line and no control codes.
+ * 0.4s)", "Left out layer 5e1d0c9b7a21: at destination" for a delta, "Skipped layer 9c1e5a7b3d20: already
+ * present (checked 2.1MB in 0.1s)"), no plan line and no control codes.
  */
 import type { Writable } from 'node:stream';
 import type { Digest } from '../../model/digest.js';
@@ -33,6 +38,8 @@ interface LayerRow {
   /** 'left-out': a delta save leaves it out because the destination has it (not "already present" here). */
   finished?: 'copied' | 'skipped' | 'left-out';
   finishedAt?: number;
+  /** The destination has the layer and it is being read once to check its diff_id ('hashing'). */
+  checking?: boolean;
 }
 
 const REDRAW_MS = 100;
@@ -91,7 +98,10 @@ export class ProgressLines {
       this.rows.set(digest, row);
     }
     if (row.finished) return;
-    if (state === 'copying') {
+    if (state === 'copying' || state === 'hashing') {
+      // a check that gave way to a copy starts the row again: the copy has its own bytes and rate
+      if (row.checking === true && state === 'copying') delete row.started;
+      row.checking = state === 'hashing';
       row.started ??= this.now();
       row.done = done;
       if (total !== undefined) row.total = total;
@@ -99,14 +109,19 @@ export class ProgressLines {
     } else if (state === 'verified' || state === 'skipped-present') {
       row.finished = state === 'verified' ? 'copied' : leftOut ? 'left-out' : 'skipped';
       row.finishedAt = this.now();
-      row.done = done;
+      // 'skipped-present' comes with 0 bytes: a checked layer keeps the bytes its check read
+      row.done = row.checking === true ? Math.max(row.done, done) : done;
       this.print(this.finishedLine(row));
     }
   }
 
   private finishedLine(row: LayerRow): string {
     const id = shortId(row.digest);
-    if (row.finished === 'skipped') return this.tty ? `${id}  already present` : `Skipped layer ${id}: already present`;
+    if (row.finished === 'skipped') {
+      // a layer read to check it says so: the time it took was spent on it, not lost
+      const checked = row.checking === true && row.started !== undefined && row.finishedAt !== undefined ? ` (checked ${formatBytes(row.done)} in ${formatDuration(row.finishedAt - row.started)})` : '';
+      return this.tty ? `${id}  already present${checked}` : `Skipped layer ${id}: already present${checked}`;
+    }
     if (row.finished === 'left-out') return this.tty ? `${id}  left out (at destination)` : `Left out layer ${id}: at destination`;
     const took = row.started !== undefined && row.finishedAt !== undefined ? ` in ${formatDuration(row.finishedAt - row.started)}` : '';
     return this.tty ? `${id}  done            ${formatBytes(row.done)}${took}` : `Copied layer ${id} (${formatBytes(row.done)}${took})`;
@@ -117,7 +132,7 @@ export class ProgressLines {
     const rate = elapsed > 0 ? row.done / elapsed : 0;
     const size = row.total !== undefined ? `${formatBytes(row.done)} / ${formatBytes(row.total)}` : formatBytes(row.done);
     const eta = rate > 0 && row.total !== undefined && row.total > row.done ? `   ETA ${formatDuration(((row.total - row.done) / rate) * 1000)}` : '';
-    return `${shortId(row.digest)}  copying   ${size}   ${formatRate(rate)}${eta}`;
+    return `${shortId(row.digest)}  ${row.checking === true ? 'checking' : 'copying '}  ${size}   ${formatRate(rate)}${eta}`;
   }
 
   /** A permanent line: above the live region on a terminal, a plain line elsewhere. */

@@ -33,9 +33,12 @@ export class LayoutSource implements ImageSource {
     readonly ref: ImageRef,
     private readonly store: Store,
     private readonly wanted: readonly string[] = [],
-    o: { leaseReads?: boolean } = {},
+    o: { leaseReads?: boolean; onWarning?: (code: string, message: string) => void } = {},
   ) {
-    this.lease = o.leaseReads === true ? new ReadLease(store.root) : undefined;
+    const warn = o.onWarning;
+    // said like a source's warning: stderr, also under -q, and never into stdout (which may be the archive)
+    const wait = warn ? { onWaiting: (m: string) => warn(STORE_BUSY_WARNING, m), onGaveUp: (m: string) => warn(STORE_BUSY_WARNING, m) } : {};
+    this.lease = o.leaseReads === true ? new ReadLease(store.root, wait) : undefined;
   }
 
   async list(): Promise<SourceEntry[]> {
@@ -128,6 +131,9 @@ export class LayoutSource implements ImageSource {
     await this.lease?.release();
   }
 }
+
+/** A read of the store waited for, or went on without, a prune holding the store's lock. */
+export const STORE_BUSY_WARNING = 'W_STORE_BUSY';
 
 function parseNameOrUndefined(s: string): ImageName | undefined {
   try {

@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, readFileSync, writeSync } from 'node:fs';
 import { readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -103,7 +103,7 @@ export class JournalFile {
       await rename(temp, this.path);
     } catch (err) {
       unregister();
-      if (switched) await this.backTo(old, tempFd, Buffer.byteLength(text), temp);
+      if (switched) this.backTo(old, tempFd, Buffer.byteLength(text), temp);
       closeFd(tempFd);
       await unlink(temp).catch(() => undefined);
       throw this.failed(err);
@@ -115,12 +115,22 @@ export class JournalFile {
     await fsyncDir(dirname(this.path));
   }
 
-  /** The replacement failed: lines written to the temp file after its text go to the old file, which stays. */
-  private async backTo(old: number | undefined, tempFd: number, textBytes: number, temp: string): Promise<void> {
+  /**
+   * The replacement failed: lines written to the temp file after its text go to the old file, which
+   * stays. All in one synchronous step (read, switch back, append): a flush() between the switch and the
+   * append would put its lines before the ones they follow, and parseJournal stops where an entry does
+   * not start at the end of the one before.
+   */
+  private backTo(old: number | undefined, tempFd: number, textBytes: number, temp: string): void {
     if (this.fd !== tempFd) return;
+    let meanwhile: Buffer;
+    try {
+      meanwhile = readFileSync(temp);
+    } catch {
+      meanwhile = Buffer.alloc(0);
+    }
     this.fd = old;
     if (old === undefined) return;
-    const meanwhile = await readFile(temp).catch(() => Buffer.alloc(0));
     try {
       if (meanwhile.length > textBytes) writeSync(old, meanwhile.subarray(textBytes));
     } catch {

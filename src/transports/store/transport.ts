@@ -23,7 +23,9 @@ export class StoreRef implements ImageRef {
   }
 
   async openSource(o?: OpenOptions): Promise<ImageSource> {
-    return new LayoutSource(this, await openPresentStore(this.location), o?.wanted, { leaseReads: true });
+    // a listing reads no layer: it takes no lease, so it writes nothing and never waits for a prune
+    const leaseReads = o?.listOnly !== true;
+    return new LayoutSource(this, await openPresentStore(this.location), o?.wanted, { leaseReads, ...(o?.onWarning ? { onWarning: o.onWarning } : {}) });
   }
 
   /** The store is made by the first write, so a load refused before writing leaves no store behind. */

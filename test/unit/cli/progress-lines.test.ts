@@ -77,3 +77,29 @@ test('a layer a delta save leaves out says so: left out because the destination 
   assert.match(tty.text, new RegExp(`${b.slice(7, 19)}  left out \\(at destination\\)\n`));
   assert.doesNotMatch(tty.text + plain.text, /already present/);
 });
+
+test('a layer the destination has, read once to check its diff_id, is drawn as checking, then says it was checked', () => {
+  const checked: CopyEvent[] = [
+    { kind: 'blob', digest: b, role: 'layer', state: 'hashing', done: 0, total: 2_000_000 },
+    { kind: 'blob', digest: b, role: 'layer', state: 'hashing', done: 1_000_000, total: 2_000_000 },
+    { kind: 'blob', digest: b, role: 'layer', state: 'hashing', done: 2_000_000, total: 2_000_000 },
+    { kind: 'blob', digest: b, role: 'layer', state: 'skipped-present', done: 0, total: 2_000_000 },
+  ];
+  const id = b.slice(7, 19);
+  const tty = sinkStream(true);
+  let t = 0;
+  const p = new ProgressLines(tty, { now: () => (t += 500) });
+  for (const e of checked.slice(0, 2)) p.handle(e);
+  assert.match(tty.text, new RegExp(`${id}  checking  1MB / 2MB   [0-9.]+[kM]B/s   ETA `));
+  for (const e of checked.slice(2)) p.handle(e);
+  p.finish();
+  assert.match(tty.text, new RegExp(`${id}  already present \\(checked 2MB in [0-9.]+m?s\\)\n`));
+
+  const plain = sinkStream(false);
+  t = 0;
+  const q = new ProgressLines(plain, { now: () => (t += 500) });
+  for (const e of checked) q.handle(e);
+  q.finish();
+  assert.doesNotMatch(plain.text, /\x1b/);
+  assert.match(plain.text, new RegExp(`^Skipped layer ${id}: already present \\(checked 2MB in [0-9.]+m?s\\)\n$`));
+});

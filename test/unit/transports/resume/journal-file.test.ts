@@ -90,8 +90,9 @@ const journalOf = (n: number): string => Array.from({ length: n }, (_, i) => for
  * (the 1st fsync and rename are the create's, the 2nd fsync fsyncs the directory, the 3rd and 4th and
  * the 2nd rename are the forget's).
  */
-function runChild(path: string, strace: string[], meanwhile = false): { killed: boolean; stderr: string } {
-  const args = [...strace, process.execPath, '--import', import.meta.resolve('tsx'), child, path, String(count), ...(meanwhile ? ['meanwhile'] : [])];
+function runChild(path: string, strace: string[], meanwhile: boolean | 'streaming' = false): { killed: boolean; stderr: string } {
+  const mode = meanwhile === 'streaming' ? ['streaming'] : meanwhile ? ['meanwhile'] : [];
+  const args = [...strace, process.execPath, '--import', import.meta.resolve('tsx'), child, path, String(count), ...mode];
   const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, UV_THREADPOOL_SIZE: '1' } });
   return { killed: r.signal === 'SIGKILL' || r.status === 137, stderr: r.stderr };
 }
@@ -151,6 +152,20 @@ test('entries written while forget() replaces the journal stay in the old journa
   const path = join(sub, 'out.tar.baler-partial.journal');
   runChild(path, ['-e', 'trace=rename', '-e', 'inject=rename:error=EIO:when=2'], true);
   assert.deepEqual(parseJournal(readFileSync(path, 'utf8')), Array.from({ length: count + 3 }, (_, i) => entry(i)));
+  assert.deepEqual(readdirSync(sub), ['out.tar.baler-partial.journal'], 'no temp file stays');
+});
+
+test('entries that keep completing while a failed replacement goes back to the old journal stay in order there', { skip: noStrace }, () => {
+  const sub = join(dir, 'rename-fails-streaming');
+  mkdirSync(sub);
+  const path = join(sub, 'out.tar.baler-partial.journal');
+  const r = runChild(path, ['-e', 'trace=rename', '-e', 'inject=rename:error=EIO:when=2'], 'streaming');
+  const text = readFileSync(path, 'utf8');
+  // the old journal keeps the forgotten blob's progress line (the forget failed); the rest are entries
+  const lines = text.split('\n').filter((line) => line.includes('"end"')).length;
+  assert.ok(lines > count + 1, `entries were written during the replacement (${lines} entry lines; ${r.stderr})`);
+  // each entry starts where the last ended, or parseJournal stops there: every entry line must be one of them
+  assert.deepEqual(parseJournal(text), Array.from({ length: lines }, (_, i) => entry(i)));
   assert.deepEqual(readdirSync(sub), ['out.tar.baler-partial.journal'], 'no temp file stays');
 });
 
