@@ -43,7 +43,11 @@ export interface PresentLayerFacts {
 export async function checkPresentLayer(c: PresentLayerCheck): Promise<PresentLayerFacts> {
   const { layer, diffId } = c;
   // what docker save and Docker's store hold: a tar whose digest is its diff_id; nothing to open
-  if (layerCompressionClaimed(layer) === 'none' && layer.digest === diffId) return { proven: diffId, bytesRead: 0 };
+  const claimed = layerCompressionClaimed(layer);
+  if (claimed === 'none' && layer.digest === diffId) return { proven: diffId, bytesRead: 0 };
+  // a pair the cache vouches for under the claimed compression: nothing to open (a registry sink cannot
+  // give its copy back, and fetching from the source only to sniff would cost a request per layer)
+  if (claimed !== undefined && claimed !== 'none' && (await c.pairs?.knows(layer.digest, claimed, diffId))) return { proven: diffId, bytesRead: 0 };
   const raw = await readableCopy(c);
   // a delta archive leaves out what the destination holds, which may not read it back (a registry):
   // its base was checked by presence (delta-check.ts)
