@@ -24,13 +24,18 @@ async function leaseFiles(store: string): Promise<string[]> {
   return (await readdir(blobsDir(store))).filter((n) => n.endsWith('.lease'));
 }
 
-test('a save that has to wait for a prune holding the store lock says so once, and finishes when it is done', async () => {
+/** A new store holding one small image, imga:1. */
+async function storeWithImage(): Promise<{ work: string; path: string }> {
   const work = await tmp.make('baler-busy-read-');
   const path = join(work, 'store');
-  const store = await openStore(path);
-  const w = store.writer();
+  const w = (await openStore(path)).writer();
   await putImage(w, testImage(), parseImageName('imga:1'));
   await w.commit();
+  return { work, path };
+}
+
+test('a save that has to wait for a prune holding the store lock says so once, and finishes when it is done', async () => {
+  const { work, path } = await storeWithImage();
   const out = join(work, 'saved.tar');
   const args = ['save', '--store', path, '-o', out, 'imga:1'];
   let saving: ReturnType<typeof runBaler> | undefined;
@@ -54,12 +59,7 @@ test('a save that has to wait for a prune holding the store lock says so once, a
 });
 
 test('a save that does not wait says nothing about waiting', async () => {
-  const work = await tmp.make('baler-busy-read-');
-  const path = join(work, 'store');
-  const store = await openStore(path);
-  const w = store.writer();
-  await putImage(w, testImage(), parseImageName('imga:1'));
-  await w.commit();
+  const { work, path } = await storeWithImage();
   const args = ['save', '--store', path, '-o', join(work, 'saved.tar'), 'imga:1'];
   const r = await runBaler(args);
   assert.equal(r.code, 0, describeRun(args, r));
